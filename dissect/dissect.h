@@ -1,0 +1,210 @@
+/* dissect: what happened at the TLS layer of one connection. It consumes capture's stream events
+ * per direction (data with stream offsets, gaps) and builds a tls_summary: record framing (with
+ * desync detection and resynchronisation), handshake messages, negotiated parameters,
+ * resumption, alerts, close_notify and fingerprints. It knows nothing of pcap or JSON.
+ *
+ * Ownership: a tls_conn owns its record and handshake buffers, each capped; the summary it
+ * returns lives as long as the tls_conn. */
+#ifndef TLSSCOPE_DISSECT_H
+#define TLSSCOPE_DISSECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture.h"
+
+#define TLS_MAX_SNI 256
+#define TLS_MAX_ALPN 8
+#define TLS_MAX_ALPN_LEN 64
+#define TLS_MAX_VERSIONS 8
+#define TLS_MAX_ALERTS 8
+#define TLS_MAX_DESYNCS 8
+#define TLS_MAX_HISTORY 64
+#define TLS_MAX_SANS 8
+#define TLS_MAX_NAME 256
+#define TLS_MAX_RECENT_RECORDS 8
+#define TLS_MAX_SESSION_ID 32
+
+enum tls_handshake_kind {
+    TLS_HS_NONE,       /* no handshake seen (not TLS, or picked up mid-stream) */
+    TLS_HS_FULL,       /* a full handshake completed (both Finished, or TLS 1.3 server flight + client) */
+    TLS_HS_RESUMED,    /* an abbreviated handshake completed */
+    TLS_HS_FAILED,     /* a fatal alert or abort before the handshake completed */
+    TLS_HS_INCOMPLETE, /* the handshake started and the capture or connection ended before its end */
+};
+const char *tls_handshake_kind_name(enum tls_handshake_kind k);
+
+enum tls_resumption_outcome {
+    TLS_RESUME_NONE,     /* nothing offered */
+    TLS_RESUME_ACCEPTED,
+    TLS_RESUME_REFUSED,
+    TLS_RESUME_UNKNOWN,  /* offered, but the capture does not show the answer */
+};
+const char *tls_resumption_outcome_name(enum tls_resumption_outcome o);
+
+#define TLS_OFFER_SESSION_ID 0x1
+#define TLS_OFFER_TICKET 0x2
+#define TLS_OFFER_PSK 0x4
+
+enum tls_close_notify {
+    TLS_CN_UNKNOWN,
+    TLS_CN_YES,
+    TLS_CN_NO,
+};
+const char *tls_close_notify_name(enum tls_close_notify c);
+
+struct tls_alert {
+    enum cap_dir from;
+    uint8_t level;       /* 1 warning, 2 fatal; 0 when encrypted */
+    uint8_t description; /* valid when !encrypted */
+    bool encrypted;
+    bool probable;       /* TLS 1.3 inference from the final record's size */
+    uint16_t record_len;
+    int64_t ts_us;
+    uint64_t offset;     /* stream offset of the record header */
+    bool before_app_data; /* sent after the handshake but before any application data */
+};
+
+struct tls_desync {
+    enum cap_dir from;
+    bool after_gap;        /* resync after a TCP gap (capture loss), not a framing break */
+    uint64_t last_good_offset; /* offset of the last record header that parsed */
+    uint64_t bad_offset;       /* offset of the header that failed validation */
+    uint64_t resync_offset;    /* offset of the first header of the chain found again */
+    uint64_t skipped_bytes;    /* bytes between bad_offset and resync_offset */
+    int64_t estimated_missing_bytes; /* >0 bytes missing from the damaged record, <0 extra */
+    int64_t ts_us;
+    bool resynced;             /* false when no plausible chain was found again */
+};
+
+/* A record header as seen on the wire; the last few per direction are kept as evidence. */
+struct tls_record_info {
+    uint8_t content_type;
+    uint16_t version;
+    uint16_t length;
+    uint64_t offset;
+    int64_t ts_us;
+};
+
+struct tls_certificate {
+    bool present;
+    uint32_t chain_len;
+    char subject[TLS_MAX_NAME];
+    char issuer[TLS_MAX_NAME];
+    uint32_t num_sans;
+    char sans[TLS_MAX_SANS][TLS_MAX_NAME];
+    int64_t not_before; /* seconds since the epoch */
+    int64_t not_after;
+    char sha256[65];    /* hex */
+    bool self_signed;
+};
+
+struct tls_dir_summary {
+    uint64_t records;
+    uint64_t app_data_records;
+    uint64_t app_data_bytes;
+    uint64_t oversized_records;
+    bool ccs_seen;      /* encryption started in this direction */
+    bool close_notify_plain; /* a plaintext close_notify alert */
+    enum tls_close_notify close_notify;
+    const char *close_notify_reason; /* static string explaining a "no"/"unknown" */
+    uint32_t num_recent;
+    struct tls_record_info recent[TLS_MAX_RECENT_RECORDS]; /* ring, oldest first after finish */
+    struct tls_record_info last_record;
+    bool has_last_record;
+};
+
+struct tls_summary {
+    bool is_tls;        /* a valid TLS (or SSLv2-compatible) hello was seen */
+    bool not_tls;       /* bytes were seen and did not frame as TLS */
+    bool sslv2_hello;
+    bool midstream;     /* TLS records without a visible handshake start */
+    enum cap_dir client_hello_dir; /* which direction sent the ClientHello */
+    bool client_hello_seen, server_hello_seen;
+    uint16_t version;   /* negotiated: supported_versions wins over legacy; 0 unknown */
+    uint16_t client_legacy_version;
+    uint32_t num_client_versions;
+    uint16_t client_versions[TLS_MAX_VERSIONS]; /* offered, GREASE removed; legacy only if no ext */
+    uint16_t cipher;    /* selected */
+    bool cipher_known;
+    uint32_t num_client_ciphers;
+    char sni[TLS_MAX_SNI];
+    uint32_t num_alpn;
+    char alpn[TLS_MAX_ALPN][TLS_MAX_ALPN_LEN];
+    char alpn_selected[TLS_MAX_ALPN_LEN];
+    char history[TLS_MAX_HISTORY + 1]; /* Zeek ssl_history letters */
+    enum tls_handshake_kind handshake;
+    bool hello_retry_request;
+    bool renegotiation;
+    uint16_t server_key_exchange_group; /* 0 when none */
+    /* Resumption */
+    unsigned offered; /* TLS_OFFER_* */
+    enum tls_resumption_outcome resumption;
+    uint8_t session_id_offered_len;
+    uint8_t session_id_offered[TLS_MAX_SESSION_ID];
+    uint8_t session_id_len;  /* the server's */
+    uint8_t session_id[TLS_MAX_SESSION_ID];
+    uint32_t ticket_offered_len;
+    char ticket_offered_digest[17]; /* first 8 bytes of SHA-256 of the ticket/PSK identity, hex */
+    uint32_t tickets_issued;
+    uint32_t ticket_issued_len;
+    char ticket_issued_digest[17];
+    uint32_t ticket_lifetime_hint;
+    uint32_t psk_identities;
+    bool early_data_offered;
+    /* Alerts and records */
+    uint32_t num_alerts; /* exact; the first TLS_MAX_ALERTS are kept */
+    struct tls_alert alerts[TLS_MAX_ALERTS];
+    uint32_t num_desyncs;
+    struct tls_desync desyncs[TLS_MAX_DESYNCS];
+    struct tls_dir_summary dir[2];
+    struct tls_certificate cert;
+    char ja3[33], ja3s[33], ja4[40];
+    char ja3_string[1024]; /* truncated if longer; the hash is computed on the full string */
+    int64_t handshake_start_us, handshake_end_us;
+};
+
+struct tls_config {
+    uint32_t max_handshake_msg; /* cap on one reassembled handshake message, default 256 KiB */
+    uint32_t resync_chain;      /* plausible headers in a row to resynchronise, default 3 */
+    uint32_t not_tls_after;     /* failed headers before a flow is declared not TLS, default 4 */
+};
+void tls_config_defaults(struct tls_config *c);
+
+struct tls_conn;
+
+struct tls_conn *tls_conn_new(const struct tls_config *c);
+void tls_conn_free(struct tls_conn *c);
+
+/* tls_conn_data: stream bytes of one direction, in order, offset continuous with the previous
+ * data and gaps of that direction. data lives only for the call. */
+void tls_conn_data(struct tls_conn *c, enum cap_dir dir, uint64_t offset, const uint8_t *data,
+                   size_t len, int64_t ts_us);
+/* tls_conn_gap: len bytes at offset were never seen; the framer resynchronises after them. */
+void tls_conn_gap(struct tls_conn *c, enum cap_dir dir, uint64_t offset, uint64_t len,
+                  int64_t ts_us);
+/* tls_conn_swap_dirs: capture swapped client and server (cap_flow_set_client). */
+void tls_conn_swap_dirs(struct tls_conn *c);
+/* tls_conn_client_hello_dir: true with *out when a ClientHello was seen (roles hint). */
+bool tls_conn_client_hello_dir(const struct tls_conn *c, enum cap_dir *out);
+/* tls_conn_wants_data: false once nothing more in any direction needs looking at (never, for
+ * now: every record header is followed for the life of the connection). */
+bool tls_conn_wants_data(const struct tls_conn *c);
+/* tls_conn_finish: the connection ended; infer close_notify and TLS 1.3 encrypted alerts from
+ * the TCP close facts in flow, and settle handshake/resumption outcomes. */
+void tls_conn_finish(struct tls_conn *c, const struct cap_flow_summary *flow);
+const struct tls_summary *tls_conn_get_summary(const struct tls_conn *c);
+
+/* Names (IANA registries). NULL when unknown. */
+const char *tls_version_name(uint16_t v);       /* "TLS 1.2" */
+const char *tls_cipher_name(uint16_t id);       /* "TLS_AES_128_GCM_SHA256" */
+const char *tls_alert_name(uint8_t desc);       /* "bad_record_mac" */
+const char *tls_group_name(uint16_t id);        /* "x25519" */
+const char *tls_content_type_name(uint8_t t);   /* "handshake" */
+const char *tls_handshake_type_name(uint8_t t); /* "client_hello" */
+bool tls_is_grease(uint16_t v);
+/* tls_cipher_is_weak: RC4, NULL, EXPORT, 3DES, anon. */
+bool tls_cipher_is_weak(uint16_t id);
+
+#endif

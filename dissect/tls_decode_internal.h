@@ -1,0 +1,174 @@
+/* Decoders for individual TLS handshake messages (internal to dissect/ and its tests).
+ *
+ * Each decoder takes a cursor over one complete handshake message body (without the 4-byte
+ * handshake header) and fills a fixed-capacity result. Decoders never allocate: variable data is
+ * either copied into bounded arrays (with a *_truncated flag when the wire had more) or returned
+ * as views that live only as long as the message buffer. */
+#ifndef TLSSCOPE_TLS_DECODE_INTERNAL_H
+#define TLSSCOPE_TLS_DECODE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cursor.h"
+#include "dissect.h"
+
+enum tls_decode_status {
+    TLS_DECODE_OK,
+    TLS_DECODE_TRUNCATED, /* the message ends before a field it announces */
+    TLS_DECODE_MALFORMED, /* the bytes contradict the format (odd cipher list, bad vector end) */
+};
+
+#define TLS_CH_MAX_CIPHERS 256
+#define TLS_MAX_EXTS 64
+#define TLS_MAX_GROUPS 32
+#define TLS_MAX_SIGALGS 64
+#define TLS_MAX_POINT_FORMATS 8
+
+/* TLS extension code points, IANA "TLS ExtensionType Values". */
+enum {
+    TLS_EXT_SERVER_NAME = 0,
+    TLS_EXT_STATUS_REQUEST = 5,
+    TLS_EXT_SUPPORTED_GROUPS = 10,
+    TLS_EXT_EC_POINT_FORMATS = 11,
+    TLS_EXT_SIGNATURE_ALGORITHMS = 13,
+    TLS_EXT_ALPN = 16,
+    TLS_EXT_ENCRYPT_THEN_MAC = 22,
+    TLS_EXT_EXTENDED_MASTER_SECRET = 23,
+    TLS_EXT_SESSION_TICKET = 35,
+    TLS_EXT_PRE_SHARED_KEY = 41,
+    TLS_EXT_EARLY_DATA = 42,
+    TLS_EXT_SUPPORTED_VERSIONS = 43,
+    TLS_EXT_PSK_KEY_EXCHANGE_MODES = 45,
+    TLS_EXT_KEY_SHARE = 51,
+    TLS_EXT_RENEGOTIATION_INFO = 0xff01,
+};
+
+/* Handshake message types, RFC 8446 §4 and RFC 5246 §7.4. */
+enum {
+    TLS_HT_HELLO_REQUEST = 0,
+    TLS_HT_CLIENT_HELLO = 1,
+    TLS_HT_SERVER_HELLO = 2,
+    TLS_HT_NEW_SESSION_TICKET = 4,
+    TLS_HT_END_OF_EARLY_DATA = 5,
+    TLS_HT_ENCRYPTED_EXTENSIONS = 8,
+    TLS_HT_CERTIFICATE = 11,
+    TLS_HT_SERVER_KEY_EXCHANGE = 12,
+    TLS_HT_CERTIFICATE_REQUEST = 13,
+    TLS_HT_SERVER_HELLO_DONE = 14,
+    TLS_HT_CERTIFICATE_VERIFY = 15,
+    TLS_HT_CLIENT_KEY_EXCHANGE = 16,
+    TLS_HT_FINISHED = 20,
+    TLS_HT_CERTIFICATE_STATUS = 22,
+    TLS_HT_KEY_UPDATE = 24,
+};
+
+/* Record content types, RFC 8446 §5.1. */
+enum {
+    TLS_CT_CHANGE_CIPHER_SPEC = 20,
+    TLS_CT_ALERT = 21,
+    TLS_CT_HANDSHAKE = 22,
+    TLS_CT_APPLICATION_DATA = 23,
+    TLS_CT_HEARTBEAT = 24,
+};
+
+struct tls_client_hello {
+    uint16_t legacy_version;
+    uint8_t random[32];
+    uint8_t session_id_len;
+    uint8_t session_id[32];
+    uint32_t num_ciphers; /* exact */
+    uint16_t ciphers[TLS_CH_MAX_CIPHERS];
+    bool ciphers_truncated;
+    uint8_t num_compressions;
+    uint32_t num_exts; /* exact */
+    uint16_t exts[TLS_MAX_EXTS]; /* in wire order */
+    bool exts_truncated;
+    bool has_sni;
+    char sni[TLS_MAX_SNI]; /* host_name, NUL-terminated; non-printable bytes replaced by '?' */
+    uint32_t num_alpn;
+    char alpn[TLS_MAX_ALPN][TLS_MAX_ALPN_LEN];
+    uint32_t num_versions; /* supported_versions, GREASE included, in wire order */
+    uint16_t versions[TLS_MAX_VERSIONS];
+    uint32_t num_groups;
+    uint16_t groups[TLS_MAX_GROUPS];
+    uint32_t num_point_formats;
+    uint8_t point_formats[TLS_MAX_POINT_FORMATS];
+    uint32_t num_sigalgs;
+    uint16_t sigalgs[TLS_MAX_SIGALGS];
+    uint32_t num_key_share_groups;
+    uint16_t key_share_groups[TLS_MAX_GROUPS];
+    bool has_session_ticket;
+    struct cur ticket; /* view; empty when the extension is empty */
+    bool has_psk;
+    uint32_t psk_identities;
+    struct cur psk_first_identity; /* view */
+    uint8_t psk_modes; /* bit 0: psk_ke, bit 1: psk_dhe_ke */
+    bool early_data;
+    bool extended_master_secret;
+    bool encrypt_then_mac;
+    bool renegotiation_info;
+    bool status_request;
+    bool sslv2; /* decoded from an SSLv2-compatible CLIENT-HELLO */
+};
+
+struct tls_server_hello {
+    uint16_t legacy_version;
+    uint8_t random[32];
+    bool hello_retry_request; /* random is the RFC 8446 §4.1.3 special value */
+    uint8_t session_id_len;
+    uint8_t session_id[32];
+    uint16_t cipher;
+    uint8_t compression;
+    uint32_t num_exts;
+    uint16_t exts[TLS_MAX_EXTS];
+    bool exts_truncated;
+    uint16_t selected_version; /* supported_versions, 0 when absent */
+    bool psk_selected;         /* pre_shared_key present (TLS 1.3 resumption accepted) */
+    uint16_t psk_index;
+    uint16_t key_share_group;
+    char alpn[TLS_MAX_ALPN_LEN]; /* selected, empty when absent */
+    bool has_session_ticket; /* empty session_ticket ext: server will issue a ticket */
+    bool extended_master_secret;
+    bool encrypt_then_mac;
+    bool renegotiation_info;
+};
+
+struct tls_new_session_ticket {
+    uint32_t lifetime;
+    struct cur ticket; /* view */
+};
+
+/* RFC 8446 §4.1.2 / RFC 5246 §7.4.1.2. Also handles a ClientHello with no extensions block. */
+enum tls_decode_status tls_decode_client_hello(struct cur body, struct tls_client_hello *out)
+    __attribute__((warn_unused_result));
+/* SSL 2.0 CLIENT-HELLO (RFC 6101 appendix E.2): record is the whole SSLv2 record after its
+ * 2-byte header (msg_type 1 first). Cipher specs are 3 bytes; those with a zero first byte map
+ * to TLS suites, as JA3 implementations do. */
+enum tls_decode_status tls_decode_sslv2_client_hello(struct cur record,
+                                                     struct tls_client_hello *out)
+    __attribute__((warn_unused_result));
+enum tls_decode_status tls_decode_server_hello(struct cur body, struct tls_server_hello *out)
+    __attribute__((warn_unused_result));
+/* Certificate (RFC 5246 §7.4.2, RFC 8446 §4.4.2 when tls13): leaf decoded with libcrypto. */
+enum tls_decode_status tls_decode_certificate(struct cur body, bool tls13,
+                                              struct tls_certificate *out)
+    __attribute__((warn_unused_result));
+/* NewSessionTicket: RFC 5077 §3.3 (lifetime hint + ticket) or RFC 8446 §4.6.1 when tls13. */
+enum tls_decode_status tls_decode_new_session_ticket(struct cur body, bool tls13,
+                                                     struct tls_new_session_ticket *out)
+    __attribute__((warn_unused_result));
+/* ServerKeyExchange: the named group of an ECDHE key exchange (RFC 8422 §5.4); 0 for others. */
+enum tls_decode_status tls_decode_server_key_exchange_group(struct cur body, uint16_t *out_group)
+    __attribute__((warn_unused_result));
+
+/* Fingerprints. out_hash gets 32 hex digits + NUL. The JA3 string is written to out_str
+ * (truncated to str_len-1, always NUL-terminated) when out_str is non-NULL. */
+void tls_ja3(const struct tls_client_hello *ch, char out_hash[33], char *out_str, size_t str_len);
+void tls_ja3s(const struct tls_server_hello *sh, char out_hash[33]);
+/* JA4 (FoxIO), TCP: "t13d1516h2_8daaf6152771_e5627efa2ab1". */
+void tls_ja4(const struct tls_client_hello *ch, char out[40]);
+/* tls_digest8: first 8 bytes of SHA-256 of data, as 16 hex digits + NUL. */
+void tls_digest8(const uint8_t *data, size_t len, char out[17]);
+
+#endif
