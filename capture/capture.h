@@ -81,6 +81,8 @@ struct cap_segment {
     bool checksum_verified; /* --verify-checksums was asked for and the checksum is right */
     const uint8_t *payload;
     size_t payload_len;
+    const uint8_t *l3; /* IP header onwards (for the nDPI classifier), captured bytes only */
+    size_t l3_len;
 };
 
 /* cap_decode: decodes one captured frame of the given DLT link type into *out. Returns true for
@@ -338,5 +340,35 @@ void *cap_flow_get_user(const struct cap_flow *f);
  * recorded so far and of future events. Returns true when a swap happened: the consumer must
  * swap its own per-direction state too. */
 bool cap_flow_set_client(struct cap_flow *f, enum cap_dir dir);
+
+/* ------------------------------------------------------------------ flow classification */
+
+/* nDPI (4.2) sees each flow only until it has classified it; then its per-flow state is freed,
+ * so its cost does not grow with the length of the flow. Only capture/classify.c includes nDPI. */
+#define CAP_APP_NAME_MAX 64
+#define CAP_MAX_RISKS 16
+
+struct cap_classifier;
+struct cap_class_flow;
+
+/* cap_classifier_new: NULL with error when nDPI cannot initialise. */
+struct cap_classifier *cap_classifier_new(GError **error);
+void cap_classifier_free(struct cap_classifier *c);
+struct cap_class_flow *cap_class_flow_new(struct cap_classifier *c);
+void cap_class_flow_free(struct cap_class_flow *f);
+/* cap_classify_segment: feeds one segment of the flow (from_client: sent by the client). Returns
+ * true once classification is final (and nDPI's per-flow state has been released). */
+bool cap_classify_segment(struct cap_classifier *c, struct cap_class_flow *f,
+                          const struct cap_segment *seg, bool from_client);
+/* cap_class_flow_finish: gives up on an unclassified flow (nDPI's guess) and releases state. */
+void cap_class_flow_finish(struct cap_classifier *c, struct cap_class_flow *f);
+/* cap_class_flow_app: nDPI's protocol name ("TLS", "HTTP", "TLS.Google", "Unknown"). */
+const char *cap_class_flow_app(const struct cap_class_flow *f);
+/* cap_class_flow_risks: NULL-terminated risk names ("TLS Obsolete Version", ...). */
+const char *const *cap_class_flow_risks(const struct cap_class_flow *f);
+/* cap_class_flow_ja3: nDPI's JA3 client hash, "" when none. */
+const char *cap_class_flow_ja3(const struct cap_class_flow *f);
+/* cap_classifier_flow_bytes: bytes nDPI allocates per flow while classifying. */
+size_t cap_classifier_flow_bytes(void);
 
 #endif
