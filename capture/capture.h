@@ -293,6 +293,10 @@ struct cap_stream_events {
     /* on_close: the flow has ended; cap_flow_get_summary() is complete. The flow is freed after
      * this returns. */
     void (*on_close)(void *user, struct cap_flow *flow);
+    /* on_segment (may be NULL): every segment after its flow and direction are known and before
+     * its data is reassembled; for per-packet consumers such as the classifier. */
+    void (*on_segment)(void *user, struct cap_flow *flow, enum cap_dir dir,
+                       const struct cap_segment *seg);
 };
 
 struct cap_flow_config {
