@@ -10,6 +10,10 @@ void rpt_options_defaults(struct rpt_options *o)
     /* HAProxy's SslBackendKeyRate alarms operators at tens of full key exchanges per second on a
      * single backend; 50/s on one server is far above what session reuse should leave. */
     o->storm_rate = 50.0;
+    o->version = "unknown";
+    /* One origin costs about 100 bytes: a million sessions, about 100 MB at worst, covers the
+     * session cache lifetimes (minutes to hours) of busy servers. */
+    o->max_origins = 1000000;
 }
 
 static const char *const severity_names[] = {"info", "warning", "error", "never"};

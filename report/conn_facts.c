@@ -1,0 +1,108 @@
+/* Facts about one finished connection that several parts of the report need the same way: how
+ * it closed, which sides closed without close_notify, which alerts were fatal. */
+#include <arpa/inet.h>
+
+#include "report_internal.h"
+
+const char *rpt_dir_name(int dir)
+{
+    return dir == CAP_DIR_CLIENT ? "client" : dir == CAP_DIR_SERVER ? "server" : "unknown";
+}
+
+const char *rpt_hex(const uint8_t *bytes, size_t len, char *buf, size_t buf_len)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 2 < buf_len; i++) {
+        buf[n++] = digits[bytes[i] >> 4];
+        buf[n++] = digits[bytes[i] & 0xf];
+    }
+    if (buf_len > 0) {
+        buf[n] = '\0';
+    }
+    return buf;
+}
+
+/* The time a side first closed (FIN or RST), or INT64_MAX when it never did. */
+static int64_t close_ts(const struct cap_dir_stats *d)
+{
+    int64_t ts = INT64_MAX;
+    if (d->fin_seen && d->fin_ts_us < ts) {
+        ts = d->fin_ts_us;
+    }
+    if (d->rst_seen && d->rst_ts_us < ts) {
+        ts = d->rst_ts_us;
+    }
+    return ts;
+}
+
+int rpt_closed_by(const struct cap_flow_summary *f)
+{
+    int64_t c = close_ts(&f->dir[CAP_DIR_CLIENT]);
+    int64_t s = close_ts(&f->dir[CAP_DIR_SERVER]);
+    if (c == INT64_MAX && s == INT64_MAX) {
+        return -1;
+    }
+    /* On a tie (same packet timestamp) the client is named: it is the usual closer and the
+     * choice must be fixed for the output to be deterministic. */
+    return c <= s ? CAP_DIR_CLIENT : CAP_DIR_SERVER;
+}
+
+const char *rpt_close_kind(const struct cap_flow_summary *f)
+{
+    int by = rpt_closed_by(f);
+    if (by < 0) {
+        return "none";
+    }
+    const struct cap_dir_stats *d = &f->dir[by];
+    if (d->rst_seen && (!d->fin_seen || d->rst_ts_us < d->fin_ts_us)) {
+        return "rst";
+    }
+    return "fin";
+}
+
+unsigned rpt_unclean_sides(const struct cap_flow_summary *f, const struct tls_summary *t)
+{
+    if (!t || !t->is_tls) {
+        return 0;
+    }
+    unsigned sides = 0;
+    for (int d = 0; d < 2; d++) {
+        const struct cap_dir_stats *ds = &f->dir[d];
+        if ((ds->fin_seen || ds->rst_seen) && t->dir[d].close_notify == TLS_CN_NO) {
+            sides |= 1u << d;
+        }
+    }
+    return sides;
+}
+
+bool rpt_alert_is_fatal(const struct tls_summary *t, const struct tls_alert *a)
+{
+    if (a->level == 2) {
+        return true;
+    }
+    if (!a->encrypted) {
+        return false;
+    }
+    /* An encrypted alert is either close_notify or an error. When the sender's close_notify
+     * inference says "no", this alert was not one; an alert that ends a failed handshake is an
+     * error too. */
+    unsigned from = a->from == CAP_DIR_SERVER ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
+    return t->dir[from].close_notify == TLS_CN_NO || t->handshake == TLS_HS_FAILED;
+}
+
+const char *rpt_addr_format(const struct cap_addr *a, char *buf, size_t buf_len)
+{
+    if (!inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->bytes, buf, (socklen_t)buf_len)) {
+        g_strlcpy(buf, "?", buf_len);
+    }
+    return buf;
+}
+
+const char *rpt_endpoint_format(const struct cap_addr *a, uint16_t port, char *buf, size_t buf_len)
+{
+    char ip[INET6_ADDRSTRLEN];
+    rpt_addr_format(a, ip, sizeof(ip));
+    g_snprintf(buf, buf_len, a->family == 6 ? "[%s]:%u" : "%s:%u", ip, port);
+    return buf;
+}

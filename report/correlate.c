@@ -1,0 +1,367 @@
+/* Cross-connection state: which connection issued each session ID and ticket (and how it
+ * ended), and per-server aggregates with full-handshake rates. Both are bounded or grow only
+ * with distinct servers and seconds, never with connections. */
+#include <string.h>
+
+#include "report_internal.h"
+
+/* ------------------------------------------------------------------ session origins */
+
+struct origin_key {
+    uint8_t kind;
+    uint8_t len;
+    uint8_t bytes[TLS_MAX_SESSION_ID];
+};
+
+struct origin_slot {
+    struct origin_key key;
+    bool used;
+    struct rpt_origin origin;
+};
+
+/* A FIFO ring of slots plus a hash from key to slot index: eviction is O(1) and the memory
+ * never exceeds max_entries slots. */
+struct rpt_origins {
+    uint32_t max_entries;
+    GArray *slots; /* grows up to max_entries, then wraps */
+    uint32_t next;
+    GHashTable *index; /* struct origin_key * (owned) -> slot index + 1 */
+    uint64_t evicted;
+};
+
+static guint key_hash(gconstpointer p)
+{
+    const struct origin_key *k = p;
+    guint h = 2166136261u ^ k->kind;
+    for (unsigned i = 0; i < k->len; i++) {
+        h = (h ^ k->bytes[i]) * 16777619u; /* FNV-1a: session IDs are already random */
+    }
+    return h;
+}
+
+static gboolean key_equal(gconstpointer a, gconstpointer b)
+{
+    const struct origin_key *x = a, *y = b;
+    return x->kind == y->kind && x->len == y->len && memcmp(x->bytes, y->bytes, x->len) == 0;
+}
+
+static bool make_key(enum rpt_origin_kind kind, const uint8_t *key, size_t key_len,
+                     struct origin_key *out)
+{
+    if (key_len == 0 || key_len > TLS_MAX_SESSION_ID) {
+        return false;
+    }
+    memset(out, 0, sizeof(*out));
+    out->kind = (uint8_t)kind;
+    out->len = (uint8_t)key_len;
+    memcpy(out->bytes, key, key_len);
+    return true;
+}
+
+struct rpt_origins *rpt_origins_new(uint32_t max_entries)
+{
+    struct rpt_origins *o = g_new0(struct rpt_origins, 1);
+    o->max_entries = max_entries ? max_entries : 1;
+    o->slots = g_array_new(FALSE, TRUE, sizeof(struct origin_slot));
+    o->index = g_hash_table_new_full(key_hash, key_equal, g_free, NULL);
+    return o;
+}
+
+void rpt_origins_free(struct rpt_origins *o)
+{
+    if (!o) {
+        return;
+    }
+    g_array_free(o->slots, TRUE);
+    g_hash_table_destroy(o->index);
+    g_free(o);
+}
+
+void rpt_origins_put(struct rpt_origins *o, enum rpt_origin_kind kind, const uint8_t *key,
+                     size_t key_len, const struct rpt_origin *origin)
+{
+    struct origin_key k;
+    if (!make_key(kind, key, key_len, &k)) {
+        return;
+    }
+    gpointer old = g_hash_table_lookup(o->index, &k);
+    if (old) {
+        /* Re-issued key: the newest issuer is the one a later offer refers to. */
+        struct origin_slot *s = &g_array_index(o->slots, struct origin_slot, GPOINTER_TO_UINT(old) - 1);
+        s->origin = *origin;
+        return;
+    }
+    uint32_t idx;
+    if (o->slots->len < o->max_entries) {
+        struct origin_slot empty = {0};
+        g_array_append_val(o->slots, empty);
+        idx = o->slots->len - 1;
+    } else {
+        idx = o->next;
+        o->next = (o->next + 1) % o->max_entries;
+        struct origin_slot *victim = &g_array_index(o->slots, struct origin_slot, idx);
+        if (victim->used) {
+            g_hash_table_remove(o->index, &victim->key);
+            o->evicted++;
+        }
+    }
+    struct origin_slot *s = &g_array_index(o->slots, struct origin_slot, idx);
+    s->key = k;
+    s->used = true;
+    s->origin = *origin;
+    g_hash_table_insert(o->index, g_memdup2(&k, sizeof(k)), GUINT_TO_POINTER(idx + 1));
+}
+
+const struct rpt_origin *rpt_origins_get(const struct rpt_origins *o, enum rpt_origin_kind kind,
+                                         const uint8_t *key, size_t key_len)
+{
+    struct origin_key k;
+    if (!make_key(kind, key, key_len, &k)) {
+        return NULL;
+    }
+    gpointer v = g_hash_table_lookup(o->index, &k);
+    if (!v) {
+        return NULL;
+    }
+    return &g_array_index(o->slots, struct origin_slot, GPOINTER_TO_UINT(v) - 1).origin;
+}
+
+uint64_t rpt_origins_evicted(const struct rpt_origins *o)
+{
+    return o->evicted;
+}
+
+uint64_t rpt_origins_size(const struct rpt_origins *o)
+{
+    return g_hash_table_size(o->index);
+}
+
+/* ------------------------------------------------------------------ servers */
+
+struct server_key {
+    struct cap_addr ip;
+    uint16_t port;
+};
+
+struct rpt_servers {
+    GHashTable *by_key; /* struct server_key * (owned) -> struct rpt_server * (owned) */
+};
+
+static guint server_hash(gconstpointer p)
+{
+    const struct server_key *k = p;
+    guint h = 2166136261u ^ k->ip.family;
+    for (unsigned i = 0; i < sizeof(k->ip.bytes); i++) {
+        h = (h ^ k->ip.bytes[i]) * 16777619u;
+    }
+    return (h ^ k->port) * 16777619u;
+}
+
+static gboolean server_equal(gconstpointer a, gconstpointer b)
+{
+    const struct server_key *x = a, *y = b;
+    return x->port == y->port && x->ip.family == y->ip.family &&
+           memcmp(x->ip.bytes, y->ip.bytes, sizeof(x->ip.bytes)) == 0;
+}
+
+static void server_free(gpointer p)
+{
+    struct rpt_server *s = p;
+    for (uint32_t i = 0; i < s->num_sni; i++) {
+        g_free(s->sni[i]);
+    }
+    g_array_free(s->unclean_conns, TRUE);
+    g_hash_table_destroy(s->hs_per_second);
+    g_free(s);
+}
+
+struct rpt_servers *rpt_servers_new(void)
+{
+    struct rpt_servers *s = g_new0(struct rpt_servers, 1);
+    s->by_key = g_hash_table_new_full(server_hash, server_equal, g_free, server_free);
+    return s;
+}
+
+void rpt_servers_free(struct rpt_servers *s)
+{
+    if (!s) {
+        return;
+    }
+    g_hash_table_destroy(s->by_key);
+    g_free(s);
+}
+
+struct rpt_server *rpt_servers_get(struct rpt_servers *s, const struct cap_addr *ip, uint16_t port)
+{
+    struct server_key k;
+    memset(&k, 0, sizeof(k));
+    k.ip.family = ip->family;
+    memcpy(k.ip.bytes, ip->bytes, sizeof(k.ip.bytes));
+    k.port = port;
+    struct rpt_server *srv = g_hash_table_lookup(s->by_key, &k);
+    if (srv) {
+        return srv;
+    }
+    srv = g_new0(struct rpt_server, 1);
+    srv->ip = k.ip;
+    srv->port = port;
+    srv->unclean_conns = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    /* Keys are whole seconds cast to pointers: 64-bit pointers hold any capture second. */
+    srv->hs_per_second = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_hash_table_insert(s->by_key, g_memdup2(&k, sizeof(k)), srv);
+    return srv;
+}
+
+static gint server_cmp(gconstpointer a, gconstpointer b)
+{
+    const struct rpt_server *x = *(const struct rpt_server *const *)a;
+    const struct rpt_server *y = *(const struct rpt_server *const *)b;
+    if (x->ip.family != y->ip.family) {
+        return x->ip.family < y->ip.family ? -1 : 1;
+    }
+    int c = memcmp(x->ip.bytes, y->ip.bytes, sizeof(x->ip.bytes));
+    if (c != 0) {
+        return c;
+    }
+    return (x->port > y->port) - (x->port < y->port);
+}
+
+GPtrArray *rpt_servers_sorted(struct rpt_servers *s)
+{
+    GPtrArray *out = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, s->by_key);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        g_ptr_array_add(out, v);
+    }
+    g_ptr_array_sort(out, server_cmp);
+    return out;
+}
+
+double rpt_server_rate_mean(const struct rpt_server *s)
+{
+    if (s->full_handshakes == 0) {
+        return 0.0;
+    }
+    int64_t span = s->hs_last_us - s->hs_first_us;
+    if (span < 1000000) {
+        span = 1000000;
+    }
+    return (double)s->full_handshakes * 1e6 / (double)span;
+}
+
+/* ------------------------------------------------------------------ feeding */
+
+static void add_sni(struct rpt_server *s, const char *sni)
+{
+    if (!sni[0]) {
+        return;
+    }
+    for (uint32_t i = 0; i < s->num_sni; i++) {
+        if (strcmp(s->sni[i], sni) == 0) {
+            return;
+        }
+    }
+    if (s->num_sni == RPT_SERVER_MAX_SNI) {
+        s->sni_truncated = true;
+        return;
+    }
+    s->sni[s->num_sni++] = g_strndup(sni, TLS_MAX_SNI);
+}
+
+static void count_handshake(struct rpt_server *s, int64_t ts_us)
+{
+    if (s->full_handshakes == 0) {
+        s->hs_first_us = s->hs_last_us = ts_us;
+    }
+    s->full_handshakes++;
+    s->hs_first_us = MIN(s->hs_first_us, ts_us);
+    s->hs_last_us = MAX(s->hs_last_us, ts_us);
+    int64_t sec = ts_us >= 0 ? ts_us / 1000000 : -((-ts_us + 999999) / 1000000);
+    gpointer key = GSIZE_TO_POINTER((gsize)sec);
+    uint64_t n = GPOINTER_TO_SIZE(g_hash_table_lookup(s->hs_per_second, key)) + 1;
+    g_hash_table_insert(s->hs_per_second, key, GSIZE_TO_POINTER((gsize)n));
+    /* Ties keep the earliest second so the reported peak time does not depend on the order in
+     * which connections ended. */
+    if (n > s->hs_peak || (n == s->hs_peak && sec < s->hs_peak_second)) {
+        s->hs_peak = n;
+        s->hs_peak_second = sec;
+    }
+}
+
+static void remember_origin(struct rpt_origins *origins, const struct rpt_connection *c,
+                            unsigned unclean_sides)
+{
+    const struct cap_flow_summary *fl = c->flow;
+    const struct tls_summary *t = c->tls;
+    if (t->handshake != TLS_HS_FULL && t->handshake != TLS_HS_RESUMED) {
+        return; /* a failed handshake leaves no session to resume */
+    }
+    struct rpt_origin o;
+    memset(&o, 0, sizeof(o));
+    o.conn_id = fl->id;
+    o.issued_ts_us = t->handshake_end_us ? t->handshake_end_us : fl->first_ts_us;
+    o.end_ts_us = fl->last_ts_us;
+    o.end_reason = fl->end_reason;
+    o.close_notify[0] = t->dir[0].close_notify;
+    o.close_notify[1] = t->dir[1].close_notify;
+    g_strlcpy(o.close, rpt_close_kind(fl), sizeof(o.close));
+    o.closed_by = rpt_closed_by(fl);
+    o.unclean = unclean_sides != 0 || rpt_unclean_sides(fl, t) != 0;
+    /* TLS 1.3 servers echo the client's legacy_session_id (RFC 8446 §4.1.3): it names no
+     * session. Below 1.3 the server's ID is the session, whether new or resumed: a resumed
+     * session that then closes uncleanly is invalidated just the same, so the newest user wins. */
+    if (t->version != 0x0304 && t->session_id_len > 0) {
+        rpt_origins_put(origins, RPT_ORIGIN_SESSION_ID, t->session_id, t->session_id_len, &o);
+    }
+    if (t->ticket_issued_digest[0]) {
+        rpt_origins_put(origins, RPT_ORIGIN_TICKET, (const uint8_t *)t->ticket_issued_digest,
+                        strlen(t->ticket_issued_digest), &o);
+    }
+    if (t->resumption == TLS_RESUME_ACCEPTED && t->ticket_offered_digest[0]) {
+        rpt_origins_put(origins, RPT_ORIGIN_TICKET, (const uint8_t *)t->ticket_offered_digest,
+                        strlen(t->ticket_offered_digest), &o);
+    }
+}
+
+void rpt_correlate_add(struct rpt_servers *servers, struct rpt_origins *origins,
+                       const struct rpt_connection *c, unsigned unclean_sides)
+{
+    const struct cap_flow_summary *fl = c->flow;
+    const struct tls_summary *t = c->tls;
+    struct rpt_server *s = rpt_servers_get(servers, &fl->server_ip, fl->server_port);
+    s->connections++;
+    if (unclean_sides) {
+        if (s->unclean_closes == 0) {
+            s->first_unclean_us = fl->last_ts_us;
+        }
+        s->unclean_closes++;
+        if (s->unclean_conns->len < RPT_MAX_RELATED) {
+            g_array_append_val(s->unclean_conns, fl->id);
+        }
+    }
+    if (!t || !t->is_tls) {
+        return;
+    }
+    s->tls_connections++;
+    add_sni(s, t->sni);
+    if (t->handshake == TLS_HS_FULL) {
+        count_handshake(s, t->handshake_start_us ? t->handshake_start_us : fl->first_ts_us);
+    } else if (t->handshake == TLS_HS_RESUMED) {
+        s->resumed++;
+    }
+    if (t->offered) {
+        s->resumption_offered++;
+    }
+    if (t->offered && t->resumption == TLS_RESUME_REFUSED) {
+        s->resumption_refused++;
+    }
+    uint32_t na = MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS);
+    for (uint32_t i = 0; i < na; i++) {
+        if (rpt_alert_is_fatal(t, &t->alerts[i])) {
+            s->fatal_alerts++;
+        }
+    }
+    remember_origin(origins, c, unclean_sides);
+}

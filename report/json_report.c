@@ -1,0 +1,350 @@
+/* The JSON document and the NDJSON lines: findings, servers, the capture section and the summary
+ * as compact objects, and the document assembled from the spools with one element per line
+ * inside a fixed outer layout (deterministic and diffable). */
+#include <errno.h>
+#include <string.h>
+
+#include "json_internal.h"
+
+static void id_value(JsonBuilder *b, char prefix, uint64_t id)
+{
+    char buf[24];
+    g_snprintf(buf, sizeof(buf), "%c%" G_GUINT64_FORMAT, prefix, id);
+    json_builder_add_string_value(b, buf);
+}
+
+char *rpt_json_finding(const struct rpt_finding *f)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "id");
+    id_value(b, 'F', f->id);
+    rpt_jb_str(b, "kind", rpt_kind_name(f->kind));
+    rpt_jb_str(b, "severity", rpt_severity_name(f->severity));
+    rpt_jb_conn_id(b, "connection", f->conn_id);
+    if (f->has_server) {
+        rpt_jb_endpoint(b, "server", &f->server_ip, f->server_port);
+    } else {
+        rpt_jb_null(b, "server");
+    }
+    rpt_jb_ts(b, "ts", f->ts_us);
+    rpt_jb_str(b, "summary", f->summary);
+    json_builder_set_member_name(b, "evidence");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < f->evidence->len; i++) {
+        const struct rpt_evidence *e = g_ptr_array_index(f->evidence, i);
+        if (e->dir < 0 && !e->has_offset && !e->has_length && !e->ts_us && !e->packet) {
+            rpt_jb_add_string_value(b, e->text);
+            continue;
+        }
+        json_builder_begin_object(b);
+        rpt_jb_str(b, "text", e->text);
+        if (e->dir >= 0) {
+            rpt_jb_str(b, "direction", rpt_dir_name(e->dir));
+        }
+        if (e->has_offset) {
+            rpt_jb_uint(b, "offset", e->offset);
+        }
+        if (e->has_length) {
+            rpt_jb_uint(b, "length", e->length);
+        }
+        if (e->ts_us) {
+            rpt_jb_ts(b, "ts", e->ts_us);
+        }
+        if (e->packet) {
+            rpt_jb_uint(b, "packet", e->packet);
+        }
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "probable_causes");
+    json_builder_begin_array(b);
+    for (uint32_t i = 0; i < f->num_causes; i++) {
+        json_builder_begin_object(b);
+        rpt_jb_str(b, "cause", f->causes[i].cause);
+        rpt_jb_str(b, "confidence", rpt_confidence_name(f->causes[i].confidence));
+        rpt_jb_str(b, "why", f->causes[i].why);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "related_connections");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < f->related->len; i++) {
+        id_value(b, 'C', g_array_index(f->related, uint64_t, i));
+    }
+    json_builder_end_array(b);
+    if (f->related_total > f->related->len) {
+        rpt_jb_uint(b, "related_connections_total", f->related_total);
+    }
+    json_builder_end_object(b);
+    return rpt_jb_compact(b);
+}
+
+char *rpt_json_server(const struct rpt_server *s)
+{
+    char ip[64];
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    rpt_jb_str(b, "ip", rpt_addr_format(&s->ip, ip, sizeof(ip)));
+    rpt_jb_uint(b, "port", s->port);
+    json_builder_set_member_name(b, "sni");
+    json_builder_begin_array(b);
+    for (uint32_t i = 0; i < s->num_sni; i++) {
+        rpt_jb_add_string_value(b, s->sni[i]);
+    }
+    json_builder_end_array(b);
+    rpt_jb_bool(b, "sni_truncated", s->sni_truncated);
+    rpt_jb_uint(b, "connections", s->connections);
+    rpt_jb_uint(b, "tls_connections", s->tls_connections);
+    rpt_jb_uint(b, "full_handshakes", s->full_handshakes);
+    rpt_jb_uint(b, "resumed", s->resumed);
+    rpt_jb_uint(b, "resumption_offered", s->resumption_offered);
+    rpt_jb_uint(b, "resumption_refused", s->resumption_refused);
+    rpt_jb_uint(b, "unclean_closes", s->unclean_closes);
+    rpt_jb_uint(b, "fatal_alerts", s->fatal_alerts);
+    rpt_jb_uint(b, "full_handshakes_per_second_peak", s->hs_peak);
+    if (s->full_handshakes) {
+        rpt_jb_ts(b, "full_handshakes_peak_second", s->hs_peak_second * 1000000);
+    } else {
+        rpt_jb_null(b, "full_handshakes_peak_second");
+    }
+    rpt_jb_double(b, "full_handshakes_per_second_mean", rpt_server_rate_mean(s));
+    json_builder_end_object(b);
+    return rpt_jb_compact(b);
+}
+
+static void capture_object(JsonBuilder *b, const struct rpt_capture_info *info)
+{
+    const struct cap_source_stats *src = info ? info->source : NULL;
+    const struct cap_table_stats *tab = info ? info->table : NULL;
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "sources");
+    json_builder_begin_array(b);
+    for (size_t i = 0; info && info->sources && i < info->num_sources; i++) {
+        rpt_jb_add_string_value(b, info->sources[i]);
+    }
+    json_builder_end_array(b);
+    rpt_jb_bool(b, "live", src && src->live);
+    rpt_jb_uint(b, "packets", src ? src->packets : 0);
+    rpt_jb_uint(b, "bytes", src ? src->bytes : 0);
+    rpt_jb_ts_or_null(b, "first_ts", info ? info->first_ts_us : 0);
+    rpt_jb_ts_or_null(b, "last_ts", info ? info->last_ts_us : 0);
+    json_builder_set_member_name(b, "link_types");
+    json_builder_begin_array(b);
+    for (size_t i = 0; src && i < MIN(src->num_linktypes, (size_t)CAP_MAX_LINKTYPES); i++) {
+        const char *n = cap_linktype_name(src->linktypes[i]);
+        char buf[24];
+        if (!n) {
+            g_snprintf(buf, sizeof(buf), "DLT_%d", src->linktypes[i]);
+            n = buf;
+        }
+        rpt_jb_add_string_value(b, n);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "skipped");
+    json_builder_begin_object(b);
+    for (int r = 0; r < CAP_SKIP_COUNT; r++) {
+        rpt_jb_uint(b, cap_skip_reason_name((enum cap_skip_reason)r), info ? info->skipped[r] : 0);
+    }
+    json_builder_end_object(b);
+    if (src && src->kernel_stats_valid) {
+        rpt_jb_uint(b, "kernel_drops", src->kernel_drops);
+        rpt_jb_uint(b, "interface_drops", src->interface_drops);
+    } else {
+        rpt_jb_null(b, "kernel_drops");
+        rpt_jb_null(b, "interface_drops");
+    }
+    rpt_jb_str(b, "truncated_file", src ? src->truncated_file : NULL);
+    rpt_jb_bool(b, "interrupted", info && info->interrupted);
+    json_builder_set_member_name(b, "flows");
+    json_builder_begin_object(b);
+    rpt_jb_uint(b, "total", tab ? tab->flows_total : 0);
+    rpt_jb_uint(b, "peak", tab ? tab->flows_peak : 0);
+    rpt_jb_uint(b, "evicted", tab ? tab->flows_evicted : 0);
+    rpt_jb_uint(b, "ooo_cap_hits", tab ? tab->ooo_cap_hits : 0);
+    rpt_jb_uint(b, "memory_cap_hits", tab ? tab->memory_cap_hits : 0);
+    rpt_jb_uint(b, "memory_peak", tab ? tab->memory_peak : 0);
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+}
+
+char *rpt_json_capture(const struct rpt_capture_info *info)
+{
+    JsonBuilder *b = json_builder_new();
+    capture_object(b, info);
+    return rpt_jb_compact(b);
+}
+
+char *rpt_json_tool(const struct rpt_options *o)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    rpt_jb_str(b, "version", o->version ? o->version : "unknown");
+    json_builder_end_object(b);
+    return rpt_jb_compact(b);
+}
+
+static void summary_members(JsonBuilder *b, const struct rpt_ctx *r)
+{
+    rpt_jb_uint(b, "connections", r->num_connections);
+    rpt_jb_uint(b, "tls", r->num_tls);
+    rpt_jb_uint(b, "failed", r->num_failed);
+    json_builder_set_member_name(b, "findings");
+    json_builder_begin_object(b);
+    rpt_jb_uint(b, "total", r->by_severity[0] + r->by_severity[1] + r->by_severity[2]);
+    json_builder_set_member_name(b, "by_severity");
+    json_builder_begin_object(b);
+    rpt_jb_uint(b, "error", r->by_severity[RPT_SEV_ERROR]);
+    rpt_jb_uint(b, "warning", r->by_severity[RPT_SEV_WARNING]);
+    rpt_jb_uint(b, "info", r->by_severity[RPT_SEV_INFO]);
+    json_builder_end_object(b);
+    json_builder_set_member_name(b, "by_kind");
+    json_builder_begin_object(b);
+    for (int k = 0; k < RPT_K_COUNT; k++) {
+        if (r->by_kind[k]) {
+            rpt_jb_uint(b, rpt_kind_name((enum rpt_kind)k), r->by_kind[k]);
+        }
+    }
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    if (r->max_severity >= 0) {
+        rpt_jb_str(b, "max_severity", rpt_severity_name((enum rpt_severity)r->max_severity));
+    } else {
+        rpt_jb_null(b, "max_severity");
+    }
+    json_builder_set_member_name(b, "session_origins");
+    json_builder_begin_object(b);
+    rpt_jb_uint(b, "tracked", rpt_origins_size(r->origins));
+    rpt_jb_uint(b, "evicted", rpt_origins_evicted(r->origins));
+    json_builder_end_object(b);
+}
+
+char *rpt_json_summary(const struct rpt_ctx *r)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    summary_members(b, r);
+    json_builder_end_object(b);
+    return rpt_jb_compact(b);
+}
+
+bool rpt_json_typed_line(FILE *out, const char *type, const char *obj)
+{
+    /* obj is a compact object from this file: "{" then its members, or "{}". */
+    const char *members = obj + 1;
+    bool empty = strcmp(obj, "{}") == 0;
+    return fprintf(out, "{\"type\":\"%s\"%s%s\n", type, empty ? "}" : ",", empty ? "" : members) > 0;
+}
+
+static bool copy_connections(struct rpt_ctx *r, FILE *out, GError **error)
+{
+    GArray *idx = r->conn_index; /* sorted by id in rpt_finish */
+    GByteArray *buf = g_byte_array_new();
+    bool ok = true;
+    for (guint i = 0; i < idx->len && ok; i++) {
+        const struct rpt_spool_entry *e = &g_array_index(idx, struct rpt_spool_entry, i);
+        g_byte_array_set_size(buf, (guint)e->len);
+        if (fseeko(r->conn_spool, (off_t)e->offset, SEEK_SET) != 0 ||
+            fread(buf->data, 1, e->len, r->conn_spool) != e->len) {
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "reading the connection spool: %s",
+                        g_strerror(errno));
+            ok = false;
+            break;
+        }
+        fputs("    ", out);
+        fwrite(buf->data, 1, e->len, out);
+        fputs(i + 1 < idx->len ? ",\n" : "\n", out);
+    }
+    g_byte_array_free(buf, TRUE);
+    return ok;
+}
+
+static bool copy_findings(struct rpt_ctx *r, FILE *out, GError **error)
+{
+    if (fflush(r->finding_spool) != 0 || fseeko(r->finding_spool, 0, SEEK_SET) != 0) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "rewinding the finding spool: %s",
+                    g_strerror(errno));
+        return false;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    uint64_t written = 0;
+    uint64_t total = r->next_finding_id - 1;
+    while ((n = getline(&line, &cap, r->finding_spool)) > 0) {
+        if (line[n - 1] == '\n') {
+            line[--n] = '\0';
+        }
+        written++;
+        fprintf(out, "    %s%s\n", line, written < total ? "," : "");
+    }
+    free(line);
+    if (written != total) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO,
+                    "finding spool holds %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " findings",
+                    written, total);
+        return false;
+    }
+    return true;
+}
+
+bool rpt_json_write_document(struct rpt_ctx *r, FILE *out, const struct rpt_capture_info *info,
+                             GPtrArray *servers_sorted, GError **error)
+{
+    char *tool = rpt_json_tool(&r->opts);
+    char *cap = rpt_json_capture(info);
+    fprintf(out, "{\n  \"tlsscope\": %s,\n  \"capture\": %s,\n", tool, cap);
+    g_free(tool);
+    g_free(cap);
+
+    fputs(r->conn_index->len ? "  \"connections\": [\n" : "  \"connections\": [", out);
+    if (fflush(r->conn_spool) != 0 || !copy_connections(r, out, error)) {
+        if (error && !*error) {
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "flushing the connection spool");
+        }
+        return false;
+    }
+    fputs(r->conn_index->len ? "  ],\n" : "],\n", out);
+
+    fputs(servers_sorted->len ? "  \"servers\": [\n" : "  \"servers\": [", out);
+    for (guint i = 0; i < servers_sorted->len; i++) {
+        char *s = rpt_json_server(g_ptr_array_index(servers_sorted, i));
+        fprintf(out, "    %s%s\n", s, i + 1 < servers_sorted->len ? "," : "");
+        g_free(s);
+    }
+    fputs(servers_sorted->len ? "  ],\n" : "],\n", out);
+
+    bool any = r->next_finding_id > 1;
+    fputs(any ? "  \"findings\": [\n" : "  \"findings\": [", out);
+    if (!copy_findings(r, out, error)) {
+        return false;
+    }
+    fputs(any ? "  ],\n" : "],\n", out);
+
+    char *sum = rpt_json_summary(r);
+    fprintf(out, "  \"summary\": %s\n}\n", sum);
+    g_free(sum);
+    if (fflush(out) != 0 || ferror(out)) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "writing the report: %s",
+                    g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* The NDJSON summary also carries the tool and capture sections, so a log pipeline needs no
+ * other record to know what was analysed. */
+char *rpt_json_summary_line(const struct rpt_ctx *r, const struct rpt_capture_info *info)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "tlsscope");
+    json_builder_begin_object(b);
+    rpt_jb_str(b, "version", r->opts.version ? r->opts.version : "unknown");
+    json_builder_end_object(b);
+    summary_members(b, r);
+    json_builder_set_member_name(b, "capture");
+    capture_object(b, info);
+    json_builder_end_object(b);
+    return rpt_jb_compact(b);
+}

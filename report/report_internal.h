@@ -1,0 +1,286 @@
+/* Internal to report/ and its tests: the finding record every producer fills and every writer
+ * reads, the cross-connection state (session origins, per-server aggregates) and the reporter
+ * context. Only the JSON writer files include json-glib; everything here is plain C and GLib. */
+#ifndef TLSSCOPE_REPORT_INTERNAL_H
+#define TLSSCOPE_REPORT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <glib.h>
+
+#include "report.h"
+
+/* Finding kinds, in the order the summary lists their counts. */
+enum rpt_kind {
+    RPT_K_FATAL_ALERT,
+    RPT_K_RESUMPTION_REFUSED,
+    RPT_K_UNCLEAN_CLOSE,
+    RPT_K_RECORD_DESYNC,
+    RPT_K_STREAM_GAP,
+    RPT_K_INCONSISTENT_RETRANSMISSION,
+    RPT_K_PATH_CHANGE,
+    RPT_K_OVERSIZED_RECORD,
+    RPT_K_INCOMPLETE_HANDSHAKE,
+    RPT_K_TCP_RESET,
+    RPT_K_OBSOLETE_VERSION,
+    RPT_K_WEAK_CIPHER,
+    RPT_K_NOT_TLS,
+    RPT_K_FULL_HANDSHAKE_STORM,
+    RPT_K_COUNT
+};
+const char *rpt_kind_name(enum rpt_kind k);
+
+enum rpt_confidence {
+    RPT_CONF_LOW,
+    RPT_CONF_MEDIUM,
+    RPT_CONF_HIGH,
+};
+const char *rpt_confidence_name(enum rpt_confidence c);
+
+/* One piece of evidence: a sentence, optionally pinned to a direction, stream offset, length,
+ * capture time and packet number (0 / -1 mean "not given"). */
+struct rpt_evidence {
+    char *text;
+    int dir; /* enum cap_dir, or -1 */
+    bool has_offset;
+    uint64_t offset;
+    bool has_length;
+    uint64_t length;
+    int64_t ts_us;   /* 0: none */
+    uint64_t packet; /* 0: none */
+};
+
+struct rpt_cause {
+    const char *cause; /* static */
+    enum rpt_confidence confidence;
+    unsigned priority; /* tie-break among equal confidence: lower ranks first */
+    char *why;
+};
+
+#define RPT_MAX_CAUSES 8
+/* A grouped finding names at most this many connections; related_total keeps the true count. */
+#define RPT_MAX_RELATED 1000
+
+struct rpt_finding {
+    uint64_t id; /* assigned when emitted: F1, F2, ... */
+    enum rpt_kind kind;
+    enum rpt_severity severity;
+    uint64_t conn_id; /* 0: a server-level finding */
+    bool has_server;
+    struct cap_addr server_ip;
+    uint16_t server_port;
+    int64_t ts_us;
+    char *summary;
+    GPtrArray *evidence; /* struct rpt_evidence *, owned */
+    uint32_t num_causes;
+    struct rpt_cause causes[RPT_MAX_CAUSES]; /* ranked after rpt_finding_rank_causes */
+    GArray *related;                         /* uint64_t connection ids */
+    uint64_t related_total;
+};
+
+struct rpt_finding *rpt_finding_new(enum rpt_kind kind, enum rpt_severity sev, uint64_t conn_id,
+                                    int64_t ts_us, char *summary /* owned */);
+void rpt_finding_free(struct rpt_finding *f);
+void rpt_finding_set_server(struct rpt_finding *f, const struct cap_addr *ip, uint16_t port);
+/* rpt_finding_evidence: appends a sentence (printf format) and returns the item so the caller
+ * can pin it to an offset or time. */
+struct rpt_evidence *rpt_finding_evidence(struct rpt_finding *f, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+/* rpt_finding_cause: adds a cause; beyond RPT_MAX_CAUSES the lowest-confidence one is dropped at
+ * ranking time, so extra causes are simply ignored here. */
+void rpt_finding_cause(struct rpt_finding *f, const char *cause, enum rpt_confidence conf,
+                       unsigned priority, const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+void rpt_finding_related(struct rpt_finding *f, uint64_t conn_id);
+/* rpt_finding_rank_causes: stable order by confidence (high first), then priority. */
+void rpt_finding_rank_causes(struct rpt_finding *f);
+
+/* ------------------------------------------------------------------ cross-connection state */
+
+/* How a connection that issued a session ended, as far as resumption cares. */
+struct rpt_origin {
+    uint64_t conn_id;
+    int64_t issued_ts_us;
+    int64_t end_ts_us;
+    enum cap_end_reason end_reason;
+    enum tls_close_notify close_notify[2];
+    char close[4];  /* "fin", "rst", "none" */
+    int closed_by;  /* enum cap_dir, or -1 */
+    bool unclean;   /* a side closed without close_notify */
+};
+
+enum rpt_origin_kind {
+    RPT_ORIGIN_SESSION_ID = 1,
+    RPT_ORIGIN_TICKET = 2,
+};
+
+/* Default bound of the origin table; the oldest entry is evicted first and counted. */
+#define RPT_ORIGIN_MAX 1000000u
+
+struct rpt_origins;
+struct rpt_origins *rpt_origins_new(uint32_t max_entries);
+void rpt_origins_free(struct rpt_origins *o);
+/* rpt_origins_put: remembers that key was issued by origin (a newer issue of the same key wins). */
+void rpt_origins_put(struct rpt_origins *o, enum rpt_origin_kind kind, const uint8_t *key,
+                     size_t key_len, const struct rpt_origin *origin);
+/* rpt_origins_get: the connection that issued key, or NULL (never seen, or evicted). */
+const struct rpt_origin *rpt_origins_get(const struct rpt_origins *o, enum rpt_origin_kind kind,
+                                         const uint8_t *key, size_t key_len);
+uint64_t rpt_origins_evicted(const struct rpt_origins *o);
+uint64_t rpt_origins_size(const struct rpt_origins *o);
+
+#define RPT_SERVER_MAX_SNI 16
+
+struct rpt_server {
+    struct cap_addr ip;
+    uint16_t port;
+    uint64_t connections;
+    uint64_t tls_connections;
+    uint64_t full_handshakes;
+    uint64_t resumed;
+    uint64_t resumption_offered;
+    uint64_t resumption_refused;
+    uint64_t unclean_closes;
+    uint64_t unclean_reported; /* individual unclean_close findings made */
+    int64_t first_unclean_us;
+    uint64_t fatal_alerts;
+    uint32_t num_sni;
+    char *sni[RPT_SERVER_MAX_SNI];
+    bool sni_truncated;
+    GArray *unclean_conns;     /* uint64_t ids, up to RPT_MAX_RELATED */
+    GHashTable *hs_per_second; /* second -> full handshakes started in it */
+    uint64_t hs_peak;
+    int64_t hs_peak_second;
+    int64_t hs_first_us, hs_last_us; /* 0 before the first full handshake */
+};
+
+/* rpt_server_rate_mean: full handshakes per second over the span from the first to the last
+ * full handshake, the span counted as at least one second. */
+double rpt_server_rate_mean(const struct rpt_server *s);
+
+struct rpt_servers;
+struct rpt_servers *rpt_servers_new(void);
+void rpt_servers_free(struct rpt_servers *s);
+struct rpt_server *rpt_servers_get(struct rpt_servers *s, const struct cap_addr *ip, uint16_t port);
+/* rpt_correlate_add: counts the connection into its server and remembers the sessions it
+ * issued or used (after its findings were made, so it never matches itself). unclean_sides as
+ * from rpt_conn_wants_unclean (0: a clean or non-TLS connection). */
+void rpt_correlate_add(struct rpt_servers *servers, struct rpt_origins *origins,
+                       const struct rpt_connection *c, unsigned unclean_sides);
+/* rpt_servers_sorted: every server, sorted by address family, address bytes, port. The array
+ * is owned by the caller (g_ptr_array_unref); the servers are not. */
+GPtrArray *rpt_servers_sorted(struct rpt_servers *s);
+
+/* ------------------------------------------------------------------ per-connection facts */
+
+/* rpt_alert_is_fatal: a plaintext fatal alert, or an encrypted one that the close_notify
+ * inference of its sender ruled out as a close_notify (or that ended a failed handshake). */
+bool rpt_alert_is_fatal(const struct tls_summary *t, const struct tls_alert *a);
+/* rpt_close_kind / rpt_closed_by: the first TCP close of the connection ("fin", "rst", "none")
+ * and the side that made it (-1 when none). */
+const char *rpt_close_kind(const struct cap_flow_summary *f);
+int rpt_closed_by(const struct cap_flow_summary *f);
+/* rpt_unclean_sides: bit (1 << dir) for each side that closed (FIN or RST) while the TLS layer
+ * says it sent no close_notify. 0 when not TLS. */
+unsigned rpt_unclean_sides(const struct cap_flow_summary *f, const struct tls_summary *t);
+const char *rpt_dir_name(int dir); /* "client", "server" */
+/* rpt_addr_format: inet_ntop text into buf (at least 46 bytes). rpt_endpoint_format: "ip:port",
+ * "[ip6]:port" into buf (at least 56 bytes). */
+const char *rpt_addr_format(const struct cap_addr *a, char *buf, size_t buf_len);
+const char *rpt_endpoint_format(const struct cap_addr *a, uint16_t port, char *buf, size_t buf_len);
+/* rpt_hex: lower-case hex of bytes into buf (2 * len + 1). */
+const char *rpt_hex(const uint8_t *bytes, size_t len, char *buf, size_t buf_len);
+
+/* ------------------------------------------------------------------ findings engine */
+
+struct rpt_ctx;
+/* rpt_findings_connection: makes the findings about one connection (including the
+ * cross-connection resumption check) and appends them to out (struct rpt_finding *). Updates
+ * no state. */
+void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connection *c,
+                             GPtrArray *out);
+/* rpt_conn_wants_unclean: true with the sides (bit 1 << dir) that closed without close_notify,
+ * on a TLS connection whose handshake completed (or was picked up mid-stream) and that no fatal
+ * alert ended: after a fatal alert no close_notify is due. */
+bool rpt_conn_wants_unclean(const struct rpt_connection *c, unsigned *out_sides);
+/* rpt_findings_unclean_close: the per-connection unclean_close finding, or NULL when none;
+ * separate because it depends on the per-server count (grouping). */
+struct rpt_finding *rpt_findings_unclean_close(const struct rpt_connection *c, unsigned sides);
+/* rpt_findings_server: the server-level findings made at finish (grouped unclean closes, full
+ * handshake storm), appended to out. */
+void rpt_findings_server(const struct rpt_options *o, const struct rpt_server *s, GPtrArray *out);
+
+/* ------------------------------------------------------------------ spool and context */
+
+struct rpt_spool_entry {
+    uint64_t id;
+    uint64_t offset;
+    uint64_t len;
+};
+
+/* The findings kept for the text summary: the first few of each severity. */
+#define RPT_TEXT_KEEP 20
+struct rpt_text_item {
+    uint64_t finding_id;
+    uint64_t conn_id;
+    enum rpt_kind kind;
+    enum rpt_severity severity;
+    char *summary;
+    const char *top_cause;
+    enum rpt_confidence top_confidence;
+    char server[64]; /* "ip:port" for server-level findings */
+};
+
+struct rpt_ctx {
+    struct rpt_options opts;
+    char *json_path;
+    char *json_tmp_path; /* NULL when writing to stdout */
+    FILE *json_out;
+    char *ndjson_path;
+    FILE *ndjson_out;
+    bool ndjson_failed;
+    FILE *conn_spool; /* one compact JSON connection per (id, offset, len) */
+    GArray *conn_index; /* struct rpt_spool_entry */
+    FILE *finding_spool; /* compact JSON findings, one per line, in id order */
+    bool spool_failed;
+    uint64_t next_finding_id;
+    struct rpt_origins *origins;
+    struct rpt_servers *servers;
+    /* summary counters */
+    uint64_t num_connections;
+    uint64_t num_tls;
+    uint64_t num_failed;
+    uint64_t by_severity[3];
+    uint64_t by_kind[RPT_K_COUNT];
+    int max_severity;
+    GPtrArray *text_items[3]; /* struct rpt_text_item *, per severity, up to RPT_TEXT_KEEP */
+    bool finished;
+};
+
+/* ------------------------------------------------------------------ JSON (json-glib files) */
+
+/* Each returns a newly allocated compact one-line JSON object (no newline). */
+char *rpt_json_connection(const struct rpt_connection *c, const uint64_t *finding_ids,
+                          size_t num_finding_ids);
+char *rpt_json_finding(const struct rpt_finding *f);
+char *rpt_json_server(const struct rpt_server *s);
+char *rpt_json_capture(const struct rpt_capture_info *info);
+char *rpt_json_summary(const struct rpt_ctx *r);
+char *rpt_json_tool(const struct rpt_options *o);
+/* rpt_json_summary_line: the summary with the tool and capture sections, for NDJSON. */
+char *rpt_json_summary_line(const struct rpt_ctx *r, const struct rpt_capture_info *info);
+/* rpt_json_typed_line: writes {"type":"<type>",<members of obj>}\n. */
+bool rpt_json_typed_line(FILE *out, const char *type, const char *obj);
+/* rpt_json_write_document: the whole document to out, reading the spools. */
+bool rpt_json_write_document(struct rpt_ctx *r, FILE *out, const struct rpt_capture_info *info,
+                             GPtrArray *servers_sorted, GError **error);
+
+/* ------------------------------------------------------------------ text */
+
+/* rpt_text_summary: counts, the most severe findings, where to look in the JSON. */
+void rpt_text_summary(const struct rpt_ctx *r, FILE *out);
+/* rpt_conn_position: index of connection id in the document's connections array, or -1. */
+int64_t rpt_conn_position(const struct rpt_ctx *r, uint64_t conn_id);
+
+#endif

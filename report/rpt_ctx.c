@@ -1,0 +1,318 @@
+/* The reporter's lifecycle: outputs opened at the start, each connection's findings made,
+ * serialised and spooled as it arrives (so memory does not grow with connections), and at the
+ * end the server-level findings, the JSON document written beside its target and renamed, the
+ * NDJSON tail and the text summary.
+ *
+ * Unclean closes are grouped per server this way: the first opts->unclean_close_group of a
+ * server are reported one by one as they arrive; when a server ends with more than that, one
+ * more finding at finish counts them all and lists their connections. Both steps depend only on
+ * the order connections are added, so the output stays deterministic while NDJSON streams. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report_internal.h"
+
+static FILE *open_output(const char *path, GError **error)
+{
+    if (strcmp(path, "-") == 0) {
+        return stdout;
+    }
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot open %s: %s", path,
+                    g_strerror(errno));
+    }
+    return f;
+}
+
+struct rpt_ctx *rpt_new(const struct rpt_options *o, GError **error)
+{
+    struct rpt_ctx *r = g_new0(struct rpt_ctx, 1);
+    r->opts = *o;
+    r->next_finding_id = 1;
+    r->max_severity = -1;
+    r->conn_index = g_array_new(FALSE, FALSE, sizeof(struct rpt_spool_entry));
+    r->origins = rpt_origins_new(o->max_origins ? o->max_origins : RPT_ORIGIN_MAX);
+    r->servers = rpt_servers_new();
+    for (int s = 0; s < 3; s++) {
+        r->text_items[s] = g_ptr_array_new();
+    }
+    r->conn_spool = tmpfile();
+    r->finding_spool = tmpfile();
+    if (!r->conn_spool || !r->finding_spool) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "cannot create a temporary spool file: %s", g_strerror(errno));
+        rpt_free(r);
+        return NULL;
+    }
+    if (o->json_path) {
+        r->json_path = g_strdup(o->json_path);
+        if (strcmp(o->json_path, "-") == 0) {
+            r->json_out = stdout;
+        } else {
+            /* A temporary name in the target's directory, so the final rename is atomic and a
+             * killed run never leaves a half-written report under the real name. */
+            r->json_tmp_path = g_strdup_printf("%s.tmp-XXXXXX", o->json_path);
+            int fd = g_mkstemp(r->json_tmp_path);
+            if (fd < 0) {
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                            "cannot create %s: %s", r->json_tmp_path, g_strerror(errno));
+                g_free(r->json_tmp_path);
+                r->json_tmp_path = NULL;
+                rpt_free(r);
+                return NULL;
+            }
+            r->json_out = fdopen(fd, "w");
+            if (!r->json_out) {
+                close(fd);
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                            "cannot open %s: %s", r->json_tmp_path, g_strerror(errno));
+                rpt_free(r);
+                return NULL;
+            }
+        }
+    }
+    if (o->ndjson_path) {
+        r->ndjson_path = g_strdup(o->ndjson_path);
+        r->ndjson_out = open_output(o->ndjson_path, error);
+        if (!r->ndjson_out) {
+            rpt_free(r);
+            return NULL;
+        }
+    }
+    return r;
+}
+
+static void ndjson_line(struct rpt_ctx *r, const char *type, const char *obj)
+{
+    if (!r->ndjson_out || r->ndjson_failed) {
+        return;
+    }
+    if (!rpt_json_typed_line(r->ndjson_out, type, obj) || fflush(r->ndjson_out) != 0) {
+        r->ndjson_failed = true;
+    }
+}
+
+static void keep_text_item(struct rpt_ctx *r, const struct rpt_finding *f)
+{
+    GPtrArray *list = r->text_items[f->severity];
+    if (list->len >= RPT_TEXT_KEEP) {
+        return;
+    }
+    struct rpt_text_item *t = g_new0(struct rpt_text_item, 1);
+    t->finding_id = f->id;
+    t->conn_id = f->conn_id;
+    t->kind = f->kind;
+    t->severity = f->severity;
+    t->summary = g_strdup(f->summary);
+    if (f->num_causes > 0) {
+        t->top_cause = f->causes[0].cause;
+        t->top_confidence = f->causes[0].confidence;
+    }
+    if (f->has_server) {
+        rpt_endpoint_format(&f->server_ip, f->server_port, t->server, sizeof(t->server));
+    }
+    g_ptr_array_add(list, t);
+}
+
+/* Numbers, ranks, serialises and records one finding; the caller still owns it. */
+static void emit_finding(struct rpt_ctx *r, struct rpt_finding *f)
+{
+    f->id = r->next_finding_id++;
+    rpt_finding_rank_causes(f);
+    char *json = rpt_json_finding(f);
+    if (fprintf(r->finding_spool, "%s\n", json) < 0) {
+        r->spool_failed = true;
+    }
+    ndjson_line(r, "finding", json);
+    g_free(json);
+    if ((unsigned)f->severity <= RPT_SEV_ERROR) {
+        r->by_severity[f->severity]++;
+        if ((int)f->severity > r->max_severity) {
+            r->max_severity = (int)f->severity;
+        }
+        keep_text_item(r, f);
+    }
+    r->by_kind[f->kind]++;
+}
+
+void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
+{
+    const struct cap_flow_summary *fl = c->flow;
+    const struct tls_summary *t = c->tls;
+    GPtrArray *findings = g_ptr_array_new_with_free_func((GDestroyNotify)rpt_finding_free);
+    rpt_findings_connection(r, c, findings);
+
+    unsigned unclean = 0;
+    if (rpt_conn_wants_unclean(c, &unclean)) {
+        struct rpt_server *srv = rpt_servers_get(r->servers, &fl->server_ip, fl->server_port);
+        if (srv->unclean_reported < r->opts.unclean_close_group) {
+            srv->unclean_reported++;
+            g_ptr_array_add(findings, rpt_findings_unclean_close(c, unclean));
+        }
+    }
+
+    /* Ids are fixed before the connection is serialised so it can name its findings; the
+     * connection line goes out first so an NDJSON reader meets C<n> before the findings about it. */
+    uint64_t *ids = g_new(uint64_t, findings->len + 1);
+    for (guint i = 0; i < findings->len; i++) {
+        ids[i] = r->next_finding_id + i;
+    }
+    char *json = rpt_json_connection(c, ids, findings->len);
+    g_free(ids);
+    size_t len = strlen(json);
+    off_t off = ftello(r->conn_spool);
+    if (off < 0 || fwrite(json, 1, len, r->conn_spool) != len) {
+        r->spool_failed = true;
+    } else {
+        struct rpt_spool_entry e = {.id = fl->id, .offset = (uint64_t)off, .len = len};
+        g_array_append_val(r->conn_index, e);
+    }
+    ndjson_line(r, "connection", json);
+    g_free(json);
+    for (guint i = 0; i < findings->len; i++) {
+        emit_finding(r, g_ptr_array_index(findings, i));
+    }
+    g_ptr_array_unref(findings);
+
+    r->num_connections++;
+    if (t && t->is_tls) {
+        r->num_tls++;
+        bool failed = t->handshake == TLS_HS_FAILED;
+        for (uint32_t i = 0; i < MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS) && !failed; i++) {
+            failed = rpt_alert_is_fatal(t, &t->alerts[i]);
+        }
+        r->num_failed += failed;
+    }
+    rpt_correlate_add(r->servers, r->origins, c, unclean);
+}
+
+static bool finish_json(struct rpt_ctx *r, const struct rpt_capture_info *info, GPtrArray *servers,
+                        GError **error)
+{
+    if (!r->json_out) {
+        return true;
+    }
+    bool ok = rpt_json_write_document(r, r->json_out, info, servers, error);
+    if (r->json_out == stdout) {
+        r->json_out = NULL;
+        return ok;
+    }
+    if (fclose(r->json_out) != 0 && ok) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "writing %s: %s",
+                    r->json_tmp_path, g_strerror(errno));
+        ok = false;
+    }
+    r->json_out = NULL;
+    if (ok && rename(r->json_tmp_path, r->json_path) != 0) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot rename %s to %s: %s",
+                    r->json_tmp_path, r->json_path, g_strerror(errno));
+        ok = false;
+    }
+    if (ok) {
+        g_free(r->json_tmp_path);
+        r->json_tmp_path = NULL;
+    }
+    return ok;
+}
+
+static gint entry_cmp(gconstpointer a, gconstpointer b)
+{
+    const struct rpt_spool_entry *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+bool rpt_finish(struct rpt_ctx *r, const struct rpt_capture_info *info, GError **error)
+{
+    g_return_val_if_fail(!r->finished, FALSE);
+    r->finished = true;
+    /* Connections arrive in the order they end; the document and the text summary list them by
+     * id (order of first packet). */
+    g_array_sort(r->conn_index, entry_cmp);
+    GPtrArray *servers = rpt_servers_sorted(r->servers);
+    GPtrArray *findings = g_ptr_array_new_with_free_func((GDestroyNotify)rpt_finding_free);
+    for (guint i = 0; i < servers->len; i++) {
+        rpt_findings_server(&r->opts, g_ptr_array_index(servers, i), findings);
+    }
+    for (guint i = 0; i < findings->len; i++) {
+        emit_finding(r, g_ptr_array_index(findings, i));
+    }
+    g_ptr_array_unref(findings);
+    for (guint i = 0; i < servers->len; i++) {
+        char *s = rpt_json_server(g_ptr_array_index(servers, i));
+        ndjson_line(r, "server", s);
+        g_free(s);
+    }
+    char *sum = rpt_json_summary_line(r, info);
+    ndjson_line(r, "summary", sum);
+    g_free(sum);
+
+    bool ok = true;
+    if (r->spool_failed) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "writing a temporary spool file failed");
+        ok = false;
+    }
+    if (ok) {
+        ok = finish_json(r, info, servers, error);
+    }
+    if (ok && r->ndjson_failed) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "writing %s failed", r->ndjson_path);
+        ok = false;
+    }
+    g_ptr_array_unref(servers);
+    if (r->opts.text_out) {
+        rpt_text_summary(r, r->opts.text_out);
+    }
+    return ok;
+}
+
+int rpt_max_severity(const struct rpt_ctx *r)
+{
+    return r->max_severity;
+}
+
+static void text_item_free(gpointer p)
+{
+    struct rpt_text_item *t = p;
+    g_free(t->summary);
+    g_free(t);
+}
+
+void rpt_free(struct rpt_ctx *r)
+{
+    if (!r) {
+        return;
+    }
+    if (r->json_out && r->json_out != stdout) {
+        fclose(r->json_out);
+    }
+    if (r->json_tmp_path) {
+        unlink(r->json_tmp_path); /* never finished: leave nothing behind */
+    }
+    if (r->ndjson_out && r->ndjson_out != stdout) {
+        fclose(r->ndjson_out);
+    } else if (r->ndjson_out) {
+        fflush(r->ndjson_out);
+    }
+    if (r->conn_spool) {
+        fclose(r->conn_spool);
+    }
+    if (r->finding_spool) {
+        fclose(r->finding_spool);
+    }
+    g_array_free(r->conn_index, TRUE);
+    rpt_origins_free(r->origins);
+    rpt_servers_free(r->servers);
+    for (int s = 0; s < 3; s++) {
+        if (r->text_items[s]) {
+            g_ptr_array_set_free_func(r->text_items[s], text_item_free);
+            g_ptr_array_unref(r->text_items[s]);
+        }
+    }
+    g_free(r->json_path);
+    g_free(r->json_tmp_path);
+    g_free(r->ndjson_path);
+    g_free(r);
+}
