@@ -88,7 +88,10 @@ struct cap_segment {
 /* cap_decode: decodes one captured frame of the given DLT link type into *out. Returns true for
  * a TCP segment; false with *out_reason set otherwise. Never reads past caplen. When
  * verify_checksums is set, a TCP segment whose checksum is wrong is rejected with
- * CAP_SKIP_BAD_CHECKSUM (only possible when the whole segment was captured). */
+ * CAP_SKIP_BAD_CHECKSUM (only possible when the whole segment was captured); the IPv4 header
+ * checksum is checked too. out->ts_us and out->pkt_index are left as the caller set them; every
+ * other field is overwritten. Linktypes: DLT_EN10MB (802.1Q/802.1ad tags), DLT_LINUX_SLL,
+ * DLT_LINUX_SLL2, DLT_RAW (and LINKTYPE_RAW 101), DLT_IPV4, DLT_IPV6, DLT_NULL, DLT_LOOP. */
 bool cap_decode(int linktype, const uint8_t *pkt, size_t caplen, bool verify_checksums,
                 struct cap_segment *out, enum cap_skip_reason *out_reason);
 
@@ -164,6 +167,11 @@ struct cap_source_stats {
     uint64_t kernel_received; /* ps_recv */
     const char *truncated_file; /* name of the first file cut short mid-packet, or NULL */
     uint64_t truncated_after_packets; /* packets read when the cut was met */
+    /* Progress through a file list (for a progress line; all 0/NULL for live). */
+    size_t num_files;            /* files given (1 for a memory source) */
+    size_t file_index;           /* 1-based index of the file being read or last read */
+    const char *current_file;    /* its name while open, else NULL; owned by the source */
+    uint64_t packets_estimate;   /* total packets extrapolated from bytes read, 0 if unknown */
 };
 void cap_source_get_stats(struct cap_source *src, struct cap_source_stats *out);
 const char *cap_source_warning(const struct cap_source *src); /* activation warning or NULL */
