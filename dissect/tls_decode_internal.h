@@ -88,6 +88,7 @@ struct tls_client_hello {
     char sni[TLS_MAX_SNI]; /* host_name, NUL-terminated; non-printable bytes replaced by '?' */
     uint32_t num_alpn;
     char alpn[TLS_MAX_ALPN][TLS_MAX_ALPN_LEN];
+    uint8_t alpn_first_byte, alpn_last_byte; /* raw ends of the first ALPN name (JA4) */
     uint32_t num_versions; /* supported_versions, GREASE included, in wire order */
     uint16_t versions[TLS_MAX_VERSIONS];
     uint32_t num_groups;
@@ -103,6 +104,7 @@ struct tls_client_hello {
     bool has_psk;
     uint32_t psk_identities;
     struct cur psk_first_identity; /* view */
+    bool psk_not_last; /* pre_shared_key was not the last extension (RFC 8446 §4.2.11 MUST) */
     uint8_t psk_modes; /* bit 0: psk_ke, bit 1: psk_dhe_ke */
     bool early_data;
     bool extended_master_secret;

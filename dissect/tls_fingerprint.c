@@ -1,0 +1,232 @@
+/* Client and server fingerprints computed from decoded hellos: JA3 and JA3S (Salesforce, MD5 of
+ * a decimal field string), JA4 for TLS over TCP (FoxIO technical_details/JA4.md), and the short
+ * SHA-256 digest used to identify tickets and PSK identities without printing them. Hashing uses
+ * GLib's GChecksum; the strings hashed are built in GStrings so no list length can overflow a
+ * fixed buffer. */
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls_decode_internal.h"
+
+#define JA4_HASH_LEN 12 /* JA4.md: sha256 truncated to 12 hex characters */
+#define JA4_MAX_COUNT 99 /* JA4.md: counts above 99 print as "99" */
+
+static uint32_t kept(uint32_t num, uint32_t cap)
+{
+    return num < cap ? num : cap;
+}
+
+static void hash_hex(GChecksumType type, const char *s, size_t len, char *out, size_t out_len)
+{
+    GChecksum *ck = g_checksum_new(type);
+    g_checksum_update(ck, (const guchar *)s, (gssize)len);
+    g_strlcpy(out, g_checksum_get_string(ck), out_len);
+    g_checksum_free(ck);
+}
+
+/* Appends the non-GREASE values of a list in decimal, '-' separated (JA3: GREASE is ignored in
+ * every list, as in the Salesforce reference and Wireshark). */
+static void ja3_list16(GString *s, const uint16_t *v, uint32_t n)
+{
+    bool first = true;
+    for (uint32_t i = 0; i < n; i++) {
+        if (tls_is_grease(v[i])) {
+            continue;
+        }
+        g_string_append_printf(s, first ? "%u" : "-%u", v[i]);
+        first = false;
+    }
+}
+
+/* JA3 = MD5("SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats"), the
+ * version being the ClientHello legacy_version. */
+void tls_ja3(const struct tls_client_hello *ch, char out_hash[33], char *out_str, size_t str_len)
+{
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "%u,", ch->legacy_version);
+    ja3_list16(s, ch->ciphers, kept(ch->num_ciphers, TLS_CH_MAX_CIPHERS));
+    g_string_append_c(s, ',');
+    ja3_list16(s, ch->exts, kept(ch->num_exts, TLS_MAX_EXTS));
+    g_string_append_c(s, ',');
+    ja3_list16(s, ch->groups, kept(ch->num_groups, TLS_MAX_GROUPS));
+    g_string_append_c(s, ',');
+    for (uint32_t i = 0; i < kept(ch->num_point_formats, TLS_MAX_POINT_FORMATS); i++) {
+        g_string_append_printf(s, i ? "-%u" : "%u", ch->point_formats[i]);
+    }
+    hash_hex(G_CHECKSUM_MD5, s->str, s->len, out_hash, 33);
+    if (out_str && str_len > 0) {
+        g_strlcpy(out_str, s->str, str_len);
+    }
+    g_string_free(s, TRUE);
+}
+
+/* JA3S = MD5("SSLVersion,Cipher,Extensions"). */
+void tls_ja3s(const struct tls_server_hello *sh, char out_hash[33])
+{
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "%u,%u,", sh->legacy_version, sh->cipher);
+    ja3_list16(s, sh->exts, kept(sh->num_exts, TLS_MAX_EXTS));
+    hash_hex(G_CHECKSUM_MD5, s->str, s->len, out_hash, 33);
+    g_string_free(s, TRUE);
+}
+
+/* JA4.md "TLS and DTLS Version": two characters, "00" when unknown. */
+static const char *ja4_version(uint16_t v)
+{
+    switch (v) {
+    case 0x0304:
+        return "13";
+    case 0x0303:
+        return "12";
+    case 0x0302:
+        return "11";
+    case 0x0301:
+        return "10";
+    case 0x0300:
+        return "s3";
+    case 0x0002:
+        return "s2";
+    case 0xfeff:
+        return "d1";
+    case 0xfefd:
+        return "d2";
+    case 0xfefc:
+        return "d3";
+    default:
+        return "00";
+    }
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Copies the non-GREASE values of v (minus SNI and ALPN when drop_sni_alpn) into dst. */
+static uint32_t ja4_filter(const uint16_t *v, uint32_t n, bool drop_sni_alpn, uint16_t *dst)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (tls_is_grease(v[i])) {
+            continue;
+        }
+        if (drop_sni_alpn && (v[i] == TLS_EXT_SERVER_NAME || v[i] == TLS_EXT_ALPN)) {
+            continue;
+        }
+        dst[k++] = v[i];
+    }
+    return k;
+}
+
+static void hex_list(GString *s, const uint16_t *v, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        g_string_append_printf(s, i ? ",%04x" : "%04x", v[i]);
+    }
+}
+
+static bool is_alnum(uint8_t b)
+{
+    return (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z');
+}
+
+/* JA4.md "ALPN Extension Value": first and last character of the first ALPN name, "00" without
+ * one; when either end byte is not alphanumeric, the first and last hex digit of the name's hex
+ * form instead (the high nibble of the first byte, the low nibble of the last). */
+static void ja4_alpn(const struct tls_client_hello *ch, char out[3])
+{
+    static const char HEX[] = "0123456789abcdef";
+    uint8_t first = ch->alpn_first_byte, last = ch->alpn_last_byte;
+    if (ch->num_alpn == 0) {
+        out[0] = '0';
+        out[1] = '0';
+    } else if (is_alnum(first) && is_alnum(last)) {
+        out[0] = (char)first;
+        out[1] = (char)last;
+    } else {
+        out[0] = HEX[first >> 4];
+        out[1] = HEX[last & 0xf];
+    }
+    out[2] = '\0';
+}
+
+/* JA4 (TLS over TCP): a_b_c with
+ *   a = "t" + version + ('d' SNI / 'i' none) + cipher count + extension count + ALPN ends,
+ *   b = sha256 of the sorted cipher list ("%04x" comma-separated), 12 hex digits,
+ *   c = sha256 of the sorted extension list without SNI and ALPN, then '_' and the signature
+ *       algorithms in wire order when there are any, 12 hex digits.
+ * GREASE is ignored everywhere; an empty list hashes to "000000000000". The version is the
+ * highest non-GREASE supported_versions entry, else legacy_version. */
+void tls_ja4(const struct tls_client_hello *ch, char out[40])
+{
+    uint16_t ciphers[TLS_CH_MAX_CIPHERS], exts[TLS_MAX_EXTS], sigalgs[TLS_MAX_SIGALGS];
+    uint16_t version = ch->legacy_version;
+    uint32_t num_versions = kept(ch->num_versions, TLS_MAX_VERSIONS);
+    bool have_version = false;
+    for (uint32_t i = 0; i < num_versions; i++) {
+        uint16_t v = ch->versions[i];
+        if (!tls_is_grease(v) && (!have_version || v > version)) {
+            version = v;
+            have_version = true;
+        }
+    }
+    uint32_t num_ciphers =
+        ja4_filter(ch->ciphers, kept(ch->num_ciphers, TLS_CH_MAX_CIPHERS), false, ciphers);
+    /* JA4.md "SNI": 'd' when the server_name extension exists, whatever it holds. */
+    bool sni = ch->has_sni;
+    uint32_t num_exts_all = 0;
+    for (uint32_t i = 0; i < kept(ch->num_exts, TLS_MAX_EXTS); i++) {
+        num_exts_all += tls_is_grease(ch->exts[i]) ? 0 : 1;
+        sni = sni || ch->exts[i] == TLS_EXT_SERVER_NAME;
+    }
+    uint32_t num_exts = ja4_filter(ch->exts, kept(ch->num_exts, TLS_MAX_EXTS), true, exts);
+    uint32_t num_sigalgs =
+        ja4_filter(ch->sigalgs, kept(ch->num_sigalgs, TLS_MAX_SIGALGS), false, sigalgs);
+    qsort(ciphers, num_ciphers, sizeof(ciphers[0]), cmp_u16);
+    qsort(exts, num_exts, sizeof(exts[0]), cmp_u16);
+
+    char alpn[3];
+    ja4_alpn(ch, alpn);
+    char b[JA4_HASH_LEN + 1] = "000000000000";
+    char c[JA4_HASH_LEN + 1] = "000000000000";
+    char full[65];
+    GString *s = g_string_new(NULL);
+    if (num_ciphers > 0) {
+        hex_list(s, ciphers, num_ciphers);
+        hash_hex(G_CHECKSUM_SHA256, s->str, s->len, full, sizeof(full));
+        memcpy(b, full, JA4_HASH_LEN);
+    }
+    if (num_exts > 0) {
+        g_string_truncate(s, 0);
+        hex_list(s, exts, num_exts);
+        if (num_sigalgs > 0) {
+            g_string_append_c(s, '_');
+            hex_list(s, sigalgs, num_sigalgs);
+        }
+        hash_hex(G_CHECKSUM_SHA256, s->str, s->len, full, sizeof(full));
+        memcpy(c, full, JA4_HASH_LEN);
+    }
+    g_string_free(s, TRUE);
+    snprintf(out, 40, "t%s%c%02u%02u%s_%s_%s", ja4_version(version), sni ? 'd' : 'i',
+             num_ciphers > JA4_MAX_COUNT ? JA4_MAX_COUNT : num_ciphers,
+             num_exts_all > JA4_MAX_COUNT ? JA4_MAX_COUNT : num_exts_all, alpn, b, c);
+}
+
+void tls_digest8(const uint8_t *data, size_t len, char out[17])
+{
+    uint8_t digest[32];
+    gsize digest_len = sizeof(digest);
+    static const char HEX[] = "0123456789abcdef";
+    GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
+    g_checksum_update(ck, data, (gssize)len);
+    g_checksum_get_digest(ck, digest, &digest_len);
+    g_checksum_free(ck);
+    for (size_t i = 0; i < 8; i++) {
+        out[2 * i] = HEX[digest[i] >> 4];
+        out[2 * i + 1] = HEX[digest[i] & 0xf];
+    }
+    out[16] = '\0';
+}
