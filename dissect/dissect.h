@@ -74,6 +74,7 @@ struct tls_desync {
     uint64_t resync_offset;    /* offset of the first header of the chain found again */
     uint64_t skipped_bytes;    /* bytes between bad_offset and resync_offset */
     int64_t estimated_missing_bytes; /* >0 bytes missing from the damaged record, <0 extra */
+    bool estimate_valid;       /* the look-back held the damaged record: the estimate is exact */
     int64_t ts_us;
     bool resynced;             /* false when no plausible chain was found again */
 };
@@ -161,6 +162,7 @@ struct tls_summary {
     struct tls_dir_summary dir[2];
     struct tls_certificate cert;
     char ja3[33], ja3s[33], ja4[40];
+    uint32_t handshake_limit_hits; /* handshake messages longer than max_handshake_msg, skipped */
     char ja3_string[1024]; /* truncated if longer; the hash is computed on the full string */
     int64_t handshake_start_us, handshake_end_us;
 };

@@ -1,0 +1,148 @@
+/* Close-time inferences: did each side end its TLS stream with close_notify, and was the last
+ * TLS 1.3 record an encrypted alert?
+ *
+ * TLS <= 1.2 shows an encrypted alert's content type (21) on the record layer. TLS 1.3 hides it
+ * inside application_data (RFC 8446 §5.2), so the only evidence is size: an alert is 2 bytes,
+ * plus the inner content type byte, plus the AEAD tag, and it is the last thing a side sends
+ * before FIN or RST (RFC 8446 §6.1: close_notify, then close). The record must end exactly at
+ * the TCP close offset for the inference to hold. */
+#include "tls_conn_internal.h"
+
+static bool close_offset(const struct cap_flow_summary *flow, enum cap_dir dir,
+                         uint64_t *out_off, bool *out_rst)
+{
+    if (!flow) {
+        return false;
+    }
+    const struct cap_dir_stats *fs = &flow->dir[dir];
+    if (fs->fin_seen) {
+        *out_off = fs->fin_offset;
+        *out_rst = false;
+        return true;
+    }
+    if (fs->rst_seen) {
+        *out_off = fs->rst_offset;
+        *out_rst = true;
+        return true;
+    }
+    return false;
+}
+
+static bool gap_at_end(const struct cap_flow_summary *flow, enum cap_dir dir, uint64_t end)
+{
+    if (!flow) {
+        return false;
+    }
+    const struct cap_dir_stats *fs = &flow->dir[dir];
+    uint32_t n = fs->num_gaps < CAP_MAX_GAPS ? fs->num_gaps : CAP_MAX_GAPS;
+    for (uint32_t i = 0; i < n; i++) {
+        if (fs->gaps[i].offset + fs->gaps[i].len > end) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void settle_side(struct tls_conn *c, const struct cap_flow_summary *flow, enum cap_dir dir)
+{
+    struct tls_dir_summary *d = &c->sum.dir[dir];
+    struct tls_dir_state *ds = &c->ds[dir];
+    const struct tls_framer *f = &c->fr[dir];
+    uint64_t close_off = 0;
+    bool rst = false;
+    bool closed = close_offset(flow, dir, &close_off, &rst);
+
+    if (ds->plain_close_notify) {
+        d->close_notify = TLS_CN_YES;
+        d->close_notify_reason = NULL;
+        return;
+    }
+    if (f->not_tls || !d->has_last_record) {
+        d->close_notify = TLS_CN_UNKNOWN;
+        d->close_notify_reason = "no TLS records from this side";
+        return;
+    }
+    const struct tls_record_info *last = &d->last_record;
+    uint64_t last_end = last->offset + 5 + last->length;
+    bool complete = tls_framer_at_boundary(f);
+    bool ends_at_close = closed && complete && last_end == close_off;
+
+    if (c->tls13 && !ds->last_is_alert && ends_at_close && last->content_type == 23 &&
+        last->length == tls_alert_record_len13(c->sum.cipher) && c->hs_complete) {
+        struct tls_alert a = {
+            .from = dir,
+            .encrypted = true,
+            .probable = true,
+            .record_len = last->length,
+            .ts_us = last->ts_us,
+            .offset = last->offset,
+            .before_app_data = !c->app_data_seen,
+        };
+        ds->last_alert = tls_conn_add_alert(c, &a);
+        ds->last_is_alert = true;
+    }
+
+    if (!complete || f->desync_pending || gap_at_end(flow, dir, last_end)) {
+        d->close_notify = TLS_CN_UNKNOWN;
+        d->close_notify_reason = "bytes missing or unframed at the end of the stream";
+        return;
+    }
+    if (ds->last_is_alert) {
+        const struct tls_alert *a =
+            ds->last_alert >= 0 ? &c->sum.alerts[ds->last_alert] : NULL;
+        if (a && !a->encrypted) {
+            /* A plaintext alert other than close_notify was the last word. */
+            d->close_notify = TLS_CN_NO;
+            d->close_notify_reason = a->level == 2 ? "ended with a fatal alert"
+                                                   : "ended with an alert other than close_notify";
+            return;
+        }
+        if (c->fatal_alert) {
+            d->close_notify = TLS_CN_NO;
+            d->close_notify_reason = "a fatal alert came before the final encrypted alert";
+            return;
+        }
+        if (!c->hs_complete) {
+            d->close_notify = TLS_CN_NO;
+            d->close_notify_reason =
+                "encrypted alert during the handshake: a fatal alert, not close_notify";
+            return;
+        }
+        if (a && a->before_app_data) {
+            d->close_notify = TLS_CN_UNKNOWN;
+            d->close_notify_reason = "encrypted alert right after the handshake, before any "
+                                     "application data: more likely fatal than close_notify";
+            return;
+        }
+        if (closed && !ends_at_close) {
+            d->close_notify = TLS_CN_NO;
+            d->close_notify_reason = rst ? "bytes after the final alert, then RST"
+                                         : "bytes after the final alert, then FIN";
+            return;
+        }
+        d->close_notify = TLS_CN_YES;
+        d->close_notify_reason = NULL;
+        return;
+    }
+    if (closed) {
+        d->close_notify = TLS_CN_NO;
+        if (c->tls13) {
+            d->close_notify_reason = rst ? "RST after a record too large for an encrypted alert"
+                                         : "FIN after a record too large for an encrypted alert";
+        } else {
+            d->close_notify_reason = rst ? "RST without close_notify" : "FIN without close_notify";
+        }
+        return;
+    }
+    d->close_notify = TLS_CN_UNKNOWN;
+    d->close_notify_reason = "no FIN or RST seen: the capture ended or the flow timed out";
+}
+
+void tls_close_settle(struct tls_conn *c, const struct cap_flow_summary *flow)
+{
+    if (c->sum.not_tls) {
+        return;
+    }
+    settle_side(c, flow, CAP_DIR_CLIENT);
+    settle_side(c, flow, CAP_DIR_SERVER);
+}

@@ -1,0 +1,696 @@
+/* The TLS state of one connection: drives one record framer and one handshake reassembler per
+ * direction, calls the message decoders, and builds the tls_summary (versions, cipher, SNI,
+ * ALPN, Zeek-style history, handshake kind, resumption offer and outcome, alerts, desyncs,
+ * fingerprints). Close-time inferences live in tls_close.c.
+ *
+ * What a passive observer cannot see is left alone, not guessed: TLS 1.3 encrypts everything
+ * after the ServerHello (certificates, tickets, Finished), and a TLS <= 1.2 renegotiation runs
+ * inside the encrypted channel, so only a plaintext second ClientHello counts as renegotiation. */
+#include <string.h>
+
+#include <glib.h>
+
+#include "tls_conn_internal.h"
+#include "tls_decode_internal.h"
+
+#define TLS_VERSION_13 0x0304
+#define TLS_CIPHER_AES_128_CCM_8 0x1305 /* RFC 8446 appendix B.4 */
+
+static bool on_record(void *user, const struct tls_record_info *rec, bool oversized);
+static void on_body(void *user, const struct tls_record_info *rec, const uint8_t *body,
+                    size_t len);
+static void on_body_lost(void *user, const struct tls_record_info *rec);
+static void on_sslv2(void *user, uint64_t offset, const uint8_t *record, size_t len,
+                     int64_t ts_us);
+static void on_desync(void *user, const struct tls_desync *d);
+
+static const struct tls_framer_events FRAMER_EVENTS = {
+    .on_record = on_record,
+    .on_body = on_body,
+    .on_body_lost = on_body_lost,
+    .on_sslv2 = on_sslv2,
+    .on_desync = on_desync,
+};
+
+uint16_t tls_alert_record_len13(uint16_t cipher)
+{
+    /* TLSInnerPlaintext: 2 alert bytes + 1 content type, plus the AEAD tag: 16 bytes for GCM,
+     * ChaCha20-Poly1305 and CCM, 8 for CCM_8 (RFC 8446 §5.2, RFC 6655). */
+    return cipher == TLS_CIPHER_AES_128_CCM_8 ? 2 + 1 + 8 : 2 + 1 + 16;
+}
+
+struct tls_conn *tls_conn_new(const struct tls_config *cfg)
+{
+    struct tls_conn *c = g_new0(struct tls_conn, 1);
+    if (cfg) {
+        c->cfg = *cfg;
+    } else {
+        tls_config_defaults(&c->cfg);
+    }
+    for (int d = 0; d < 2; d++) {
+        c->ctx[d].conn = c;
+        c->ctx[d].dir = (enum cap_dir)d;
+        tls_framer_init(&c->fr[d], (enum cap_dir)d, &c->cfg, &FRAMER_EVENTS, &c->ctx[d]);
+        tls_hs_init(&c->hs[d], c->cfg.max_handshake_msg);
+        c->ds[d].last_alert = -1;
+    }
+    c->sum.client_hello_dir = CAP_DIR_CLIENT;
+    return c;
+}
+
+void tls_conn_free(struct tls_conn *c)
+{
+    if (!c) {
+        return;
+    }
+    for (int d = 0; d < 2; d++) {
+        tls_framer_cleanup(&c->fr[d]);
+        tls_hs_cleanup(&c->hs[d]);
+    }
+    g_free(c);
+}
+
+static bool is_client(const struct tls_conn *c, enum cap_dir dir)
+{
+    return c->sum.client_hello_seen ? dir == c->sum.client_hello_dir : dir == CAP_DIR_CLIENT;
+}
+
+static enum cap_dir server_dir(const struct tls_conn *c)
+{
+    return c->sum.client_hello_dir == CAP_DIR_CLIENT ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
+}
+
+void tls_conn_add_history(struct tls_conn *c, enum cap_dir dir, char letter)
+{
+    size_t n = strlen(c->sum.history);
+    if (n >= TLS_MAX_HISTORY) {
+        return;
+    }
+    c->sum.history[n] = is_client(c, dir) ? g_ascii_toupper(letter) : g_ascii_tolower(letter);
+    c->sum.history[n + 1] = '\0';
+}
+
+int32_t tls_conn_add_alert(struct tls_conn *c, const struct tls_alert *a)
+{
+    uint32_t i = c->sum.num_alerts++;
+    if (i >= TLS_MAX_ALERTS) {
+        return -1;
+    }
+    c->sum.alerts[i] = *a;
+    return (int32_t)i;
+}
+
+/* Zeek's ssl_history letters (scripts/base/protocols/ssl/main.zeek), lower case here. */
+static char history_letter(uint8_t type)
+{
+    switch (type) {
+    case TLS_HT_HELLO_REQUEST:
+        return 'h';
+    case TLS_HT_CLIENT_HELLO:
+        return 'c';
+    case TLS_HT_SERVER_HELLO:
+        return 's';
+    case 3: /* hello_verify_request (DTLS) */
+        return 'v';
+    case TLS_HT_NEW_SESSION_TICKET:
+        return 't';
+    case TLS_HT_END_OF_EARLY_DATA:
+        return 'e';
+    case 6: /* hello_retry_request (draft TLS 1.3) */
+        return 'j';
+    case TLS_HT_ENCRYPTED_EXTENSIONS:
+        return 'o';
+    case TLS_HT_CERTIFICATE:
+        return 'x';
+    case TLS_HT_SERVER_KEY_EXCHANGE:
+        return 'k';
+    case TLS_HT_CERTIFICATE_REQUEST:
+        return 'r';
+    case TLS_HT_SERVER_HELLO_DONE:
+        return 'n';
+    case TLS_HT_CERTIFICATE_VERIFY:
+        return 'y';
+    case TLS_HT_CLIENT_KEY_EXCHANGE:
+        return 'g';
+    case TLS_HT_FINISHED:
+        return 'f';
+    case 21: /* certificate_url */
+        return 'w';
+    case TLS_HT_CERTIFICATE_STATUS:
+        return 'u';
+    case 23: /* supplemental_data */
+        return 'a';
+    case TLS_HT_KEY_UPDATE:
+        return 'p';
+    case 254: /* message_hash */
+        return 'm';
+    default:
+        return 'z';
+    }
+}
+
+static void decide_resumption(struct tls_conn *c, enum tls_resumption_outcome o)
+{
+    if (c->sum.offered && c->sum.resumption == TLS_RESUME_NONE) {
+        c->sum.resumption = o;
+    }
+}
+
+static void free_handshake_buffers(struct tls_conn *c)
+{
+    for (int d = 0; d < 2; d++) {
+        if (tls_hs_idle(&c->hs[d])) {
+            tls_hs_cleanup(&c->hs[d]);
+        }
+    }
+}
+
+static void handshake_done(struct tls_conn *c, int64_t ts_us)
+{
+    if (c->hs_complete) {
+        return;
+    }
+    c->hs_complete = true;
+    c->sum.handshake_end_us = ts_us;
+    free_handshake_buffers(c);
+}
+
+/* TLS <= 1.2: complete once both sides' Finished went by. */
+static void check_complete12(struct tls_conn *c, int64_t ts_us)
+{
+    if (c->sum.server_hello_seen && c->ds[0].finished && c->ds[1].finished) {
+        handshake_done(c, ts_us);
+    }
+}
+
+static void handle_client_hello(struct tls_conn *c, enum cap_dir dir,
+                                const struct tls_client_hello *ch, int64_t ts_us)
+{
+    struct tls_summary *s = &c->sum;
+    s->client_hello_seen = true;
+    s->client_hello_dir = dir;
+    s->is_tls = true;
+    s->not_tls = false;
+    s->handshake_start_us = ts_us;
+    s->client_legacy_version = ch->legacy_version;
+    s->num_client_versions = 0;
+    if (ch->num_versions > 0) {
+        for (uint32_t i = 0; i < ch->num_versions && i < TLS_MAX_VERSIONS; i++) {
+            if (!tls_is_grease(ch->versions[i]) && s->num_client_versions < TLS_MAX_VERSIONS) {
+                s->client_versions[s->num_client_versions++] = ch->versions[i];
+            }
+        }
+    } else {
+        s->client_versions[s->num_client_versions++] = ch->legacy_version;
+    }
+    s->num_client_ciphers = ch->num_ciphers;
+    if (ch->has_sni) {
+        g_strlcpy(s->sni, ch->sni, sizeof(s->sni));
+    }
+    s->num_alpn = ch->num_alpn < TLS_MAX_ALPN ? ch->num_alpn : TLS_MAX_ALPN;
+    for (uint32_t i = 0; i < s->num_alpn; i++) {
+        g_strlcpy(s->alpn[i], ch->alpn[i], sizeof(s->alpn[i]));
+    }
+    if (ch->session_id_len > 0) {
+        s->offered |= TLS_OFFER_SESSION_ID;
+        s->session_id_offered_len = ch->session_id_len;
+        memcpy(s->session_id_offered, ch->session_id, ch->session_id_len);
+    }
+    if (ch->has_session_ticket && cur_len(&ch->ticket) > 0) {
+        s->offered |= TLS_OFFER_TICKET;
+        s->ticket_offered_len = (uint32_t)cur_len(&ch->ticket);
+        tls_digest8(ch->ticket.p, cur_len(&ch->ticket), s->ticket_offered_digest);
+    }
+    if (ch->has_psk) {
+        /* A TLS 1.3 PSK identity is the ticket the server issued (RFC 8446 §4.6.1); its digest
+         * links this offer to the connection that received it. */
+        s->offered |= TLS_OFFER_PSK;
+        s->psk_identities = ch->psk_identities;
+        s->ticket_offered_len = (uint32_t)cur_len(&ch->psk_first_identity);
+        tls_digest8(ch->psk_first_identity.p, cur_len(&ch->psk_first_identity),
+                    s->ticket_offered_digest);
+    }
+    s->early_data_offered = ch->early_data;
+    tls_ja3(ch, s->ja3, s->ja3_string, sizeof(s->ja3_string));
+    tls_ja4(ch, s->ja4);
+}
+
+static void set_tls13(struct tls_conn *c)
+{
+    c->tls13 = true;
+    for (int d = 0; d < 2; d++) {
+        c->fr[d].max_len = TLS13_MAX_CIPHERTEXT_LEN;
+    }
+}
+
+static void handle_server_hello(struct tls_conn *c, const struct tls_server_hello *sh)
+{
+    struct tls_summary *s = &c->sum;
+    s->server_hello_seen = true;
+    s->version = sh->selected_version ? sh->selected_version : sh->legacy_version;
+    s->cipher = sh->cipher;
+    s->cipher_known = true;
+    s->session_id_len = sh->session_id_len;
+    memcpy(s->session_id, sh->session_id, sh->session_id_len);
+    g_strlcpy(s->alpn_selected, sh->alpn, sizeof(s->alpn_selected));
+    tls_ja3s(sh, s->ja3s);
+    if (s->version == TLS_VERSION_13) {
+        set_tls13(c);
+        s->server_key_exchange_group = sh->key_share_group;
+        /* TLS 1.3 clients fill legacy_session_id with random bytes for middlebox compatibility
+         * (RFC 8446 appendix D.4): not a resumption offer once 1.3 is chosen. */
+        s->offered &= ~(unsigned)TLS_OFFER_SESSION_ID;
+        if (s->offered) {
+            decide_resumption(c, sh->psk_selected ? TLS_RESUME_ACCEPTED : TLS_RESUME_REFUSED);
+        }
+        return;
+    }
+    /* TLS <= 1.2 with only a session ID offered: a different ID in the ServerHello is a new
+     * session (RFC 5246 §7.4.1.3). With a ticket, the answer comes from the flow that follows. */
+    if (s->offered == TLS_OFFER_SESSION_ID &&
+        (sh->session_id_len != s->session_id_offered_len ||
+         memcmp(sh->session_id, s->session_id_offered, sh->session_id_len) != 0)) {
+        decide_resumption(c, TLS_RESUME_REFUSED);
+    }
+}
+
+static void on_message(void *user, uint8_t type, uint32_t len, struct cur body, bool too_big)
+{
+    const struct tls_dir_ctx *x = user;
+    struct tls_conn *c = x->conn;
+    enum cap_dir dir = x->dir;
+    struct tls_summary *s = &c->sum;
+    (void)len;
+    int64_t ts = c->fr[dir].cur.ts_us;
+    if (too_big) {
+        s->handshake_limit_hits++;
+        tls_conn_add_history(c, dir, history_letter(type));
+        return;
+    }
+    switch (type) {
+    case TLS_HT_CLIENT_HELLO: {
+        if (!s->client_hello_seen) {
+            struct tls_client_hello ch;
+            if (tls_decode_client_hello(body, &ch) == TLS_DECODE_OK) {
+                handle_client_hello(c, dir, &ch, ts);
+            }
+        } else if (c->hs_complete) {
+            s->renegotiation = true;
+        }
+        tls_conn_add_history(c, dir, 'c');
+        return;
+    }
+    case TLS_HT_SERVER_HELLO: {
+        struct tls_server_hello sh;
+        bool ok = tls_decode_server_hello(body, &sh) == TLS_DECODE_OK;
+        if (ok && sh.hello_retry_request) {
+            s->hello_retry_request = true;
+            tls_conn_add_history(c, dir, 'j');
+            return;
+        }
+        tls_conn_add_history(c, dir, 's');
+        if (ok && !s->server_hello_seen) {
+            handle_server_hello(c, &sh);
+        }
+        return;
+    }
+    case TLS_HT_CERTIFICATE:
+    case TLS_HT_SERVER_KEY_EXCHANGE:
+    case TLS_HT_SERVER_HELLO_DONE:
+        if (!is_client(c, dir) && !c->tls13) {
+            c->server_full_flow = true;
+            decide_resumption(c, TLS_RESUME_REFUSED);
+        }
+        if (type == TLS_HT_CERTIFICATE && !is_client(c, dir) && !s->cert.present) {
+            struct tls_certificate cert;
+            memset(&cert, 0, sizeof(cert));
+            if (tls_decode_certificate(body, c->tls13, &cert) == TLS_DECODE_OK) {
+                s->cert = cert;
+            }
+        }
+        if (type == TLS_HT_SERVER_KEY_EXCHANGE) {
+            uint16_t group = 0;
+            if (tls_decode_server_key_exchange_group(body, &group) == TLS_DECODE_OK) {
+                s->server_key_exchange_group = group;
+            }
+        }
+        break;
+    case TLS_HT_NEW_SESSION_TICKET: {
+        struct tls_new_session_ticket t;
+        if (tls_decode_new_session_ticket(body, c->tls13, &t) == TLS_DECODE_OK) {
+            s->tickets_issued++;
+            s->ticket_lifetime_hint = t.lifetime;
+            s->ticket_issued_len = (uint32_t)cur_len(&t.ticket);
+            tls_digest8(t.ticket.p, cur_len(&t.ticket), s->ticket_issued_digest);
+        }
+        break;
+    }
+    case TLS_HT_FINISHED:
+        c->ds[dir].finished = true;
+        break;
+    default:
+        break;
+    }
+    tls_conn_add_history(c, dir, history_letter(type));
+    if (type == TLS_HT_FINISHED && !c->tls13) {
+        check_complete12(c, ts);
+    }
+}
+
+static void record_encrypted_alert(struct tls_conn *c, enum cap_dir dir,
+                                   const struct tls_record_info *rec, bool probable)
+{
+    struct tls_alert a = {
+        .from = dir,
+        .encrypted = true,
+        .probable = probable,
+        .record_len = rec->length,
+        .ts_us = rec->ts_us,
+        .offset = rec->offset,
+        .before_app_data = !c->app_data_seen,
+    };
+    c->ds[dir].last_alert = tls_conn_add_alert(c, &a);
+    c->ds[dir].last_is_alert = true;
+    if (!c->hs_complete) {
+        c->enc_alert_in_hs = true;
+    }
+}
+
+static void update_dir_records(struct tls_conn *c, enum cap_dir dir,
+                               const struct tls_record_info *rec, bool oversized)
+{
+    struct tls_dir_summary *d = &c->sum.dir[dir];
+    struct tls_dir_state *ds = &c->ds[dir];
+    d->records++;
+    if (oversized) {
+        d->oversized_records++;
+    }
+    d->recent[ds->recent_next % TLS_MAX_RECENT_RECORDS] = *rec;
+    ds->recent_next++;
+    if (d->num_recent < TLS_MAX_RECENT_RECORDS) {
+        d->num_recent++;
+    }
+    d->last_record = *rec;
+    d->has_last_record = true;
+    ds->last_is_alert = false;
+    ds->last_alert = -1;
+}
+
+/* TLS 1.3 application_data records: the server's flight after its ServerHello, then the
+ * client's Finished (its first encrypted record), then data. An alert-sized first client record
+ * is the client refusing the server's flight. */
+static void appdata13(struct tls_conn *c, enum cap_dir dir, const struct tls_record_info *rec)
+{
+    struct tls_dir_state *ds = &c->ds[dir];
+    ds->enc_records++;
+    if (!is_client(c, dir)) {
+        if (c->hs_complete) {
+            c->app_data_seen = true;
+        }
+        return;
+    }
+    if (ds->finished) {
+        c->app_data_seen = true;
+        return;
+    }
+    if (rec->length == tls_alert_record_len13(c->sum.cipher)) {
+        record_encrypted_alert(c, dir, rec, true);
+        return;
+    }
+    ds->finished = true;
+    if (c->ds[server_dir(c)].enc_records > 0) {
+        handshake_done(c, rec->ts_us);
+    }
+}
+
+static bool on_record(void *user, const struct tls_record_info *rec, bool oversized)
+{
+    const struct tls_dir_ctx *x = user;
+    struct tls_conn *c = x->conn;
+    enum cap_dir dir = x->dir;
+    struct tls_dir_state *ds = &c->ds[dir];
+    update_dir_records(c, dir, rec, oversized);
+    switch (rec->content_type) {
+    case TLS_CT_CHANGE_CIPHER_SPEC:
+        tls_conn_add_history(c, dir, 'i');
+        c->sum.dir[dir].ccs_seen = true;
+        /* A TLS 1.3 CCS is a compatibility no-op (RFC 8446 appendix D.4); before any
+         * ServerHello it can only be that, since TLS <= 1.2 never sends CCS that early. */
+        if (c->sum.server_hello_seen && !c->tls13) {
+            ds->encrypted = true;
+            if (!is_client(c, dir) && !c->server_full_flow) {
+                /* Abbreviated handshake: the server goes straight to CCS (RFC 5246 §7.3,
+                 * RFC 5077 §3.1), possibly after a NewSessionTicket. */
+                c->abbreviated = true;
+                decide_resumption(c, TLS_RESUME_ACCEPTED);
+            }
+        }
+        return false;
+    case TLS_CT_ALERT:
+        if (ds->encrypted && !c->tls13) {
+            tls_conn_add_history(c, dir, 'l');
+            record_encrypted_alert(c, dir, rec, false);
+            return false;
+        }
+        return true;
+    case TLS_CT_HANDSHAKE:
+        if (ds->encrypted) {
+            /* TLS <= 1.2: the first encrypted handshake message after CCS is Finished
+             * (RFC 5246 §7.4.9); later ones are an invisible renegotiation. */
+            if (!ds->finished) {
+                ds->finished = true;
+                tls_conn_add_history(c, dir, 'f');
+                check_complete12(c, rec->ts_us);
+            }
+            return false;
+        }
+        return !ds->hs_lost;
+    case TLS_CT_APPLICATION_DATA:
+        c->sum.dir[dir].app_data_records++;
+        c->sum.dir[dir].app_data_bytes += rec->length;
+        if (c->tls13 && c->sum.server_hello_seen) {
+            appdata13(c, dir, rec);
+        } else if (c->hs_complete) {
+            c->app_data_seen = true;
+        }
+        return false;
+    case TLS_CT_HEARTBEAT:
+        tls_conn_add_history(c, dir, 'b');
+        return false;
+    default:
+        return false;
+    }
+}
+
+static void on_body(void *user, const struct tls_record_info *rec, const uint8_t *body,
+                    size_t len)
+{
+    const struct tls_dir_ctx *x = user;
+    struct tls_conn *c = x->conn;
+    enum cap_dir dir = x->dir;
+    if (rec->content_type == TLS_CT_HANDSHAKE) {
+        if (tls_hs_feed(&c->hs[dir], body, len, on_message, user) == TLS_HS_LIMIT) {
+            /* Counted per message in on_message; nothing was allocated for it. */
+        }
+        return;
+    }
+    if (rec->content_type != TLS_CT_ALERT) {
+        return;
+    }
+    /* struct { AlertLevel level; AlertDescription description; } Alert; (RFC 8446 §6) */
+    struct cur cu = cur_make(body, len);
+    uint8_t level, desc;
+    while (cur_u8(&cu, &level) && cur_u8(&cu, &desc)) {
+        struct tls_alert a = {
+            .from = dir,
+            .level = level,
+            .description = desc,
+            .record_len = rec->length,
+            .ts_us = rec->ts_us,
+            .offset = rec->offset,
+            .before_app_data = !c->app_data_seen,
+        };
+        tls_conn_add_history(c, dir, 'l');
+        c->ds[dir].last_alert = tls_conn_add_alert(c, &a);
+        c->ds[dir].last_is_alert = true;
+        if (desc == 0) { /* close_notify */
+            c->ds[dir].plain_close_notify = true;
+            c->sum.dir[dir].close_notify_plain = true;
+        }
+        if (level == 2) {
+            c->fatal_alert = true;
+        }
+    }
+}
+
+static void on_body_lost(void *user, const struct tls_record_info *rec)
+{
+    const struct tls_dir_ctx *x = user;
+    struct tls_conn *c = x->conn;
+    if (rec->content_type == TLS_CT_HANDSHAKE) {
+        /* Message boundaries are gone with the bytes; later records of this side could start
+         * mid-message, so its plaintext handshake is no longer parsed. */
+        tls_hs_reset(&c->hs[x->dir]);
+        c->ds[x->dir].hs_lost = true;
+    }
+}
+
+static void on_sslv2(void *user, uint64_t offset, const uint8_t *record, size_t len,
+                     int64_t ts_us)
+{
+    const struct tls_dir_ctx *x = user;
+    struct tls_conn *c = x->conn;
+    struct tls_client_hello ch;
+    (void)offset;
+    if (c->sum.client_hello_seen) {
+        return;
+    }
+    if (tls_decode_sslv2_client_hello(cur_make(record, len), &ch) == TLS_DECODE_OK) {
+        handle_client_hello(c, x->dir, &ch, ts_us);
+        c->sum.sslv2_hello = true;
+        tls_conn_add_history(c, x->dir, 'c');
+    }
+}
+
+static void on_desync(void *user, const struct tls_desync *d)
+{
+    const struct tls_dir_ctx *x = user;
+    struct tls_conn *c = x->conn;
+    uint32_t i = c->sum.num_desyncs++;
+    if (i < TLS_MAX_DESYNCS) {
+        c->sum.desyncs[i] = *d;
+        c->sum.desyncs[i].from = x->dir;
+    }
+}
+
+void tls_conn_data(struct tls_conn *c, enum cap_dir dir, uint64_t offset, const uint8_t *data,
+                   size_t len, int64_t ts_us)
+{
+    struct tls_framer *f = &c->fr[dir];
+    if (c->sum.not_tls || c->finished_called) {
+        return;
+    }
+    tls_framer_data(f, offset, data, len, ts_us);
+    if (f->not_tls && !c->sum.client_hello_seen) {
+        c->sum.not_tls = true;
+    }
+}
+
+void tls_conn_gap(struct tls_conn *c, enum cap_dir dir, uint64_t offset, uint64_t len,
+                  int64_t ts_us)
+{
+    if (c->sum.not_tls || c->finished_called) {
+        return;
+    }
+    tls_framer_gap(&c->fr[dir], offset, len, ts_us);
+}
+
+static void swap_bytes(void *a, void *b, size_t n)
+{
+    uint8_t tmp[sizeof(struct tls_framer) > sizeof(struct tls_dir_summary)
+                    ? sizeof(struct tls_framer)
+                    : sizeof(struct tls_dir_summary)];
+    g_assert(n <= sizeof(tmp));
+    memcpy(tmp, a, n);
+    memcpy(a, b, n);
+    memcpy(b, tmp, n);
+}
+
+static enum cap_dir flip(enum cap_dir d)
+{
+    return d == CAP_DIR_CLIENT ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
+}
+
+void tls_conn_swap_dirs(struct tls_conn *c)
+{
+    swap_bytes(&c->fr[0], &c->fr[1], sizeof(c->fr[0]));
+    swap_bytes(&c->hs[0], &c->hs[1], sizeof(c->hs[0]));
+    swap_bytes(&c->ds[0], &c->ds[1], sizeof(c->ds[0]));
+    swap_bytes(&c->sum.dir[0], &c->sum.dir[1], sizeof(c->sum.dir[0]));
+    for (int d = 0; d < 2; d++) {
+        c->fr[d].dir = (enum cap_dir)d;
+        c->fr[d].user = &c->ctx[d];
+        c->fr[d].desync.from = (enum cap_dir)d;
+    }
+    c->sum.client_hello_dir = flip(c->sum.client_hello_dir);
+    for (uint32_t i = 0; i < c->sum.num_alerts && i < TLS_MAX_ALERTS; i++) {
+        c->sum.alerts[i].from = flip(c->sum.alerts[i].from);
+    }
+    for (uint32_t i = 0; i < c->sum.num_desyncs && i < TLS_MAX_DESYNCS; i++) {
+        c->sum.desyncs[i].from = flip(c->sum.desyncs[i].from);
+    }
+}
+
+bool tls_conn_client_hello_dir(const struct tls_conn *c, enum cap_dir *out)
+{
+    if (!c->sum.client_hello_seen) {
+        return false;
+    }
+    *out = c->sum.client_hello_dir;
+    return true;
+}
+
+bool tls_conn_wants_data(const struct tls_conn *c)
+{
+    return !c->sum.not_tls && !c->finished_called;
+}
+
+static void order_recent(struct tls_dir_summary *d, uint32_t next)
+{
+    if (next <= TLS_MAX_RECENT_RECORDS) {
+        return;
+    }
+    struct tls_record_info tmp[TLS_MAX_RECENT_RECORDS];
+    for (uint32_t i = 0; i < TLS_MAX_RECENT_RECORDS; i++) {
+        tmp[i] = d->recent[(next + i) % TLS_MAX_RECENT_RECORDS];
+    }
+    memcpy(d->recent, tmp, sizeof(tmp));
+}
+
+static void settle_handshake(struct tls_conn *c, const struct cap_flow_summary *flow)
+{
+    struct tls_summary *s = &c->sum;
+    if (!s->client_hello_seen) {
+        s->handshake = TLS_HS_NONE;
+        s->midstream = !s->not_tls && (s->dir[0].records > 0 || s->dir[1].records > 0);
+        return;
+    }
+    if (c->hs_complete) {
+        bool resumed = c->tls13 ? s->resumption == TLS_RESUME_ACCEPTED : c->abbreviated;
+        s->handshake = resumed ? TLS_HS_RESUMED : TLS_HS_FULL;
+    } else if (c->fatal_alert || c->enc_alert_in_hs ||
+               (flow && (flow->dir[0].rst_seen || flow->dir[1].rst_seen))) {
+        s->handshake = TLS_HS_FAILED;
+    } else {
+        s->handshake = TLS_HS_INCOMPLETE;
+    }
+    if (s->offered && s->resumption == TLS_RESUME_NONE) {
+        s->resumption = TLS_RESUME_UNKNOWN;
+    }
+}
+
+void tls_conn_finish(struct tls_conn *c, const struct cap_flow_summary *flow)
+{
+    if (c->finished_called) {
+        return;
+    }
+    for (int d = 0; d < 2; d++) {
+        tls_framer_finish(&c->fr[d]);
+        if (c->fr[d].not_tls && !c->sum.client_hello_seen) {
+            c->sum.not_tls = true;
+        }
+    }
+    c->finished_called = true;
+    tls_close_settle(c, flow);
+    settle_handshake(c, flow);
+    for (int d = 0; d < 2; d++) {
+        order_recent(&c->sum.dir[d], c->ds[d].recent_next);
+        tls_hs_cleanup(&c->hs[d]);
+        tls_framer_cleanup(&c->fr[d]);
+    }
+}
+
+const struct tls_summary *tls_conn_get_summary(const struct tls_conn *c)
+{
+    return &c->sum;
+}
