@@ -9,7 +9,7 @@
 
 #include "report_internal.h"
 
-#define SC_T0 1795435200000000LL /* 2026-11-23T08:00:00Z */
+#define SC_T0 1795435200000000LL /* 2026-11-23T12:00:00Z */
 #define SC_MAX_CONNS 320
 
 struct sc_conn {
