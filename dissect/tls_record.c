@@ -205,6 +205,12 @@ static bool try_scan(struct tls_framer *f, bool at_end)
 {
     size_t p = 0;
     bool found = false;
+    bool at_start = f->scan_at_start && !f->has_good;
+    /* A plain-text protocol (HTTP, an SMTP banner) fails at its first bytes, which are
+     * printable: not_tls_after failed positions settle it. Binary junk is given a whole resync
+     * window (or the whole stream) to show a chain, since a mid-stream pickup also starts with
+     * failing positions. */
+    bool text = f->start_bytes_printable >= TLS_RECORD_HEADER_LEN;
     while (p < f->scan_len) {
         enum chain_result r = chain_check(f, f->scan + p, f->scan_len - p, at_end);
         if (r == CHAIN_YES) {
@@ -214,22 +220,21 @@ static bool try_scan(struct tls_framer *f, bool at_end)
         if (r == CHAIN_NEED_MORE) {
             break;
         }
-        if (f->scan_at_start && !f->has_good) {
-            f->failed_headers++;
-        }
         p++;
-    }
-    if (!found && f->scan_at_start && !f->has_good) {
-        /* A plain-text protocol (HTTP, SMTP banner) fails at the first bytes and is printable;
-         * binary junk is given a whole resync window to show a chain. */
-        bool text = f->start_bytes_printable >= TLS_RECORD_HEADER_LEN;
-        if ((text && f->failed_headers >= f->not_tls_after) ||
-            f->scan_off + p >= f->scan_cap || (at_end && p == f->scan_len)) {
-            f->scan_off += p;
-            f->scan_len -= p;
-            become_not_tls(f);
-            return false;
+        if (at_start) {
+            f->failed_headers++;
+            if (text && f->failed_headers >= f->not_tls_after) {
+                break;
+            }
         }
+    }
+    if (!found && at_start &&
+        ((text && f->failed_headers >= f->not_tls_after) || f->scan_off + p >= f->scan_cap ||
+         (at_end && p == f->scan_len))) {
+        f->scan_off += p;
+        f->scan_len -= p;
+        become_not_tls(f);
+        return false;
     }
     if (found) {
         uint64_t r = f->scan_off + p;
@@ -258,7 +263,6 @@ static bool try_scan(struct tls_framer *f, bool at_end)
         memmove(f->scan, f->scan + p, f->scan_len - p);
         f->scan_len -= p;
         f->scan_off += p;
-        f->scan_from_lookback = false;
     }
     return false;
 }
@@ -636,8 +640,38 @@ void tls_framer_gap(struct tls_framer *f, uint64_t offset, uint64_t len, int64_t
     }
 }
 
+/* The stream ended inside a record body. Usually the capture simply stopped; but when the
+ * sender lost bytes of its last long record (the short write again), the records it sent after
+ * it are already inside the body the framer is waiting for. A chain of headers that runs exactly
+ * to the end of the stream from inside that body is that case; anything else is left alone. */
+static void finish_inside_body(struct tls_framer *f)
+{
+    if (f->state != TLS_FR_BODY || !f->lookback_ok || f->cur_body_lost || f->cur_sslv2 ||
+        f->gap_at_end || f->rec_len != (size_t)f->cur.length - f->body_left) {
+        return;
+    }
+    for (size_t p = 0; p < f->rec_len; p++) {
+        if (chain_check(f, f->rec + p, f->rec_len - p, true) != CHAIN_YES) {
+            continue;
+        }
+        f->desync_pending = true;
+        memset(&f->desync, 0, sizeof(f->desync));
+        f->desync.from = f->dir;
+        f->desync.last_good_offset = f->cur.offset;
+        f->desync.bad_offset = f->cur.offset + TLS_RECORD_HEADER_LEN + f->cur.length;
+        f->desync.ts_us = f->cur.ts_us;
+        f->scan_at_start = false;
+        f->scan_from_lookback = true;
+        enter_scan(f, f->cur.offset + TLS_RECORD_HEADER_LEN);
+        buf_append(&f->scan, &f->scan_len, &f->scan_alloc, f->rec, f->rec_len, f->scan_cap);
+        f->rec_len = 0;
+        return;
+    }
+}
+
 void tls_framer_finish(struct tls_framer *f)
 {
+    finish_inside_body(f);
     while (f->state == TLS_FR_SCAN) {
         if (!try_scan(f, true)) {
             break;
