@@ -84,11 +84,20 @@ bool rpt_alert_is_fatal(const struct tls_summary *t, const struct tls_alert *a)
     if (!a->encrypted) {
         return false;
     }
-    /* An encrypted alert is either close_notify or an error. When the sender's close_notify
-     * inference says "no", this alert was not one; an alert that ends a failed handshake is an
-     * error too. */
+    /* An encrypted alert is either close_notify or an error; follow the dissector's close_notify
+     * inference (dissect/tls_close.c). During the handshake it can only be an error. Right after
+     * the handshake, before any application data, with close_notify not confirmed, it is more
+     * likely an error. As the sender's final record with close_notify ruled out, it was one. */
     unsigned from = a->from == CAP_DIR_SERVER ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
-    return t->dir[from].close_notify == TLS_CN_NO || t->handshake == TLS_HS_FAILED;
+    const struct tls_dir_summary *d = &t->dir[from];
+    if (t->handshake == TLS_HS_FAILED || t->handshake == TLS_HS_INCOMPLETE) {
+        return true;
+    }
+    if (a->before_app_data && d->close_notify != TLS_CN_YES) {
+        return true;
+    }
+    bool last = !d->has_last_record || d->last_record.offset == a->offset;
+    return d->close_notify == TLS_CN_NO && last;
 }
 
 const char *rpt_addr_format(const struct cap_addr *a, char *buf, size_t buf_len)

@@ -227,17 +227,23 @@ static bool stream_causes(struct rpt_finding *f, const struct cap_flow_summary *
             continue;
         }
         damaged = true;
-        const char *what = ds->estimated_missing_bytes >= 0 ? "missing from" : "extra in";
-        int64_t est = ds->estimated_missing_bytes >= 0 ? ds->estimated_missing_bytes
-                                                        : -ds->estimated_missing_bytes;
+        char size[96];
+        if (ds->estimated_missing_bytes > 0) {
+            g_snprintf(size, sizeof(size), "about %" G_GINT64_FORMAT " bytes missing from the record",
+                       ds->estimated_missing_bytes);
+        } else if (ds->estimated_missing_bytes < 0) {
+            g_snprintf(size, sizeof(size), "about %" G_GINT64_FORMAT " bytes extra in the stream",
+                       -ds->estimated_missing_bytes);
+        } else {
+            g_strlcpy(size, "the size of the loss could not be estimated", sizeof(size));
+        }
         rpt_finding_cause(f, "bytes_missing_in_stream", integrity ? RPT_CONF_HIGH : RPT_CONF_MEDIUM,
                           PRI_BYTES_MISSING,
                           "the %s's record framing broke at stream offset %" G_GUINT64_FORMAT
-                          " (last good header at %" G_GUINT64_FORMAT ") with no TCP gap: about "
-                          "%" G_GINT64_FORMAT " bytes %s the record; the capture saw the TCP "
-                          "stream intact, so the %s or a middlebox before the capture point lost "
-                          "them (a short write)",
-                          peer, ds->bad_offset, ds->last_good_offset, est, what, peer);
+                          " (last good header at %" G_GUINT64_FORMAT ") with no TCP gap: %s; the "
+                          "capture saw the TCP stream intact, so the %s or a middlebox before the "
+                          "capture point lost or added bytes (a short write)",
+                          peer, ds->bad_offset, ds->last_good_offset, size, peer);
         pin(rpt_finding_evidence(f,
                                  "%s record framing broke at offset %" G_GUINT64_FORMAT
                                  ", estimated %" G_GINT64_FORMAT " bytes missing, %" G_GUINT64_FORMAT

@@ -95,6 +95,8 @@ static inline struct sc_conn *sc_clean(struct scenario *s, int64_t t0)
         t->dir[d].recent[0] = (struct tls_record_info){.content_type = 21, .version = 0x0303,
                                                        .length = 26, .offset = f->dir[d].bytes - 31,
                                                        .ts_us = t0 + 89000};
+        t->dir[d].last_record = t->dir[d].recent[0];
+        t->dir[d].has_last_record = true;
     }
     /* A clean close: both sides' final records are encrypted close_notify alerts. */
     t->num_alerts = 2;
@@ -149,6 +151,7 @@ static inline void sc_desync_444(struct scenario *s)
     t->desyncs[0] = (struct tls_desync){.from = CAP_DIR_SERVER, .last_good_offset = 16000,
                                         .bad_offset = 32405, .resync_offset = 33000,
                                         .skipped_bytes = 595, .estimated_missing_bytes = 444,
+                                        .estimate_valid = true,
                                         .ts_us = SC_T0 + 40000, .resynced = true};
     sc_client_alert(c, 20, 41000);
 }
