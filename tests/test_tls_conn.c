@@ -1,0 +1,504 @@
+/* Connection state tests on real handshakes: the TCP payload streams of samples/lab/cap.pcap's
+ * six connections and alert.pcap (extracted to tests/data/tls_streams/, see the README there),
+ * fed segment by segment and byte by byte; plus handshake reassembly splits and a 16 MB claimed
+ * handshake message that must be skipped without being buffered. Expected values come from
+ * samples/lab/README.md and from tshark's dissection of the same captures. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tls_conn_internal.h"
+#include "tls_decode_internal.h"
+#include "tls_handshake_internal.h"
+
+/* ------------------------------------------------------------------ stream files */
+
+struct seg {
+    enum cap_dir dir;
+    uint64_t off;
+    uint8_t *data;
+    size_t len;
+};
+
+struct conn_file {
+    struct seg segs[64];
+    size_t num_segs;
+    struct cap_flow_summary flow;
+};
+
+static int hexval(int ch)
+{
+    if (ch >= '0' && ch <= '9') {
+        return ch - '0';
+    }
+    if (ch >= 'a' && ch <= 'f') {
+        return ch - 'a' + 10;
+    }
+    return -1;
+}
+
+/* Lines: "C|S <offset> <hex payload>" in capture order, "FIN|RST C|S <offset>". */
+static void load(const char *name, struct conn_file *cf)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/tests/data/tls_streams/%s", TLSSCOPE_SOURCE_DIR, name);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    memset(cf, 0, sizeof(*cf));
+    static char line[1 << 17];
+    while (fgets(line, sizeof(line), fp)) {
+        char kind[8], who[8];
+        unsigned long long off;
+        if (sscanf(line, "%7s %7s %llu", kind, who, &off) == 3 &&
+            (strcmp(kind, "FIN") == 0 || strcmp(kind, "RST") == 0)) {
+            struct cap_dir_stats *ds = &cf->flow.dir[who[0] == 'C' ? 0 : 1];
+            if (kind[0] == 'F') {
+                ds->fin_seen = true;
+                ds->fin_offset = off;
+            } else {
+                ds->rst_seen = true;
+                ds->rst_offset = off;
+            }
+            continue;
+        }
+        char *hex = NULL;
+        char d = line[0];
+        off = strtoull(line + 2, &hex, 10);
+        assert_true(d == 'C' || d == 'S');
+        assert_true(cf->num_segs < 64);
+        while (*hex == ' ') {
+            hex++;
+        }
+        size_t n = strcspn(hex, "\r\n") / 2;
+        struct seg *s = &cf->segs[cf->num_segs++];
+        s->dir = d == 'C' ? CAP_DIR_CLIENT : CAP_DIR_SERVER;
+        s->off = off;
+        s->data = malloc(n);
+        s->len = n;
+        for (size_t i = 0; i < n; i++) {
+            s->data[i] = (uint8_t)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+        }
+    }
+    fclose(fp);
+}
+
+static void unload(struct conn_file *cf)
+{
+    for (size_t i = 0; i < cf->num_segs; i++) {
+        free(cf->segs[i].data);
+    }
+}
+
+static struct tls_conn *run(const struct conn_file *cf, size_t chunk)
+{
+    struct tls_config cfg;
+    tls_config_defaults(&cfg);
+    struct tls_conn *c = tls_conn_new(&cfg);
+    for (size_t i = 0; i < cf->num_segs; i++) {
+        const struct seg *s = &cf->segs[i];
+        for (size_t o = 0; o < s->len; o += chunk) {
+            size_t n = s->len - o < chunk ? s->len - o : chunk;
+            tls_conn_data(c, s->dir, s->off + o, s->data + o, n, (int64_t)i);
+        }
+    }
+    tls_conn_finish(c, &cf->flow);
+    return c;
+}
+
+/* ------------------------------------------------------------------ the lab connections */
+
+struct lab_case {
+    const char *name;
+    const char *file;
+    const char *history;
+    uint16_t version;
+    uint16_t cipher;
+    enum tls_handshake_kind kind;
+    unsigned offered;
+    enum tls_resumption_outcome resumption;
+    const char *ja3; /* tshark 4.0.17 tls.handshake.ja3 */
+    uint32_t tickets_issued;
+    bool cert;
+    uint16_t ske_group;
+    uint32_t num_alerts; /* all encrypted close_notify (probable for TLS 1.3) */
+};
+
+/* Histories use Zeek's ssl_history letters (upper case: client): c client_hello, s
+ * server_hello, x certificate, k server_key_exchange, n server_hello_done, g
+ * client_key_exchange, i change_cipher_spec, f finished (TLS <= 1.2: the first encrypted
+ * handshake record after CCS), t new_session_ticket, l alert (a TLS <= 1.2 encrypted alert shows
+ * its content type; TLS 1.3 alerts are hidden inside application_data). */
+static const struct lab_case LAB[] = {
+    {"s0_tls12_full", "cap_s0.txt", "CsxknGIFifLl", 0x0303, 0xc030, TLS_HS_FULL, 0,
+     TLS_RESUME_NONE, "2c4428422b734ef16cdbf05bc5d82e08", 0, true, 0x001d, 2},
+    {"s1_tls12_sessionid_resumed", "cap_s1.txt", "CsifIFLl", 0x0303, 0xc030, TLS_HS_RESUMED,
+     TLS_OFFER_SESSION_ID, TLS_RESUME_ACCEPTED, "2c4428422b734ef16cdbf05bc5d82e08", 0, false, 0,
+     2},
+    {"s2_tls12_full_ticket", "cap_s2.txt", "CsxknGIFtifLl", 0x0303, 0xc030, TLS_HS_FULL, 0,
+     TLS_RESUME_NONE, "871a754af286dfb70c1b53c6887c62e0", 1, true, 0x001d, 2},
+    {"s3_tls12_ticket_resumed", "cap_s3.txt", "CsifIFlL", 0x0303, 0xc030, TLS_HS_RESUMED,
+     TLS_OFFER_SESSION_ID | TLS_OFFER_TICKET, TLS_RESUME_ACCEPTED,
+     "871a754af286dfb70c1b53c6887c62e0", 0, false, 0, 2},
+    {"s4_tls13_full", "cap_s4.txt", "CsiI", 0x0304, 0x1302, TLS_HS_FULL, 0, TLS_RESUME_NONE,
+     "9dffdb8b608a430b774a2ff7d36c1a0c", 0, false, 0x001d, 2},
+    {"s5_tls13_psk_resumed", "cap_s5.txt", "CsiI", 0x0304, 0x1302, TLS_HS_RESUMED, TLS_OFFER_PSK,
+     TLS_RESUME_ACCEPTED, "5d70a188544fb769122c0d9b2509a405", 0, false, 0x001d, 2},
+};
+
+static void check_lab(const struct lab_case *t, const struct tls_summary *s)
+{
+    assert_true(s->is_tls);
+    assert_false(s->not_tls);
+    assert_true(s->client_hello_seen);
+    assert_true(s->server_hello_seen);
+    assert_int_equal(s->client_hello_dir, CAP_DIR_CLIENT);
+    assert_string_equal(s->history, t->history);
+    assert_int_equal(s->version, t->version);
+    assert_true(s->cipher_known);
+    assert_int_equal(s->cipher, t->cipher);
+    assert_int_equal(s->handshake, t->kind);
+    assert_int_equal(s->offered, t->offered);
+    assert_int_equal(s->resumption, t->resumption);
+    assert_string_equal(s->ja3, t->ja3);
+    assert_string_equal(s->sni, "test.local");
+    assert_int_equal(s->tickets_issued, t->tickets_issued);
+    assert_int_equal(s->cert.present, t->cert);
+    assert_int_equal(s->server_key_exchange_group, t->ske_group);
+    assert_int_equal(s->num_desyncs, 0);
+    assert_int_equal(s->handshake_limit_hits, 0);
+    /* The lab closes every connection with an encrypted close_notify, after application
+     * data, right before each side's FIN. */
+    assert_int_equal(s->num_alerts, t->num_alerts);
+    for (uint32_t i = 0; i < s->num_alerts; i++) {
+        assert_true(s->alerts[i].encrypted);
+        assert_int_equal(s->alerts[i].probable, t->version == 0x0304);
+        assert_false(s->alerts[i].before_app_data);
+    }
+    for (int d = 0; d < 2; d++) {
+        assert_int_equal(s->dir[d].close_notify, TLS_CN_YES);
+        assert_true(s->dir[d].ccs_seen);
+        assert_int_equal(s->dir[d].oversized_records, 0);
+    }
+    if (t->tickets_issued) {
+        assert_int_equal(strlen(s->ticket_issued_digest), 16);
+        assert_true(s->ticket_issued_len > 0);
+    }
+    if (t->offered & TLS_OFFER_SESSION_ID) {
+        assert_int_equal(s->session_id_offered_len, 32);
+        assert_memory_equal(s->session_id, s->session_id_offered, 32);
+    }
+    if (t->offered & (TLS_OFFER_TICKET | TLS_OFFER_PSK)) {
+        assert_int_equal(strlen(s->ticket_offered_digest), 16);
+    }
+}
+
+static void test_lab(void **state)
+{
+    const struct lab_case *t = *state;
+    struct conn_file cf;
+    load(t->file, &cf);
+    struct tls_conn *c = run(&cf, SIZE_MAX);
+    check_lab(t, tls_conn_get_summary(c));
+    /* The handshake buffers are gone once the handshake is done. */
+    assert_null(c->hs[0].buf);
+    assert_null(c->hs[1].buf);
+    tls_conn_free(c);
+    /* The same bytes one at a time: every record and message split everywhere. */
+    c = run(&cf, 1);
+    check_lab(t, tls_conn_get_summary(c));
+    tls_conn_free(c);
+    unload(&cf);
+}
+
+static void test_s0_details(void **state)
+{
+    (void)state;
+    struct conn_file cf;
+    load("cap_s0.txt", &cf);
+    struct tls_conn *c = run(&cf, 700);
+    const struct tls_summary *s = tls_conn_get_summary(c);
+    assert_string_equal(s->cert.subject, "CN=test.local");
+    assert_true(s->cert.self_signed);
+    assert_int_equal(s->client_legacy_version, 0x0303);
+    assert_int_equal(s->num_client_versions, 1);
+    assert_int_equal(s->client_versions[0], 0x0303);
+    assert_int_equal(s->num_client_ciphers, 28);
+    /* Server records: hello flight (1), CCS, Finished, data, alert. */
+    assert_int_equal(s->dir[CAP_DIR_SERVER].records, 4 + 4);
+    assert_int_equal(s->dir[CAP_DIR_SERVER].last_record.content_type, 21);
+    assert_int_equal(s->dir[CAP_DIR_SERVER].last_record.offset, 6326);
+    assert_true(s->dir[CAP_DIR_SERVER].num_recent <= TLS_MAX_RECENT_RECORDS);
+    assert_int_equal(s->dir[CAP_DIR_SERVER].recent[s->dir[CAP_DIR_SERVER].num_recent - 1].offset,
+                     6326);
+    tls_conn_free(c);
+    unload(&cf);
+}
+
+static void test_tls13_alpn_offered(void **state)
+{
+    (void)state;
+    struct conn_file cf;
+    load("cap_s4.txt", &cf);
+    struct tls_conn *c = run(&cf, SIZE_MAX);
+    const struct tls_summary *s = tls_conn_get_summary(c);
+    assert_int_equal(s->num_alpn, 2);
+    assert_string_equal(s->alpn[0], "h2");
+    assert_string_equal(s->alpn[1], "http/1.1");
+    /* TLS 1.3 selects ALPN in EncryptedExtensions: not visible. */
+    assert_string_equal(s->alpn_selected, "");
+    /* The compatibility session ID is not a resumption offer. */
+    assert_int_equal(s->offered, 0);
+    tls_conn_free(c);
+    unload(&cf);
+}
+
+/* Without FIN facts nothing anchors the TLS 1.3 final record: close_notify is unknown. */
+static void test_tls13_no_fin_unknown(void **state)
+{
+    (void)state;
+    struct conn_file cf;
+    load("cap_s4.txt", &cf);
+    memset(&cf.flow, 0, sizeof(cf.flow));
+    struct tls_conn *c = run(&cf, SIZE_MAX);
+    const struct tls_summary *s = tls_conn_get_summary(c);
+    assert_int_equal(s->num_alerts, 0);
+    assert_int_equal(s->dir[0].close_notify, TLS_CN_UNKNOWN);
+    assert_non_null(s->dir[0].close_notify_reason);
+    tls_conn_free(c);
+    unload(&cf);
+}
+
+/* A FIN a few bytes after the last record (data the framer saw as a complete record is not
+ * followed by the close) or a last record that is data: no close_notify. */
+static void test_tls12_fin_after_data(void **state)
+{
+    (void)state;
+    struct conn_file cf;
+    load("cap_s0.txt", &cf);
+    /* Drop the server's final alert segment: its last record is application data. */
+    for (size_t i = 0; i < cf.num_segs; i++) {
+        if (cf.segs[i].dir == CAP_DIR_SERVER && cf.segs[i].off == 6326) {
+            cf.segs[i].len = 0;
+        }
+    }
+    cf.flow.dir[CAP_DIR_SERVER].fin_offset = 6326;
+    struct tls_conn *c = run(&cf, SIZE_MAX);
+    const struct tls_summary *s = tls_conn_get_summary(c);
+    assert_int_equal(s->dir[CAP_DIR_SERVER].close_notify, TLS_CN_NO);
+    assert_string_equal(s->dir[CAP_DIR_SERVER].close_notify_reason, "FIN without close_notify");
+    assert_int_equal(s->dir[CAP_DIR_CLIENT].close_notify, TLS_CN_YES);
+    tls_conn_free(c);
+    unload(&cf);
+}
+
+static void test_alert_pcap(void **state)
+{
+    (void)state;
+    struct conn_file cf;
+    load("alert_s0.txt", &cf);
+    struct tls_conn *c = run(&cf, SIZE_MAX);
+    const struct tls_summary *s = tls_conn_get_summary(c);
+    assert_true(s->client_hello_seen);
+    assert_false(s->server_hello_seen);
+    assert_int_equal(s->num_alerts, 1);
+    assert_false(s->alerts[0].encrypted);
+    assert_int_equal(s->alerts[0].from, CAP_DIR_SERVER);
+    assert_int_equal(s->alerts[0].level, 2);
+    assert_int_equal(s->alerts[0].description, 70); /* protocol_version */
+    assert_int_equal(s->alerts[0].offset, 0);
+    assert_int_equal(s->handshake, TLS_HS_FAILED);
+    assert_string_equal(s->history, "Cl");
+    /* The client offered TLS 1.3 only (GREASE removed from the list). */
+    assert_int_equal(s->num_client_versions, 1);
+    assert_int_equal(s->client_versions[0], 0x0304);
+    assert_int_equal(s->dir[CAP_DIR_SERVER].close_notify, TLS_CN_NO);
+    tls_conn_free(c);
+    unload(&cf);
+}
+
+/* ------------------------------------------------------------------ hostile lengths */
+
+static void test_16mb_handshake_claim(void **state)
+{
+    (void)state;
+    struct tls_config cfg;
+    tls_config_defaults(&cfg);
+    struct tls_conn *c = tls_conn_new(&cfg);
+    /* A handshake record whose ClientHello claims 0xffffff bytes, then 40 more full records of
+     * its supposed body. */
+    uint8_t rec[5 + 16384];
+    memset(rec, 0x41, sizeof(rec));
+    rec[0] = 22;
+    rec[1] = 3;
+    rec[2] = 1;
+    rec[3] = 0x40;
+    rec[4] = 0x00;
+    rec[5] = 1;
+    rec[6] = 0xff;
+    rec[7] = 0xff;
+    rec[8] = 0xff;
+    uint64_t off = 0;
+    tls_conn_data(c, CAP_DIR_CLIENT, off, rec, sizeof(rec), 0);
+    off += sizeof(rec);
+    memset(rec + 5, 0x41, 4);
+    rec[2] = 3;
+    for (int i = 0; i < 40; i++) {
+        tls_conn_data(c, CAP_DIR_CLIENT, off, rec, sizeof(rec), 0);
+        off += sizeof(rec);
+        assert_true(c->hs[CAP_DIR_CLIENT].buf_alloc == 0);
+    }
+    assert_int_equal(c->hs[CAP_DIR_CLIENT].limit_hits, 1);
+    tls_conn_finish(c, NULL);
+    const struct tls_summary *s = tls_conn_get_summary(c);
+    assert_int_equal(s->handshake_limit_hits, 1);
+    assert_false(s->client_hello_seen);
+    assert_int_equal(s->dir[CAP_DIR_CLIENT].records, 41);
+    assert_int_equal(s->num_desyncs, 0);
+    tls_conn_free(c);
+}
+
+/* ------------------------------------------------------------------ reassembly splits */
+
+struct hs_seen {
+    size_t n;
+    uint8_t types[16];
+    uint32_t lens[16];
+    uint8_t first[16];
+    uint8_t last[16];
+};
+
+static void hs_cb(void *user, uint8_t type, uint32_t len, struct cur body, bool too_big)
+{
+    struct hs_seen *h = user;
+    assert_false(too_big);
+    assert_int_equal(cur_len(&body), len);
+    h->types[h->n] = type;
+    h->lens[h->n] = len;
+    h->first[h->n] = len ? body.p[0] : 0;
+    h->last[h->n] = len ? body.p[len - 1] : 0;
+    h->n++;
+}
+
+static void test_hs_every_split(void **state)
+{
+    (void)state;
+    /* Three messages: 0-length ServerHelloDone-like, a 300-byte one, a 2-byte one. */
+    uint8_t msgs[4 + 0 + 4 + 300 + 4 + 2];
+    size_t n = 0;
+    uint8_t h1[4] = {14, 0, 0, 0};
+    memcpy(msgs + n, h1, 4);
+    n += 4;
+    uint8_t h2[4] = {11, 0, 1, 44};
+    memcpy(msgs + n, h2, 4);
+    n += 4;
+    for (int i = 0; i < 300; i++) {
+        msgs[n++] = (uint8_t)(i * 7 + 1);
+    }
+    uint8_t h3[6] = {20, 0, 0, 2, 0xaa, 0xbb};
+    memcpy(msgs + n, h3, 6);
+    n += 6;
+    for (size_t a = 0; a <= n; a++) {
+        for (size_t b = a; b <= n; b += 13) {
+            struct tls_hs_reasm r;
+            struct hs_seen seen = {0};
+            tls_hs_init(&r, 1024);
+            assert_int_equal(tls_hs_feed(&r, msgs, a, hs_cb, &seen), TLS_HS_OK);
+            assert_int_equal(tls_hs_feed(&r, msgs + a, b - a, hs_cb, &seen), TLS_HS_OK);
+            assert_int_equal(tls_hs_feed(&r, msgs + b, n - b, hs_cb, &seen), TLS_HS_OK);
+            assert_int_equal(seen.n, 3);
+            assert_int_equal(seen.types[0], 14);
+            assert_int_equal(seen.lens[0], 0);
+            assert_int_equal(seen.types[1], 11);
+            assert_int_equal(seen.lens[1], 300);
+            assert_int_equal(seen.first[1], 1);
+            assert_int_equal(seen.last[1], (uint8_t)(299 * 7 + 1));
+            assert_int_equal(seen.types[2], 20);
+            assert_int_equal(seen.first[2], 0xaa);
+            assert_int_equal(seen.last[2], 0xbb);
+            assert_true(tls_hs_idle(&r));
+            tls_hs_cleanup(&r);
+        }
+    }
+}
+
+struct limit_seen {
+    size_t n, too_big;
+    uint8_t types[8];
+    uint32_t lens[8];
+};
+
+static void limit_cb(void *user, uint8_t type, uint32_t len, struct cur body, bool too_big)
+{
+    struct limit_seen *h = user;
+    h->types[h->n] = type;
+    h->lens[h->n] = len;
+    h->n++;
+    if (too_big) {
+        h->too_big++;
+        assert_int_equal(cur_len(&body), 0);
+    }
+}
+
+static void test_hs_limit(void **state)
+{
+    (void)state;
+    /* Exactly at the cap: delivered. One above: skipped, and the next message is still found. */
+    uint8_t buf[4 + 100 + 4 + 101 + 5];
+    size_t n = 0;
+    uint8_t a[4] = {11, 0, 0, 100};
+    memcpy(buf + n, a, 4);
+    n += 4;
+    memset(buf + n, 0x11, 100);
+    n += 100;
+    uint8_t b[4] = {11, 0, 0, 101};
+    memcpy(buf + n, b, 4);
+    n += 4;
+    memset(buf + n, 0x22, 101);
+    n += 101;
+    uint8_t c[5] = {20, 0, 0, 1, 0x33};
+    memcpy(buf + n, c, 5);
+    n += 5;
+    for (size_t split = 0; split <= n; split++) {
+        struct tls_hs_reasm r;
+        struct limit_seen seen = {0};
+        tls_hs_init(&r, 100);
+        enum tls_hs_status s1 = tls_hs_feed(&r, buf, split, limit_cb, &seen);
+        enum tls_hs_status s2 = tls_hs_feed(&r, buf + split, n - split, limit_cb, &seen);
+        assert_true(s1 == TLS_HS_LIMIT || s2 == TLS_HS_LIMIT);
+        assert_int_equal(seen.n, 3);
+        assert_int_equal(seen.too_big, 1);
+        assert_int_equal(seen.lens[0], 100);
+        assert_int_equal(seen.lens[1], 101);
+        assert_int_equal(seen.types[2], 20);
+        assert_int_equal(r.limit_hits, 1);
+        assert_true(r.buf_alloc <= 512); /* the first message at most, never the 101 */
+        tls_hs_cleanup(&r);
+    }
+}
+
+#define ROW(fn, tbl, i) cmocka_unit_test_prestate(fn, (void *)&tbl[i])
+
+int main(void)
+{
+    struct CMUnitTest tests[32];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(LAB) / sizeof(LAB[0]); i++) {
+        tests[n] = (struct CMUnitTest)ROW(test_lab, LAB, i);
+        tests[n++].name = LAB[i].name;
+    }
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_s0_details);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_tls13_alpn_offered);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_tls13_no_fin_unknown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_tls12_fin_after_data);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_alert_pcap);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_16mb_handshake_claim);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hs_every_split);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hs_limit);
+    return _cmocka_run_group_tests("tls_conn", tests, n, NULL, NULL);
+}
