@@ -318,6 +318,9 @@ struct cap_flow_config {
     uint32_t gap_wait_packets;     /* packets an acked hole may wait for its data; default 32 */
     int64_t gap_wait_us;           /* time it may wait; default 1 s */
     bool verify_checksums;
+    uint32_t recent_bytes; /* per direction: delivered bytes kept to compare retransmissions with
+                              (inconsistent retransmissions); older ones are counted without
+                              comparison; default 64 KiB, 0 turns comparison off */
 };
 void cap_flow_config_defaults(struct cap_flow_config *c);
 
@@ -331,6 +334,7 @@ struct cap_table_stats {
     uint64_t memory_in_use;
     uint64_t memory_peak;
     uint64_t segments;
+    uint64_t segments_untracked; /* no flow could be made for them (max_memory below one flow) */
 };
 
 struct cap_flow_table;

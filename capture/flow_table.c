@@ -1,0 +1,767 @@
+/* The flow table: maps every TCP segment to its connection (both directions of a 5-tuple are
+ * one flow), decides who is client, tracks the TCP facts of each side (handshake, FIN, RST, TTL
+ * and link-source changes), feeds each direction's reassembler, and ends flows on idle timeout,
+ * port reuse, eviction or the end of the capture, in an order that depends only on the input.
+ *
+ * Index: open addressing with linear probing over a slot array sized at creation for max_flows
+ * at load factor <= 1/2, keyed by a hash of the tuple with its two endpoints in canonical order,
+ * so one probe sequence finds the flow from either direction. Deletion shifts entries back
+ * instead of leaving tombstones, so probe lengths never decay.
+ *
+ * Expiry: every flow sits in one of three lists (half-open, established, closed), each ordered
+ * by last activity because a flow moves to the tail of its list on every packet. A flow's
+ * timeout only depends on its list, so the heads are the only candidates: expiry costs O(1) per
+ * packet plus O(1) per expired flow, and the least recently active flow (for eviction) is the
+ * oldest of the three heads. Capture time only moves forward here: a packet stamped earlier
+ * than the latest one is treated as arriving at the latest time. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "tcp_reassembly_internal.h"
+
+enum tclass { TCLASS_HALFOPEN, TCLASS_ESTABLISHED, TCLASS_CLOSED, TCLASS_COUNT };
+
+/* What one side has sent, for the Zeek-style connection state. */
+struct side_tcp {
+    bool sent_any;
+    bool sent_syn;    /* SYN without ACK */
+    bool sent_synack; /* SYN with ACK */
+    bool established; /* synchronised: its SYN (or SYN-ACK) was followed by an acknowledgement */
+    bool meta_seen;
+    uint8_t ttl; /* current value (the first one is in the stats) */
+    uint8_t link_len;
+    uint8_t link[CAP_LINK_ADDR_MAX];
+};
+
+/* Sides are fixed when the flow is made: side 0 is the client as first judged. Public
+ * directions map to sides through `swapped`, so cap_flow_set_client is one bit flip that is safe
+ * even while a reassembler is delivering bytes to the consumer who calls it. */
+struct cap_flow {
+    struct cap_flow_table *t;
+    uint64_t hash;
+    size_t slot;
+    struct cap_flow *lprev, *lnext;
+    enum tclass tclass;
+    bool swapped;
+    void *user;
+    int64_t last_ts; /* table clock at the last packet (monotonic) */
+    uint64_t pkts;
+    struct cap_addr addr[2];
+    uint16_t port[2];
+    struct side_tcp tcp[2];
+    struct cap_dir_stats st[2];
+    struct tcp_reasm rs[2];
+    struct cap_flow_summary sum; /* per-side parts are filled in by summary_refresh */
+};
+
+struct flow_list {
+    struct cap_flow *head, *tail;
+};
+
+struct cap_flow_table {
+    struct cap_flow_config cfg;
+    struct cap_stream_events ev;
+    void *user;
+    struct tcp_reasm_limits lim;
+    struct tcp_mem mem;
+    struct cap_flow **slots;
+    size_t mask;
+    uint64_t seed;
+    struct flow_list lists[TCLASS_COUNT];
+    int64_t now;
+    bool clock_set;
+    uint64_t next_id;
+    struct cap_table_stats stats;
+};
+
+void cap_flow_config_defaults(struct cap_flow_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->max_flows = 1000000;
+    c->max_memory = 512ull << 20;
+    c->ooo_max_bytes = 1u << 20;
+    c->ooo_max_segments = 1024;
+    c->timeout_established_us = 300 * G_USEC_PER_SEC;
+    c->timeout_closed_us = 10 * G_USEC_PER_SEC;
+    c->timeout_halfopen_us = 30 * G_USEC_PER_SEC;
+    c->gap_wait_packets = 32;
+    c->gap_wait_us = G_USEC_PER_SEC;
+    c->verify_checksums = false;
+    c->recent_bytes = 64u << 10;
+}
+
+/* ------------------------------------------------------------------ the index */
+
+static int endpoint_cmp(const struct cap_addr *a, uint16_t ap, const struct cap_addr *b,
+                        uint16_t bp)
+{
+    if (a->family != b->family) {
+        return a->family < b->family ? -1 : 1;
+    }
+    int c = memcmp(a->bytes, b->bytes, sizeof(a->bytes));
+    if (c != 0) {
+        return c;
+    }
+    return ap == bp ? 0 : (ap < bp ? -1 : 1);
+}
+
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+    h ^= w;
+    h *= 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 29);
+}
+
+static uint64_t endpoint_hash(uint64_t h, const struct cap_addr *a, uint16_t port)
+{
+    uint64_t w0, w1;
+    memcpy(&w0, a->bytes, 8);
+    memcpy(&w1, a->bytes + 8, 8);
+    h = mix(h, w0);
+    h = mix(h, w1);
+    return mix(h, ((uint64_t)a->family << 16) | port);
+}
+
+/* Symmetric: the endpoints are hashed in canonical order. */
+static uint64_t tuple_hash(const struct cap_flow_table *t, const struct cap_segment *s)
+{
+    uint64_t h = t->seed;
+    if (endpoint_cmp(&s->src, s->sport, &s->dst, s->dport) <= 0) {
+        h = endpoint_hash(h, &s->src, s->sport);
+        h = endpoint_hash(h, &s->dst, s->dport);
+    } else {
+        h = endpoint_hash(h, &s->dst, s->dport);
+        h = endpoint_hash(h, &s->src, s->sport);
+    }
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 33);
+}
+
+static bool addr_eq(const struct cap_addr *a, const struct cap_addr *b)
+{
+    return a->family == b->family && memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
+}
+
+/* flow_side: 0 or 1 for the side that sent s, -1 when s is not of this flow. */
+static int flow_side(const struct cap_flow *f, const struct cap_segment *s)
+{
+    if (f->port[0] == s->sport && f->port[1] == s->dport && addr_eq(&f->addr[0], &s->src) &&
+        addr_eq(&f->addr[1], &s->dst)) {
+        return 0;
+    }
+    if (f->port[1] == s->sport && f->port[0] == s->dport && addr_eq(&f->addr[1], &s->src) &&
+        addr_eq(&f->addr[0], &s->dst)) {
+        return 1;
+    }
+    return -1;
+}
+
+static struct cap_flow *index_find(const struct cap_flow_table *t, const struct cap_segment *s,
+                                   uint64_t h, int *out_side)
+{
+    for (size_t i = h & t->mask; t->slots[i]; i = (i + 1) & t->mask) {
+        struct cap_flow *f = t->slots[i];
+        if (f->hash == h) {
+            int side = flow_side(f, s);
+            if (side >= 0) {
+                *out_side = side;
+                return f;
+            }
+        }
+    }
+    return NULL;
+}
+
+static void index_insert(struct cap_flow_table *t, struct cap_flow *f)
+{
+    size_t i = f->hash & t->mask;
+    while (t->slots[i]) {
+        i = (i + 1) & t->mask;
+    }
+    t->slots[i] = f;
+    f->slot = i;
+}
+
+/* Backward-shift deletion: later entries of the probe run move into the hole unless their home
+ * slot lies cyclically in (hole, their slot]. */
+static void index_remove(struct cap_flow_table *t, struct cap_flow *f)
+{
+    size_t i = f->slot;
+    t->slots[i] = NULL;
+    for (size_t j = (i + 1) & t->mask; t->slots[j]; j = (j + 1) & t->mask) {
+        size_t home = t->slots[j]->hash & t->mask;
+        bool stays = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            t->slots[i] = t->slots[j];
+            t->slots[i]->slot = i;
+            t->slots[j] = NULL;
+            i = j;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ expiry lists */
+
+static void list_unlink(struct cap_flow_table *t, struct cap_flow *f)
+{
+    struct flow_list *l = &t->lists[f->tclass];
+    if (f->lprev) {
+        f->lprev->lnext = f->lnext;
+    } else {
+        l->head = f->lnext;
+    }
+    if (f->lnext) {
+        f->lnext->lprev = f->lprev;
+    } else {
+        l->tail = f->lprev;
+    }
+    f->lprev = f->lnext = NULL;
+}
+
+static void list_append(struct cap_flow_table *t, struct cap_flow *f, enum tclass c)
+{
+    struct flow_list *l = &t->lists[c];
+    f->tclass = c;
+    f->lnext = NULL;
+    f->lprev = l->tail;
+    if (l->tail) {
+        l->tail->lnext = f;
+    } else {
+        l->head = f;
+    }
+    l->tail = f;
+}
+
+static bool flow_closed(const struct cap_flow *f)
+{
+    return (f->st[0].fin_seen && f->st[1].fin_seen) || f->st[0].rst_seen || f->st[1].rst_seen;
+}
+
+static enum tclass classify(const struct cap_flow *f)
+{
+    if (flow_closed(f)) {
+        return TCLASS_CLOSED;
+    }
+    /* Until both sides have spoken it is an attempt (or a one-sided capture). */
+    if (!(f->tcp[0].sent_any && f->tcp[1].sent_any)) {
+        return TCLASS_HALFOPEN;
+    }
+    return TCLASS_ESTABLISHED;
+}
+
+static int64_t class_timeout(const struct cap_flow_table *t, enum tclass c)
+{
+    switch (c) {
+    case TCLASS_HALFOPEN:
+        return t->cfg.timeout_halfopen_us;
+    case TCLASS_ESTABLISHED:
+        return t->cfg.timeout_established_us;
+    case TCLASS_CLOSED:
+    case TCLASS_COUNT:
+        break;
+    }
+    return t->cfg.timeout_closed_us;
+}
+
+/* ------------------------------------------------------------------ events through sides */
+
+struct emit_arg {
+    struct cap_flow_table *t;
+    struct cap_flow *f;
+    int side;
+};
+
+static enum cap_dir side_dir(const struct cap_flow *f, int side)
+{
+    return (enum cap_dir)(side ^ (int)f->swapped);
+}
+
+static void emit_data(void *arg, uint64_t offset, const uint8_t *data, size_t len, int64_t ts)
+{
+    struct emit_arg *a = arg;
+    if (a->t->ev.on_data) {
+        a->t->ev.on_data(a->t->user, a->f, side_dir(a->f, a->side), offset, data, len, ts);
+    }
+}
+
+static void emit_gap(void *arg, const struct cap_gap *gap)
+{
+    struct emit_arg *a = arg;
+    if (a->t->ev.on_gap) {
+        a->t->ev.on_gap(a->t->user, a->f, side_dir(a->f, a->side), gap);
+    }
+}
+
+static struct tcp_reasm_ctx side_ctx(struct cap_flow_table *t, struct cap_flow *f, int side,
+                                     struct emit_arg *arg)
+{
+    arg->t = t;
+    arg->f = f;
+    arg->side = side;
+    struct tcp_reasm_ctx c = {
+        .lim = &t->lim,
+        .mem = &t->mem,
+        .st = &f->st[side],
+        .cap_hit = &f->sum.cap_hit,
+        .on_data = emit_data,
+        .on_gap = emit_gap,
+        .arg = arg,
+    };
+    return c;
+}
+
+/* ------------------------------------------------------------------ summary */
+
+/* Endpoint states and conn_state after Zeek's base/protocols/conn/main.zeek. */
+enum ep_state {
+    EP_INACTIVE,
+    EP_SYN_SENT,
+    EP_SYN_ACK_SENT,
+    EP_PARTIAL,
+    EP_ESTABLISHED,
+    EP_CLOSED,
+    EP_RESET
+};
+
+static enum ep_state ep_state(const struct cap_flow *f, int side)
+{
+    const struct side_tcp *s = &f->tcp[side];
+    if (f->st[side].rst_seen) {
+        return EP_RESET;
+    }
+    if (f->st[side].fin_seen) {
+        return EP_CLOSED;
+    }
+    if (s->established) {
+        return EP_ESTABLISHED;
+    }
+    if (s->sent_syn) {
+        return EP_SYN_SENT;
+    }
+    if (s->sent_synack) {
+        return EP_SYN_ACK_SENT;
+    }
+    return s->sent_any ? EP_PARTIAL : EP_INACTIVE;
+}
+
+static const char *conn_state(const struct cap_flow *f)
+{
+    int cs = (int)f->swapped;
+    enum ep_state os = ep_state(f, cs), rs = ep_state(f, cs ^ 1);
+    bool o_inactive = os == EP_INACTIVE || os == EP_PARTIAL;
+    bool r_inactive = rs == EP_INACTIVE || rs == EP_PARTIAL;
+    if (rs == EP_RESET) {
+        if (os == EP_SYN_SENT || os == EP_SYN_ACK_SENT ||
+            (os == EP_RESET && f->st[cs].bytes == 0 && f->st[cs ^ 1].bytes == 0)) {
+            return "REJ";
+        }
+        return o_inactive ? "RSTRH" : "RSTR";
+    }
+    if (os == EP_RESET) {
+        if (r_inactive) {
+            /* Zeek: history ^S...R: the originator's SYN, then its RST. */
+            return f->tcp[cs].sent_syn ? "RSTOS0" : "OTH";
+        }
+        return "RSTO";
+    }
+    if (rs == EP_CLOSED && os == EP_CLOSED) {
+        return "SF";
+    }
+    if (os == EP_CLOSED) {
+        return r_inactive ? "SH" : "S2";
+    }
+    if (rs == EP_CLOSED) {
+        return o_inactive ? "SHR" : "S3";
+    }
+    if (os == EP_SYN_SENT && rs == EP_INACTIVE) {
+        return "S0";
+    }
+    if (os == EP_ESTABLISHED && rs == EP_ESTABLISHED) {
+        return "S1";
+    }
+    return "OTH";
+}
+
+static void summary_refresh(struct cap_flow *f)
+{
+    int cs = (int)f->swapped;
+    f->sum.client_ip = f->addr[cs];
+    f->sum.client_port = f->port[cs];
+    f->sum.server_ip = f->addr[cs ^ 1];
+    f->sum.server_port = f->port[cs ^ 1];
+    f->sum.dir[CAP_DIR_CLIENT] = f->st[cs];
+    f->sum.dir[CAP_DIR_SERVER] = f->st[cs ^ 1];
+    g_strlcpy(f->sum.state, conn_state(f), sizeof(f->sum.state));
+}
+
+const struct cap_flow_summary *cap_flow_get_summary(const struct cap_flow *f)
+{
+    /* The summary is a cache of the per-side state, rebuilt on request. */
+    struct cap_flow *mf = (struct cap_flow *)f;
+    summary_refresh(mf);
+    return &mf->sum;
+}
+
+void cap_flow_set_user(struct cap_flow *f, void *user)
+{
+    f->user = user;
+}
+
+void *cap_flow_get_user(const struct cap_flow *f)
+{
+    return f->user;
+}
+
+bool cap_flow_set_client(struct cap_flow *f, enum cap_dir dir)
+{
+    if (f->sum.roles != CAP_ROLE_PORT) {
+        return false;
+    }
+    f->sum.roles = CAP_ROLE_CLIENTHELLO;
+    if (dir == CAP_DIR_CLIENT) {
+        return false;
+    }
+    f->swapped = !f->swapped;
+    return true;
+}
+
+/* ------------------------------------------------------------------ flow lifecycle */
+
+static void flow_end(struct cap_flow_table *t, struct cap_flow *f, enum cap_end_reason reason)
+{
+    f->sum.end_reason = reason;
+    for (int d = CAP_DIR_CLIENT; d <= CAP_DIR_SERVER; d++) {
+        int side = d ^ (int)f->swapped;
+        struct emit_arg arg;
+        struct tcp_reasm_ctx c = side_ctx(t, f, side, &arg);
+        tcp_reasm_finish(&f->rs[side], &c, t->now);
+    }
+    summary_refresh(f);
+    if (t->ev.on_close) {
+        t->ev.on_close(t->user, f);
+    }
+    index_remove(t, f);
+    list_unlink(t, f);
+    tcp_reasm_cleanup(&f->rs[0], &t->mem);
+    tcp_reasm_cleanup(&f->rs[1], &t->mem);
+    tcp_mem_release(&t->mem, sizeof(*f));
+    g_free(f);
+    t->stats.flows_active--;
+}
+
+static enum cap_end_reason closed_reason(const struct cap_flow *f)
+{
+    return (f->st[0].rst_seen || f->st[1].rst_seen) ? CAP_END_RST : CAP_END_FIN;
+}
+
+static void expire(struct cap_flow_table *t)
+{
+    for (int c = 0; c < TCLASS_COUNT; c++) {
+        int64_t timeout = class_timeout(t, (enum tclass)c);
+        struct cap_flow *f;
+        while ((f = t->lists[c].head) && t->now - f->last_ts > timeout) {
+            flow_end(t, f, c == TCLASS_CLOSED ? closed_reason(f) : CAP_END_TIMEOUT);
+        }
+    }
+}
+
+/* evict_lru: ends the least recently active flow; false when there is none. */
+static bool evict_lru(struct cap_flow_table *t)
+{
+    struct cap_flow *victim = NULL;
+    for (int c = 0; c < TCLASS_COUNT; c++) {
+        struct cap_flow *h = t->lists[c].head;
+        if (h && (!victim || h->last_ts < victim->last_ts ||
+                  (h->last_ts == victim->last_ts && h->sum.id < victim->sum.id))) {
+            victim = h;
+        }
+    }
+    if (!victim) {
+        return false;
+    }
+    t->stats.flows_evicted++;
+    flow_end(t, victim, CAP_END_EVICTED);
+    return true;
+}
+
+/* flow_new: the client is the SYN sender (or the receiver of a SYN-ACK); with neither, the
+ * higher port, the sender on a tie, until the consumer says otherwise. */
+static struct cap_flow *flow_new(struct cap_flow_table *t, const struct cap_segment *s,
+                                 uint64_t h, int *out_side)
+{
+    if (t->stats.flows_active >= t->cfg.max_flows && !evict_lru(t)) {
+        return NULL;
+    }
+    while (!tcp_mem_reserve(&t->mem, sizeof(struct cap_flow))) {
+        if (!evict_lru(t)) {
+            return NULL;
+        }
+    }
+    struct cap_flow *f = g_new0(struct cap_flow, 1);
+    f->t = t;
+    f->hash = h;
+    bool syn = (s->flags & CAP_TCP_SYN) != 0, ack = (s->flags & CAP_TCP_ACK) != 0;
+    bool sender_is_client;
+    if (syn) {
+        sender_is_client = !ack;
+        f->sum.roles = CAP_ROLE_SYN;
+    } else {
+        sender_is_client = s->sport >= s->dport;
+        f->sum.roles = CAP_ROLE_PORT;
+    }
+    int side = sender_is_client ? 0 : 1;
+    f->addr[side] = s->src;
+    f->port[side] = s->sport;
+    f->addr[side ^ 1] = s->dst;
+    f->port[side ^ 1] = s->dport;
+    tcp_reasm_init(&f->rs[0]);
+    tcp_reasm_init(&f->rs[1]);
+    f->sum.id = ++t->next_id;
+    f->sum.first_ts_us = s->ts_us;
+    f->sum.last_ts_us = s->ts_us;
+    g_strlcpy(f->sum.state, "OTH", sizeof(f->sum.state));
+    f->last_ts = t->now;
+    index_insert(t, f);
+    list_append(t, f, TCLASS_HALFOPEN);
+    t->stats.flows_total++;
+    t->stats.flows_active++;
+    t->stats.flows_peak = MAX(t->stats.flows_peak, t->stats.flows_active);
+    *out_side = side;
+    if (t->ev.on_open) {
+        t->ev.on_open(t->user, f);
+    }
+    return f;
+}
+
+/* A SYN (without ACK) starts a new connection on a tuple whose connection is over, unless it
+ * repeats the SYN that opened it. */
+static bool is_new_syn(const struct cap_flow *f, int side, const struct cap_segment *s)
+{
+    if ((s->flags & (CAP_TCP_SYN | CAP_TCP_ACK)) != CAP_TCP_SYN || !flow_closed(f)) {
+        return false;
+    }
+    return !(f->st[side].syn_seen && f->rs[side].isn == s->seq);
+}
+
+static void record_change(uint32_t *num, struct cap_change *arr, const struct cap_segment *s,
+                          uint8_t len, const uint8_t *old_val, const uint8_t *new_val)
+{
+    if (*num < CAP_MAX_CHANGES) {
+        struct cap_change *c = &arr[*num];
+        memset(c, 0, sizeof(*c));
+        c->ts_us = s->ts_us;
+        c->pkt_index = s->pkt_index;
+        c->len = len;
+        memcpy(c->old_val, old_val, len);
+        memcpy(c->new_val, new_val, len);
+    }
+    (*num)++;
+}
+
+/* TTL and link source: a change within one side is the trace of a path change. */
+static void track_path(struct side_tcp *tcp, struct cap_dir_stats *st, const struct cap_segment *s)
+{
+    uint8_t link_len = MIN(s->link_src_len, (uint8_t)CAP_LINK_ADDR_MAX);
+    if (!tcp->meta_seen) {
+        tcp->meta_seen = true;
+        tcp->ttl = st->ttl = s->ttl;
+        tcp->link_len = st->link_src_len = link_len;
+        memcpy(tcp->link, s->link_src, link_len);
+        memcpy(st->link_src, s->link_src, link_len);
+        return;
+    }
+    if (s->ttl != tcp->ttl) {
+        record_change(&st->num_ttl_changes, st->ttl_changes, s, 1, &tcp->ttl, &s->ttl);
+        tcp->ttl = s->ttl;
+    }
+    if (link_len != tcp->link_len || memcmp(tcp->link, s->link_src, link_len) != 0) {
+        uint8_t old_val[CAP_LINK_ADDR_MAX] = {0}, new_val[CAP_LINK_ADDR_MAX] = {0};
+        memcpy(old_val, tcp->link, tcp->link_len);
+        memcpy(new_val, s->link_src, link_len);
+        record_change(&st->num_link_src_changes, st->link_src_changes, s,
+                      MAX(link_len, tcp->link_len), old_val, new_val);
+        tcp->link_len = link_len;
+        memcpy(tcp->link, s->link_src, link_len);
+    }
+}
+
+static void track_handshake(struct cap_flow *f, int side, const struct cap_segment *s)
+{
+    struct side_tcp *me = &f->tcp[side], *peer = &f->tcp[side ^ 1];
+    bool syn = (s->flags & CAP_TCP_SYN) != 0, ack = (s->flags & CAP_TCP_ACK) != 0;
+    enum cap_dir dir = side_dir(f, side);
+    if (syn && !ack) {
+        me->sent_syn = true;
+        if (dir == CAP_DIR_CLIENT && !f->sum.syn_ts_us) {
+            f->sum.syn_ts_us = s->ts_us;
+        }
+    } else if (syn && ack) {
+        me->sent_synack = true;
+        if (dir == CAP_DIR_SERVER && !f->sum.synack_ts_us) {
+            f->sum.synack_ts_us = s->ts_us;
+        }
+    } else if (ack) {
+        if (me->sent_syn || me->sent_synack) {
+            me->established = true;
+        }
+        /* The ACK of a SYN-ACK completes the three-way handshake for both sides. */
+        if (me->sent_syn && peer->sent_synack) {
+            peer->established = true;
+            if (dir == CAP_DIR_CLIENT && !f->sum.ack_ts_us) {
+                f->sum.ack_ts_us = s->ts_us;
+            }
+        }
+    }
+    me->sent_any = true;
+}
+
+static void flow_packet(struct cap_flow_table *t, struct cap_flow *f, int side,
+                        const struct cap_segment *s)
+{
+    struct cap_dir_stats *st = &f->st[side];
+    f->pkts++;
+    f->last_ts = t->now;
+    f->sum.last_ts_us = MAX(f->sum.last_ts_us, s->ts_us);
+    st->packets++;
+    st->bytes += s->payload_len;
+    if (s->window == 0 && !(s->flags & CAP_TCP_RST)) {
+        st->zero_window++;
+    }
+    track_path(&f->tcp[side], st, s);
+    track_handshake(f, side, s);
+    if (t->ev.on_segment) {
+        t->ev.on_segment(t->user, f, side_dir(f, side), s);
+    }
+
+    struct emit_arg arg;
+    struct tcp_reasm_ctx c = side_ctx(t, f, side, &arg);
+    tcp_reasm_segment(&f->rs[side], &c, s->seq, s->flags, s->payload, s->payload_len, s->ts_us,
+                      s->pkt_index);
+    if (s->flags & CAP_TCP_ACK) {
+        tcp_reasm_ack(&f->rs[side ^ 1], s->ack);
+    }
+    for (int k = 0; k < 2; k++) {
+        struct emit_arg karg;
+        struct tcp_reasm_ctx kc = side_ctx(t, f, k, &karg);
+        tcp_reasm_tick(&f->rs[k], &kc, s->ts_us, f->pkts);
+    }
+    list_unlink(t, f);
+    list_append(t, f, classify(f));
+}
+
+/* ------------------------------------------------------------------ the table */
+
+struct cap_flow_table *cap_flow_table_new(const struct cap_flow_config *c,
+                                          const struct cap_stream_events *ev, void *user)
+{
+    struct cap_flow_table *t = g_new0(struct cap_flow_table, 1);
+    t->cfg = *c;
+    if (t->cfg.max_flows == 0) {
+        t->cfg.max_flows = 1;
+    }
+    if (ev) {
+        t->ev = *ev;
+    }
+    t->user = user;
+    t->lim.ooo_max_bytes = c->ooo_max_bytes;
+    t->lim.ooo_max_segments = c->ooo_max_segments;
+    t->lim.recent_bytes = c->recent_bytes;
+    t->lim.gap_wait_packets = c->gap_wait_packets;
+    t->lim.gap_wait_us = c->gap_wait_us;
+    t->mem.max = c->max_memory;
+    /* Load factor at most 1/2 at max_flows keeps linear probes short. */
+    size_t slots = 16;
+    while (slots < (size_t)t->cfg.max_flows * 2) {
+        slots *= 2;
+    }
+    t->slots = g_new0(struct cap_flow *, slots);
+    t->mask = slots - 1;
+    /* A per-table seed keeps crafted tuples from colliding on purpose; nothing observable
+     * depends on slot order. */
+    t->seed = ((uint64_t)g_random_int() << 32) | g_random_int();
+    return t;
+}
+
+void cap_flow_table_add(struct cap_flow_table *t, const struct cap_segment *seg)
+{
+    t->stats.segments++;
+    if (!t->clock_set || seg->ts_us > t->now) {
+        t->now = seg->ts_us;
+        t->clock_set = true;
+    }
+    expire(t);
+    uint64_t h = tuple_hash(t, seg);
+    int side = 0;
+    struct cap_flow *f = index_find(t, seg, h, &side);
+    if (f && is_new_syn(f, side, seg)) {
+        flow_end(t, f, CAP_END_PORT_REUSE);
+        f = NULL;
+    }
+    if (!f) {
+        f = flow_new(t, seg, h, &side);
+        if (!f) {
+            t->stats.segments_untracked++;
+            return;
+        }
+    }
+    flow_packet(t, f, side, seg);
+}
+
+static int by_id(const void *a, const void *b)
+{
+    const struct cap_flow *fa = *(struct cap_flow *const *)a, *fb = *(struct cap_flow *const *)b;
+    return fa->sum.id < fb->sum.id ? -1 : (fa->sum.id > fb->sum.id ? 1 : 0);
+}
+
+/* Flows whose TCP connection is over (FIN both ways, or RST) end with that reason even when
+ * their closed timeout has not passed yet; the rest end with CAP_END_CAPTURE_END. In id order,
+ * so the order of on_close calls is that of the flows' first packets. */
+void cap_flow_table_finish(struct cap_flow_table *t)
+{
+    size_t n = (size_t)t->stats.flows_active, k = 0;
+    struct cap_flow **all = g_new(struct cap_flow *, n ? n : 1);
+    for (int c = 0; c < TCLASS_COUNT; c++) {
+        for (struct cap_flow *f = t->lists[c].head; f; f = f->lnext) {
+            all[k++] = f;
+        }
+    }
+    g_assert(k == n);
+    qsort(all, n, sizeof(*all), by_id);
+    for (size_t i = 0; i < n; i++) {
+        struct cap_flow *f = all[i];
+        flow_end(t, f, flow_closed(f) ? closed_reason(f) : CAP_END_CAPTURE_END);
+    }
+    g_free(all);
+}
+
+void cap_flow_table_get_stats(const struct cap_flow_table *t, struct cap_table_stats *out)
+{
+    *out = t->stats;
+    out->ooo_cap_hits = t->mem.ooo_cap_hits;
+    out->memory_cap_hits = t->mem.memory_cap_hits;
+    out->memory_in_use = t->mem.in_use;
+    out->memory_peak = t->mem.peak;
+}
+
+/* cap_flow_table_free: flows still open are freed without events (call finish first to get
+ * them). NULL-safe. */
+void cap_flow_table_free(struct cap_flow_table *t)
+{
+    if (!t) {
+        return;
+    }
+    for (int c = 0; c < TCLASS_COUNT; c++) {
+        struct cap_flow *f = t->lists[c].head;
+        while (f) {
+            struct cap_flow *nx = f->lnext;
+            tcp_reasm_cleanup(&f->rs[0], &t->mem);
+            tcp_reasm_cleanup(&f->rs[1], &t->mem);
+            g_free(f);
+            f = nx;
+        }
+    }
+    g_free(t->slots);
+    g_free(t);
+}
