@@ -1,0 +1,123 @@
+/* Helpers shared by the TLS decoder tests: building handshake bodies byte by byte (so each
+ * synthetic vector reads like its RFC structure), exact-size copies so AddressSanitizer catches
+ * any read past the end, and running a dynamically built table of cmocka tests where each row
+ * carries its own name. */
+#ifndef TLSSCOPE_TESTS_TLS_TEST_BUILD_H
+#define TLSSCOPE_TESTS_TLS_TEST_BUILD_H
+
+#include <glib.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+static inline void put_u8(GByteArray *b, unsigned v)
+{
+    guint8 x = (guint8)v;
+    g_byte_array_append(b, &x, 1);
+}
+
+static inline void put_u16(GByteArray *b, unsigned v)
+{
+    put_u8(b, v >> 8);
+    put_u8(b, v);
+}
+
+static inline void put_u24(GByteArray *b, unsigned v)
+{
+    put_u8(b, v >> 16);
+    put_u16(b, v & 0xffff);
+}
+
+static inline void put_bytes(GByteArray *b, const void *p, size_t n)
+{
+    g_byte_array_append(b, p, (guint)n);
+}
+
+/* put_vec8/16/24: a vector with its length prefix. */
+static inline void put_vec8(GByteArray *b, const void *p, size_t n)
+{
+    put_u8(b, (unsigned)n);
+    put_bytes(b, p, n);
+}
+
+static inline void put_vec16(GByteArray *b, const void *p, size_t n)
+{
+    put_u16(b, (unsigned)n);
+    put_bytes(b, p, n);
+}
+
+static inline void put_vec24(GByteArray *b, const void *p, size_t n)
+{
+    put_u24(b, (unsigned)n);
+    put_bytes(b, p, n);
+}
+
+/* put_ext: one Extension { type; opaque data<0..2^16-1> }. */
+static inline void put_ext(GByteArray *b, unsigned type, const void *p, size_t n)
+{
+    put_u16(b, type);
+    put_vec16(b, p, n);
+}
+
+/* dup_exact: a heap copy of exactly n bytes (at least one allocation byte so the pointer is
+ * real), so a decoder that reads byte n trips ASan. */
+static inline uint8_t *dup_exact(const uint8_t *p, size_t n)
+{
+    uint8_t *c = malloc(n ? n : 1);
+    assert_non_null(c);
+    if (n) {
+        memcpy(c, p, n);
+    }
+    return c;
+}
+
+/* A table row: a name for the report and the row's data. */
+struct named_test {
+    char *name;
+    CMUnitTestFunction fn;
+    void *row;
+};
+
+struct test_list {
+    struct CMUnitTest *tests;
+    size_t num;
+};
+
+static inline void test_list_add(struct test_list *l, CMUnitTestFunction fn, void *row,
+                                 const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *name = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    l->tests = realloc(l->tests, (l->num + 1) * sizeof(l->tests[0]));
+    assert_non_null(l->tests);
+    struct CMUnitTest t = {name, fn, NULL, NULL, row};
+    l->tests[l->num++] = t;
+}
+
+static inline int test_list_run(const char *group, struct test_list *l)
+{
+    int rc = _cmocka_run_group_tests(group, l->tests, l->num, NULL, NULL);
+    for (size_t i = 0; i < l->num; i++) {
+        g_free((char *)l->tests[i].name);
+    }
+    free(l->tests);
+    return rc;
+}
+
+static inline void hex_of(const uint8_t *p, size_t n, char *out)
+{
+    static const char HEX[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = HEX[p[i] >> 4];
+        out[2 * i + 1] = HEX[p[i] & 0xf];
+    }
+    out[2 * n] = '\0';
+}
+
+#endif
