@@ -1,0 +1,460 @@
+/* JSON writers: every scenario is reported to a JSON document, an NDJSON stream and a text
+ * summary; the document is parsed back with json-glib and its fields checked, both outputs are
+ * validated against docs/report-schema.json (skipped when python3-jsonschema is missing), the
+ * NDJSON must carry the same connections and findings as the document, and a second run must
+ * give byte-identical files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-glib/json-glib.h>
+
+#include "report_scenarios.h"
+
+struct json_case {
+    const char *name;
+    void (*build)(struct scenario *);
+    size_t servers;
+};
+
+static void sc_hostile_strings(struct scenario *s)
+{
+    struct sc_conn *c = sc_clean(s, SC_T0);
+    /* Bytes from the wire: invalid UTF-8, a control character, a quote and a backslash. */
+    static const char sni[] = "bad\xff\xfe\x01\"\\name";
+    memcpy(c->tls.sni, sni, sizeof(sni));
+    c->tls.num_alpn = 1;
+    memcpy(c->tls.alpn[0], "h2\xc3", 4);
+    c->tls.cert.present = true;
+    strcpy(c->tls.cert.subject, "CN=test.local");
+    strcpy(c->tls.cert.issuer, "CN=\xe9vil");
+    c->tls.cert.not_before = -86400; /* before 1970 */
+    c->tls.cert.not_after = 4102444800LL;
+    c->tls.version = 0x0999; /* a version with no name */
+    c->tls.cipher = 0xfefe;
+}
+
+/* Connections end in another order than they began: the document lists them by id. */
+static void sc_out_of_order(struct scenario *s)
+{
+    sc_clean(s, SC_T0);
+    sc_clean(s, SC_T0 + 1000);
+    sc_clean(s, SC_T0 + 2000);
+    struct sc_conn tmp = s->conns[0];
+    s->conns[0] = s->conns[2];
+    s->conns[2] = tmp;
+    s->conns[1].has_tls = false; /* a plain TCP connection */
+    struct cap_addr other;
+    sc_addr4(&other, 10, 0, 0, 3);
+    s->conns[1].flow.server_ip = other;
+}
+
+static const struct json_case cases[] = {
+    {"clean", sc_clean_one, 1},
+    {"version_mismatch", sc_version_mismatch, 1},
+    {"desync_444", sc_desync_444, 1},
+    {"gap", sc_gap, 1},
+    {"incons", sc_incons, 1},
+    {"ttl_change", sc_ttl_change, 1},
+    {"resumption", sc_resumption, 1},
+    {"storm", sc_storm, 1},
+    {"hostile_strings", sc_hostile_strings, 1},
+    {"out_of_order", sc_out_of_order, 2},
+};
+
+struct outputs {
+    char *doc;
+    char *ndjson;
+    char *text;
+};
+
+static char *path_for(const char *name, const char *what, int run)
+{
+    return g_strdup_printf("%s/test_report_json-%d-%s-%d.%s", TLSSCOPE_BINARY_DIR, (int)getpid(),
+                           name, run, what);
+}
+
+static void run(const struct scenario *s, const char *name, int run_no, bool colour,
+                struct outputs *out)
+{
+    char *doc = path_for(name, "json", run_no);
+    char *nd = path_for(name, "ndjson", run_no);
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *tf = open_memstream(&text, &text_len);
+    assert_non_null(tf);
+    struct rpt_options o;
+    rpt_options_defaults(&o);
+    o.json_path = doc;
+    o.ndjson_path = nd;
+    o.text_out = tf;
+    o.color = colour;
+    o.version = "9.9.9-test";
+    GError *err = NULL;
+    struct rpt_ctx *r = rpt_new(&o, &err);
+    assert_non_null(r);
+    sc_feed(r, s);
+    /* Until rpt_finish renames it into place, the document does not exist under its name. */
+    assert_int_not_equal(access(doc, F_OK), 0);
+
+    const char *sources[] = {"a.pcap", "b.pcapng"};
+    struct cap_source_stats src = {.packets = 1234, .bytes = 567890, .num_linktypes = 1,
+                                   .linktypes = {1}};
+    struct cap_table_stats tab = {.flows_total = s->num, .flows_peak = 3};
+    struct rpt_capture_info info = {.num_sources = 2, .sources = sources, .source = &src,
+                                    .table = &tab, .first_ts_us = SC_T0,
+                                    .last_ts_us = SC_T0 + 2000000};
+    info.skipped[CAP_SKIP_NOT_TCP] = 7;
+    assert_true(rpt_finish(r, &info, &err));
+    rpt_free(r);
+    fclose(tf);
+    assert_true(g_file_get_contents(doc, &out->doc, NULL, NULL));
+    assert_true(g_file_get_contents(nd, &out->ndjson, NULL, NULL));
+    out->text = text;
+    unlink(doc);
+    unlink(nd);
+    g_free(doc);
+    g_free(nd);
+}
+
+static void outputs_free(struct outputs *o)
+{
+    g_free(o->doc);
+    g_free(o->ndjson);
+    free(o->text);
+}
+
+/* Validates the document and each NDJSON line with python3's jsonschema. Returns false when the
+ * validator is unavailable (the caller skips). */
+static bool schema_validate(const char *name, const struct outputs *o)
+{
+    if (access("/usr/bin/python3", X_OK) != 0 ||
+        system("/usr/bin/python3 -c 'import jsonschema' 2>/dev/null") != 0) {
+        return false;
+    }
+    char *doc = path_for(name, "schema.json", 0);
+    char *nd = path_for(name, "schema.ndjson", 0);
+    assert_true(g_file_set_contents(doc, o->doc, -1, NULL));
+    assert_true(g_file_set_contents(nd, o->ndjson, -1, NULL));
+    char *cmd = g_strdup_printf(
+        "/usr/bin/python3 -c '"
+        "import json, sys, jsonschema\n"
+        "s = json.load(open(sys.argv[1]))\n"
+        "jsonschema.Draft202012Validator.check_schema(s)\n"
+        "jsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[2])))\n"
+        "ls = {\"$schema\": s[\"$schema\"], \"$defs\": s[\"$defs\"], \"$ref\": \"#/$defs/ndjson_line\"}\n"
+        "v = jsonschema.Draft202012Validator(ls)\n"
+        "n = 0\n"
+        "for line in open(sys.argv[3]):\n"
+        "    v.validate(json.loads(line)); n += 1\n"
+        "assert n > 0\n"
+        "' %s/docs/report-schema.json %s %s",
+        TLSSCOPE_SOURCE_DIR, doc, nd);
+    int rc = system(cmd);
+    g_free(cmd);
+    unlink(doc);
+    unlink(nd);
+    g_free(doc);
+    g_free(nd);
+    assert_true(WIFEXITED(rc));
+    assert_int_equal(WEXITSTATUS(rc), 0);
+    return true;
+}
+
+static JsonNode *parse(const char *text)
+{
+    GError *err = NULL;
+    JsonNode *n = json_from_string(text, &err);
+    if (!n) {
+        fail_msg("not JSON: %s", err ? err->message : "?");
+    }
+    return n;
+}
+
+/* Compact form of a node, for comparing an NDJSON object with the document's. */
+static char *compact(JsonNode *n)
+{
+    return json_to_string(n, FALSE);
+}
+
+static void check_document(const struct json_case *tc, const struct scenario *s, JsonObject *doc)
+{
+    /* Fixed top-level order. */
+    GList *members = json_object_get_members(doc);
+    const char *want[] = {"tlsscope", "capture", "connections", "servers", "findings", "summary"};
+    size_t i = 0;
+    for (GList *l = members; l; l = l->next, i++) {
+        assert_true(i < G_N_ELEMENTS(want));
+        assert_string_equal(l->data, want[i]);
+    }
+    assert_int_equal(i, G_N_ELEMENTS(want));
+    g_list_free(members);
+
+    assert_string_equal(json_object_get_string_member(json_object_get_object_member(doc, "tlsscope"),
+                                                      "version"),
+                        "9.9.9-test");
+    JsonObject *cap = json_object_get_object_member(doc, "capture");
+    assert_int_equal(json_object_get_int_member(cap, "packets"), 1234);
+    assert_string_equal(json_object_get_string_member(cap, "first_ts"), "2026-11-23T12:00:00.000000Z");
+    assert_string_equal(json_object_get_string_member(cap, "last_ts"), "2026-11-23T12:00:02.000000Z");
+    assert_int_equal(json_object_get_int_member(json_object_get_object_member(cap, "skipped"), "not_tcp"), 7);
+    assert_int_equal(json_array_get_length(json_object_get_array_member(cap, "sources")), 2);
+
+    JsonArray *conns = json_object_get_array_member(doc, "connections");
+    JsonArray *findings = json_object_get_array_member(doc, "findings");
+    assert_int_equal(json_array_get_length(conns), s->num);
+    assert_int_equal(json_array_get_length(json_object_get_array_member(doc, "servers")), tc->servers);
+
+    GHashTable *finding_conn = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint k = 0; k < json_array_get_length(findings); k++) {
+        JsonObject *f = json_array_get_object_element(findings, k);
+        char want_id[24];
+        g_snprintf(want_id, sizeof(want_id), "F%u", k + 1);
+        assert_string_equal(json_object_get_string_member(f, "id"), want_id);
+        g_hash_table_insert(finding_conn, (gpointer)json_object_get_string_member(f, "id"),
+                            (gpointer)(json_object_get_null_member(f, "connection")
+                                           ? ""
+                                           : json_object_get_string_member(f, "connection")));
+    }
+    for (guint k = 0; k < json_array_get_length(conns); k++) {
+        JsonObject *c = json_array_get_object_element(conns, k);
+        char want_id[24];
+        g_snprintf(want_id, sizeof(want_id), "C%u", k + 1); /* sorted by id */
+        assert_string_equal(json_object_get_string_member(c, "id"), want_id);
+        const struct sc_conn *sc = NULL;
+        for (size_t j = 0; j < s->num; j++) {
+            if (s->conns[j].flow.id == k + 1) {
+                sc = &s->conns[j];
+            }
+        }
+        assert_non_null(sc);
+        JsonObject *client = json_object_get_object_member(c, "client");
+        assert_string_equal(json_object_get_string_member(client, "ip"), "10.0.0.1");
+        assert_int_equal(json_object_get_int_member(client, "port"), sc->flow.client_port);
+        char ts[32];
+        assert_string_equal(json_object_get_string_member(c, "start"),
+                            rpt_format_ts(sc->flow.first_ts_us, ts, sizeof(ts)));
+        JsonObject *tcp = json_object_get_object_member(c, "tcp");
+        assert_true(json_object_get_double_member(tcp, "rtt_ms") == 0.5);
+        JsonObject *tcp_server = json_object_get_object_member(tcp, "server");
+        assert_int_equal(json_object_get_int_member(tcp_server, "bytes"), sc->flow.dir[1].bytes);
+        assert_int_equal(json_array_get_length(json_object_get_array_member(tcp_server, "gaps")),
+                         sc->flow.dir[1].num_gaps);
+        if (!sc->has_tls) {
+            assert_true(json_object_get_null_member(c, "tls"));
+        } else {
+            JsonObject *tls = json_object_get_object_member(c, "tls");
+            const char *v = json_object_get_string_member(tls, "version");
+            if (sc->tls.version == 0x0303) {
+                assert_string_equal(v, "TLS 1.2");
+                assert_string_equal(json_object_get_string_member(tls, "cipher"),
+                                    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+            } else if (sc->tls.version == 0x0999) {
+                assert_string_equal(v, "0x0999");
+            }
+            JsonObject *res = json_object_get_object_member(tls, "resumption");
+            if (sc->tls.session_id_len) {
+                assert_int_equal(strlen(json_object_get_string_member(res, "session_id")), 64);
+            }
+            assert_int_equal(json_array_get_length(json_object_get_array_member(tls, "alerts")),
+                             sc->tls.num_alerts);
+        }
+        /* Each finding a connection names is about that connection. */
+        JsonArray *ids = json_object_get_array_member(c, "findings");
+        for (guint j = 0; j < json_array_get_length(ids); j++) {
+            const char *about = g_hash_table_lookup(finding_conn, json_array_get_string_element(ids, j));
+            assert_non_null(about);
+            assert_string_equal(about, want_id);
+        }
+    }
+    g_hash_table_destroy(finding_conn);
+
+    JsonObject *sum = json_object_get_object_member(doc, "summary");
+    assert_int_equal(json_object_get_int_member(sum, "connections"), s->num);
+    JsonObject *fs = json_object_get_object_member(sum, "findings");
+    assert_int_equal(json_object_get_int_member(fs, "total"), json_array_get_length(findings));
+}
+
+/* The NDJSON stream carries exactly the document's connections and findings (in the order made,
+ * with "type" first), then the servers and one summary with the capture section. */
+static void check_ndjson(const struct outputs *o, JsonObject *doc)
+{
+    GHashTable *want = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    JsonArray *conns = json_object_get_array_member(doc, "connections");
+    JsonArray *findings = json_object_get_array_member(doc, "findings");
+    for (guint k = 0; k < json_array_get_length(conns); k++) {
+        g_hash_table_add(want, compact(json_array_get_element(conns, k)));
+    }
+    for (guint k = 0; k < json_array_get_length(findings); k++) {
+        g_hash_table_add(want, compact(json_array_get_element(findings, k)));
+    }
+    char **lines = g_strsplit(o->ndjson, "\n", -1);
+    guint n_conn = 0, n_find = 0, n_server = 0, n_summary = 0;
+    for (char **l = lines; *l && **l; l++) {
+        assert_true(g_str_has_prefix(*l, "{\"type\":\""));
+        JsonNode *n = parse(*l);
+        JsonObject *obj = json_node_get_object(n);
+        char *type = g_strdup(json_object_get_string_member(obj, "type"));
+        json_object_remove_member(obj, "type");
+        if (strcmp(type, "connection") == 0 || strcmp(type, "finding") == 0) {
+            char *c = compact(n);
+            if (!g_hash_table_remove(want, c)) {
+                fail_msg("NDJSON %s not in the document: %.200s", type, c);
+            }
+            g_free(c);
+            n_conn += type[0] == 'c';
+            n_find += type[0] == 'f';
+        } else if (strcmp(type, "server") == 0) {
+            assert_int_equal(n_summary, 0);
+            n_server++;
+        } else {
+            assert_string_equal(type, "summary");
+            assert_true(json_object_has_member(obj, "capture"));
+            n_summary++;
+        }
+        g_free(type);
+        json_node_unref(n);
+    }
+    g_strfreev(lines);
+    assert_int_equal(g_hash_table_size(want), 0);
+    assert_int_equal(n_conn, json_array_get_length(conns));
+    assert_int_equal(n_find, json_array_get_length(findings));
+    assert_int_equal(n_server, json_array_get_length(json_object_get_array_member(doc, "servers")));
+    assert_int_equal(n_summary, 1);
+    g_hash_table_destroy(want);
+}
+
+static void test_case(void **state)
+{
+    const struct json_case *tc = *state;
+    struct scenario *s = g_new0(struct scenario, 1);
+    tc->build(s);
+    struct outputs a = {0}, b = {0};
+    run(s, tc->name, 1, false, &a);
+    run(s, tc->name, 2, false, &b);
+    /* Deterministic: same input, byte-identical outputs. */
+    assert_string_equal(a.doc, b.doc);
+    assert_string_equal(a.ndjson, b.ndjson);
+    assert_string_equal(a.text, b.text);
+
+    JsonNode *root = parse(a.doc);
+    check_document(tc, s, json_node_get_object(root));
+    check_ndjson(&a, json_node_get_object(root));
+    /* One connection per line inside the outer document. */
+    char **lines = g_strsplit(a.doc, "\n", -1);
+    guint conn_lines = 0;
+    for (char **l = lines; *l; l++) {
+        conn_lines += g_str_has_prefix(*l, "    {\"id\":\"C");
+    }
+    g_strfreev(lines);
+    assert_int_equal(conn_lines, s->num);
+    assert_null(strchr(a.text, '\033'));
+    json_node_unref(root);
+    bool validated = schema_validate(tc->name, &a);
+    outputs_free(&a);
+    outputs_free(&b);
+    g_free(s);
+    if (!validated) {
+        skip();
+    }
+}
+
+/* The text summary: counts first, errors before warnings, the connection and top cause on each
+ * line and where to look in the JSON; colour only when asked for. */
+static void test_text_summary(void **state)
+{
+    (void)state;
+    struct scenario *s = g_new0(struct scenario, 1);
+    sc_resumption(s);      /* C1 unclean close + reset, C2 refused resumption (warnings) */
+    sc_desync_444(s);      /* C3 fatal alert (error) */
+    struct outputs a = {0}, c = {0};
+    run(s, "text", 1, false, &a);
+    run(s, "text", 2, true, &c);
+    if (!g_str_has_prefix(a.text, "tlsscope: 3 connections (3 TLS, 1 failed);")) {
+        fail_msg("summary starts: %.80s", a.text);
+    }
+    char **lines = g_strsplit(a.text, "\n", -1);
+    assert_true(g_str_has_prefix(lines[1], "error"));
+    assert_non_null(strstr(lines[1], "C3"));
+    assert_non_null(strstr(lines[1], "top cause: bytes_missing_in_stream, high"));
+    assert_non_null(strstr(lines[1], "see connections[2] / findings["));
+    bool saw_resumption = false, saw_warning = false;
+    for (char **l = lines + 2; *l && **l; l++) {
+        /* Severity never rises down the list. */
+        if (saw_warning) {
+            assert_false(g_str_has_prefix(*l, "error"));
+        }
+        saw_warning |= g_str_has_prefix(*l, "warning");
+        if (strstr(*l, "resumption_refused")) {
+            saw_resumption = true;
+            assert_non_null(strstr(*l, "prior_unclean_close"));
+            assert_non_null(strstr(*l, "see connections[1]"));
+        }
+    }
+    assert_true(saw_resumption);
+    assert_true(saw_warning);
+    g_strfreev(lines);
+    fputs(a.text, stderr);
+    assert_null(strchr(a.text, '\033'));
+    assert_non_null(strstr(c.text, "\033[1;31merror"));
+    outputs_free(&a);
+    outputs_free(&c);
+    g_free(s);
+}
+
+/* A reporter freed without finishing leaves neither the document nor its temporary file. */
+static void test_abandoned_leaves_nothing(void **state)
+{
+    (void)state;
+    char *dir = g_strdup_printf("%s/test_report_json-%d-abandon", TLSSCOPE_BINARY_DIR, (int)getpid());
+    assert_int_equal(g_mkdir_with_parents(dir, 0700), 0);
+    char *doc = g_strdup_printf("%s/report.json", dir);
+    struct rpt_options o;
+    rpt_options_defaults(&o);
+    o.json_path = doc;
+    struct scenario *s = g_new0(struct scenario, 1);
+    sc_clean_one(s);
+    GError *err = NULL;
+    struct rpt_ctx *r = rpt_new(&o, &err);
+    assert_non_null(r);
+    sc_feed(r, s);
+    rpt_free(r);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    assert_non_null(d);
+    assert_null(g_dir_read_name(d)); /* empty */
+    g_dir_close(d);
+    assert_int_equal(rmdir(dir), 0);
+    /* An output that cannot be created is an error from rpt_new. */
+    o.json_path = "/nonexistent-dir/report.json";
+    assert_null(rpt_new(&o, &err));
+    assert_non_null(err);
+    g_clear_error(&err);
+    g_free(s);
+    g_free(doc);
+    g_free(dir);
+}
+
+int main(void)
+{
+    GArray *tests = g_array_new(FALSE, TRUE, sizeof(struct CMUnitTest));
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        struct CMUnitTest t = cmocka_unit_test_prestate(test_case, (void *)&cases[i]);
+        t.name = cases[i].name;
+        g_array_append_val(tests, t);
+    }
+    const struct CMUnitTest more[] = {
+        cmocka_unit_test(test_text_summary),
+        cmocka_unit_test(test_abandoned_leaves_nothing),
+    };
+    g_array_append_vals(tests, more, G_N_ELEMENTS(more));
+    int rc = _cmocka_run_group_tests("report_json", (struct CMUnitTest *)tests->data, tests->len,
+                                     NULL, NULL);
+    g_array_free(tests, TRUE);
+    return rc;
+}
