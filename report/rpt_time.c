@@ -34,10 +34,13 @@ static void civil_from_days(int64_t z, int64_t *out_y, unsigned *out_m, unsigned
 
 const char *rpt_format_ts(int64_t ts_us, char *buf, size_t buf_len)
 {
-    /* INT64_MIN / 86400e6 days is about 106,000 years back: every step below stays far inside
-     * int64 range, so no input can overflow. */
+    /* The remainder is taken directly: secs * 10^6 would overflow for INT64_MIN. From there on
+     * the values (about 292,000 years either way) stay far inside int64 range. */
     int64_t secs = floor_div(ts_us, 1000000);
-    int64_t usec = ts_us - secs * 1000000;
+    int64_t usec = ts_us % 1000000;
+    if (usec < 0) {
+        usec += 1000000;
+    }
     int64_t days = floor_div(secs, 86400);
     int64_t sod = secs - days * 86400;
     int64_t year;
