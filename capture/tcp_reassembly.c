@@ -137,10 +137,8 @@ static void ring_grow(struct tcp_reasm *r, const struct tcp_reasm_ctx *c, uint64
         ring_write(ring, (uint32_t)cap, o, r->ring + pos, n);
         o += n;
     }
-    if (r->ring) {
-        tcp_mem_release(c->mem, r->ring_cap);
-        g_free(r->ring);
-    }
+    /* Only the growth was reserved; the old ring's share carries over to the new one. */
+    g_free(r->ring);
     r->ring = ring;
     r->ring_cap = (uint32_t)cap;
 }
