@@ -97,10 +97,16 @@ static bool client_offered(const struct tls_summary *t, uint16_t v)
     return false;
 }
 
-/* Seconds with microseconds, for "0.350 s after ..." phrases. */
-static double secs(int64_t us)
+/* A duration for a sentence: milliseconds below a second (handshake-scale delays on a LAN are
+ * fractions of a millisecond), seconds above. */
+static const char *dur(int64_t us, char *buf, size_t len)
 {
-    return (double)us / 1e6;
+    if (us > -1000000 && us < 1000000) {
+        g_snprintf(buf, len, "%.3f ms", (double)us / 1e3);
+    } else {
+        g_snprintf(buf, len, "%.3f s", (double)us / 1e6);
+    }
+    return buf;
 }
 
 static struct rpt_evidence *pin(struct rpt_evidence *e, int dir, bool has_offset, uint64_t offset,
@@ -333,22 +339,22 @@ static void fatal_alert(struct rpt_finding **out_f, const struct rpt_connection 
 {
     const struct cap_flow_summary *fl = c->flow;
     const struct tls_summary *t = c->tls;
-    char ab[24], ts[32];
+    char ab[24], ts[32], db[32];
     const char *sender = rpt_dir_name(a->from);
     int recv = a->from == CAP_DIR_CLIENT ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
     char *summary;
     if (a->encrypted) {
         summary = g_strdup_printf(
             "The %s sent an encrypted alert (%u-byte record) that was not a close_notify at %s, "
-            "stream offset %" G_GUINT64_FORMAT ", %.3f s after the connection started.",
+            "stream offset %" G_GUINT64_FORMAT ", %s after the connection started.",
             sender, a->record_len, rpt_format_ts(a->ts_us, ts, sizeof(ts)), a->offset,
-            secs(a->ts_us - fl->first_ts_us));
+            dur(a->ts_us - fl->first_ts_us, db, sizeof(db)));
     } else {
         summary = g_strdup_printf(
             "The %s sent a fatal %s alert at %s, stream offset %" G_GUINT64_FORMAT
-            ", %.3f s after the connection started.",
+            ", %s after the connection started.",
             sender, alert_str(a->description, ab, sizeof(ab)), rpt_format_ts(a->ts_us, ts, sizeof(ts)),
-            a->offset, secs(a->ts_us - fl->first_ts_us));
+            a->offset, dur(a->ts_us - fl->first_ts_us, db, sizeof(db)));
     }
     struct rpt_finding *f = rpt_finding_new(RPT_K_FATAL_ALERT, RPT_SEV_ERROR, fl->id, a->ts_us, summary);
     pin(rpt_finding_evidence(f, "%s alert %s from the %s (%u-byte record)%s",
@@ -454,16 +460,16 @@ static void resumption_refused(const struct rpt_ctx *r, const struct rpt_connect
                              tls_handshake_kind_name(t->handshake)),
         CAP_DIR_CLIENT, false, 0, false, 0, ts, 0);
     if (o) {
-        char eb[32];
+        char eb[32], db[32];
         rpt_finding_related(f, o->conn_id);
         pin(rpt_finding_evidence(f,
                                  "C%" G_GUINT64_FORMAT " issued it; it ended at %s (%s, closed by %s),"
-                                 " close_notify client %s, server %s, %.3f s before this offer",
+                                 " close_notify client %s, server %s, %s before this offer",
                                  o->conn_id, rpt_format_ts(o->end_ts_us, eb, sizeof(eb)),
                                  cap_end_reason_name(o->end_reason),
                                  o->closed_by >= 0 ? rpt_dir_name(o->closed_by) : "nobody",
                                  tls_close_notify_name(o->close_notify[0]),
-                                 tls_close_notify_name(o->close_notify[1]), secs(ts - o->end_ts_us)),
+                                 tls_close_notify_name(o->close_notify[1]), dur(ts - o->end_ts_us, db, sizeof(db))),
             -1, false, 0, false, 0, o->end_ts_us, 0);
         bool unknown = !o->unclean && (o->close_notify[0] != TLS_CN_YES || o->close_notify[1] != TLS_CN_YES);
         if (o->unclean) {
@@ -727,11 +733,11 @@ void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connectio
     }
     if (t->handshake == TLS_HS_INCOMPLETE) {
         int64_t start = t->handshake_start_us ? t->handshake_start_us : fl->first_ts_us;
-        char tsb[32];
+        char tsb[32], db[32];
         char *sum = g_strdup_printf("The handshake started at %s and had not finished when the "
-                                    "connection ended (%s, %.3f s later; history %s).",
+                                    "connection ended (%s, %s later; history %s).",
                                     rpt_format_ts(start, tsb, sizeof(tsb)),
-                                    cap_end_reason_name(fl->end_reason), secs(fl->last_ts_us - start),
+                                    cap_end_reason_name(fl->end_reason), dur(fl->last_ts_us - start, db, sizeof(db)),
                                     t->history[0] ? t->history : "-");
         struct rpt_finding *f = rpt_finding_new(RPT_K_INCOMPLETE_HANDSHAKE, RPT_SEV_WARNING, fl->id,
                                                 fl->last_ts_us, sum);
