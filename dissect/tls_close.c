@@ -76,7 +76,7 @@ static void settle_side(struct tls_conn *c, const struct cap_flow_summary *flow,
             .record_len = last->length,
             .ts_us = last->ts_us,
             .offset = last->offset,
-            .before_app_data = !c->app_data_seen,
+            .before_app_data = c->hs_complete && !c->app_data_seen,
         };
         ds->last_alert = tls_conn_add_alert(c, &a);
         ds->last_is_alert = true;

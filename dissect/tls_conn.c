@@ -367,7 +367,7 @@ static void record_encrypted_alert(struct tls_conn *c, enum cap_dir dir,
         .record_len = rec->length,
         .ts_us = rec->ts_us,
         .offset = rec->offset,
-        .before_app_data = !c->app_data_seen,
+        .before_app_data = c->hs_complete && !c->app_data_seen,
     };
     c->ds[dir].last_alert = tls_conn_add_alert(c, &a);
     c->ds[dir].last_is_alert = true;
@@ -508,7 +508,7 @@ static void on_body(void *user, const struct tls_record_info *rec, const uint8_t
             .record_len = rec->length,
             .ts_us = rec->ts_us,
             .offset = rec->offset,
-            .before_app_data = !c->app_data_seen,
+            .before_app_data = c->hs_complete && !c->app_data_seen,
         };
         tls_conn_add_history(c, dir, 'l');
         c->ds[dir].last_alert = tls_conn_add_alert(c, &a);

@@ -482,6 +482,178 @@ static void test_hs_limit(void **state)
     }
 }
 
+
+/* ------------------------------------------------------------------ framing desync, real data */
+
+struct drop_case {
+    const char *name;
+    size_t drop;
+    size_t chunk;
+};
+
+static const struct drop_case DROPS[] = {
+    {"drop_444", 444, SIZE_MAX}, {"drop_444_mss", 444, 1448}, {"drop_1", 1, 1448},
+    {"drop_100", 100, 333},      {"drop_4000", 4000, 1448}, {"drop_4000_tiny", 4000, 9},
+};
+
+/* The server of stream 0 loses `drop` bytes from the middle of its 5060-byte application data
+ * record (offset 1261) and the TCP stream stays intact: the desync must be measured exactly,
+ * and the close_notify after it still recognised. */
+static void test_server_short_write(void **state)
+{
+    const struct drop_case *t = *state;
+    struct conn_file cf;
+    load("cap_s0.txt", &cf);
+    for (size_t i = 0; i < cf.num_segs; i++) {
+        struct seg *sg = &cf.segs[i];
+        if (sg->dir == CAP_DIR_SERVER && sg->off == 1261) {
+            assert_true(sg->len > 1000 + t->drop);
+            memmove(sg->data + 1000, sg->data + 1000 + t->drop, sg->len - 1000 - t->drop);
+            sg->len -= t->drop;
+        } else if (sg->dir == CAP_DIR_SERVER && sg->off > 1261) {
+            sg->off -= t->drop;
+        }
+    }
+    cf.flow.dir[CAP_DIR_SERVER].fin_offset -= t->drop;
+    struct tls_conn *c = run(&cf, t->chunk);
+    const struct tls_summary *s = tls_conn_get_summary(c);
+    assert_int_equal(s->num_desyncs, 1);
+    const struct tls_desync *d = &s->desyncs[0];
+    assert_int_equal(d->from, CAP_DIR_SERVER);
+    assert_false(d->after_gap);
+    assert_true(d->resynced);
+    assert_true(d->estimate_valid);
+    assert_int_equal(d->last_good_offset, 1261);
+    assert_int_equal(d->bad_offset, 1261 + 5 + 5060);
+    assert_int_equal(d->resync_offset, 6326 - t->drop);
+    assert_int_equal(d->estimated_missing_bytes, (int64_t)t->drop);
+    assert_int_equal(s->dir[CAP_DIR_SERVER].close_notify, TLS_CN_YES);
+    assert_int_equal(s->dir[CAP_DIR_SERVER].last_record.content_type, 21);
+    assert_int_equal(s->handshake, TLS_HS_FULL);
+    tls_conn_free(c);
+    unload(&cf);
+}
+
+/* A TCP gap over the end of the server's last data record and the header of its close_notify:
+ * a gap, not a framing break; nothing framable follows, so close_notify is unknown. */
+static void test_gap_is_not_desync(void **state)
+{
+    (void)state;
+    struct conn_file cf;
+    load("cap_s2.txt", &cf);
+    struct tls_config cfg;
+    tls_config_defaults(&cfg);
+    struct tls_conn *c = tls_conn_new(&cfg);
+    bool cut = false;
+    for (size_t i = 0; i < cf.num_segs; i++) {
+        const struct seg *sg = &cf.segs[i];
+        if (sg->dir == CAP_DIR_SERVER && sg->len > 4000) {
+            tls_conn_data(c, sg->dir, sg->off, sg->data, 1000, 0);
+            tls_conn_gap(c, sg->dir, sg->off + 1000, sg->len - 1000 + 5, 0);
+            cut = true;
+            continue;
+        }
+        if (cut && sg->dir == CAP_DIR_SERVER) {
+            tls_conn_data(c, sg->dir, sg->off + 5, sg->data + 5, sg->len - 5, 0);
+            continue;
+        }
+        tls_conn_data(c, sg->dir, sg->off, sg->data, sg->len, 0);
+    }
+    assert_true(cut);
+    tls_conn_finish(c, &cf.flow);
+    const struct tls_summary *s = tls_conn_get_summary(c);
+    assert_int_equal(s->num_desyncs, 1);
+    assert_true(s->desyncs[0].after_gap);
+    assert_false(s->desyncs[0].estimate_valid);
+    assert_false(s->desyncs[0].resynced);
+    assert_int_equal(s->desyncs[0].from, CAP_DIR_SERVER);
+    assert_int_equal(s->handshake, TLS_HS_FULL);
+    assert_int_equal(s->dir[CAP_DIR_SERVER].close_notify, TLS_CN_UNKNOWN);
+    assert_int_equal(s->dir[CAP_DIR_CLIENT].close_notify, TLS_CN_YES);
+    tls_conn_free(c);
+    unload(&cf);
+}
+
+/* Ports said the wrong side was the client: the ClientHello arrives as "server" bytes, capture
+ * swaps, and the dissector follows. */
+static void test_swap_dirs(void **state)
+{
+    (void)state;
+    struct conn_file cf;
+    load("cap_s0.txt", &cf);
+    struct tls_config cfg;
+    tls_config_defaults(&cfg);
+    struct tls_conn *c = tls_conn_new(&cfg);
+    enum cap_dir hint;
+    assert_false(tls_conn_client_hello_dir(c, &hint));
+    const struct seg *first = &cf.segs[0];
+    tls_conn_data(c, CAP_DIR_SERVER, first->off, first->data, first->len, 0);
+    assert_true(tls_conn_client_hello_dir(c, &hint));
+    assert_int_equal(hint, CAP_DIR_SERVER);
+    tls_conn_swap_dirs(c);
+    assert_true(tls_conn_client_hello_dir(c, &hint));
+    assert_int_equal(hint, CAP_DIR_CLIENT);
+    for (size_t i = 1; i < cf.num_segs; i++) {
+        const struct seg *sg = &cf.segs[i];
+        tls_conn_data(c, sg->dir, sg->off, sg->data, sg->len, (int64_t)i);
+    }
+    assert_true(tls_conn_wants_data(c));
+    tls_conn_finish(c, &cf.flow);
+    check_lab(&LAB[0], tls_conn_get_summary(c));
+    tls_conn_free(c);
+    unload(&cf);
+}
+
+static void test_http_on_443(void **state)
+{
+    (void)state;
+    const char *req = "GET / HTTP/1.1\r\nHost: test.local\r\n\r\n";
+    const char *resp = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+    struct tls_conn *c = tls_conn_new(NULL);
+    tls_conn_data(c, CAP_DIR_CLIENT, 0, (const uint8_t *)req, strlen(req), 0);
+    assert_false(tls_conn_wants_data(c));
+    tls_conn_data(c, CAP_DIR_SERVER, 0, (const uint8_t *)resp, strlen(resp), 0);
+    tls_conn_finish(c, NULL);
+    const struct tls_summary *s = tls_conn_get_summary(c);
+    assert_true(s->not_tls);
+    assert_false(s->is_tls);
+    assert_int_equal(s->handshake, TLS_HS_NONE);
+    assert_int_equal(s->dir[0].records, 0);
+    assert_string_equal(s->history, "");
+    tls_conn_free(c);
+}
+
+/* TLS 1.2: the client's only record after the handshake is an encrypted alert. */
+static void test_alert_before_app_data(void **state)
+{
+    (void)state;
+    struct conn_file cf;
+    load("cap_s0.txt", &cf);
+    for (size_t i = 0; i < cf.num_segs; i++) {
+        struct seg *sg = &cf.segs[i];
+        if (sg->dir == CAP_DIR_CLIENT && sg->off == 296) { /* application data: drop it */
+            sg->len = 0;
+        } else if (sg->dir == CAP_DIR_CLIENT && sg->off == 344) {
+            sg->off = 296;
+        } else if (sg->dir == CAP_DIR_SERVER && sg->off == 1261) {
+            sg->len = 0;
+        } else if (sg->dir == CAP_DIR_SERVER && sg->off == 6326) {
+            sg->off = 1261;
+        }
+    }
+    cf.flow.dir[CAP_DIR_CLIENT].fin_offset = 296 + 31;
+    cf.flow.dir[CAP_DIR_SERVER].fin_offset = 1261 + 31;
+    struct tls_conn *c = run(&cf, SIZE_MAX);
+    const struct tls_summary *s = tls_conn_get_summary(c);
+    assert_int_equal(s->num_alerts, 2);
+    assert_true(s->alerts[0].before_app_data);
+    assert_int_equal(s->alerts[0].from, CAP_DIR_CLIENT);
+    assert_int_equal(s->dir[CAP_DIR_CLIENT].close_notify, TLS_CN_UNKNOWN);
+    assert_non_null(strstr(s->dir[CAP_DIR_CLIENT].close_notify_reason, "before any application"));
+    tls_conn_free(c);
+    unload(&cf);
+}
+
 #define ROW(fn, tbl, i) cmocka_unit_test_prestate(fn, (void *)&tbl[i])
 
 int main(void)
@@ -497,6 +669,14 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_tls13_no_fin_unknown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_tls12_fin_after_data);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_alert_pcap);
+    for (size_t i = 0; i < sizeof(DROPS) / sizeof(DROPS[0]); i++) {
+        tests[n] = (struct CMUnitTest)ROW(test_server_short_write, DROPS, i);
+        tests[n++].name = DROPS[i].name;
+    }
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gap_is_not_desync);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_swap_dirs);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_http_on_443);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_alert_before_app_data);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_16mb_handshake_claim);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hs_every_split);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hs_limit);

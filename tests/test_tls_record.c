@@ -453,6 +453,7 @@ static void test_gap(void **state)
     if (!t->desync) {
         assert_int_equal(r.num_desyncs, 0);
         assert_int_equal(r.num_records, 6);
+        free(s.p);
         return;
     }
     assert_int_equal(r.num_desyncs, 1);
