@@ -87,7 +87,8 @@ void rpt_origins_put(struct rpt_origins *o, enum rpt_origin_kind kind, const uin
     gpointer old = g_hash_table_lookup(o->index, &k);
     if (old) {
         /* Re-issued key: the newest issuer is the one a later offer refers to. */
-        struct origin_slot *s = &g_array_index(o->slots, struct origin_slot, GPOINTER_TO_UINT(old) - 1);
+        struct origin_slot *s =
+            &g_array_index(o->slots, struct origin_slot, GPOINTER_TO_UINT(old) - 1);
         s->origin = *origin;
         return;
     }

@@ -78,7 +78,8 @@ static char *client_versions_str(const struct tls_summary *t)
     uint32_t n = MIN(t->num_client_versions, (uint32_t)TLS_MAX_VERSIONS);
     for (uint32_t i = 0; i < n; i++) {
         char b[16];
-        g_string_append_printf(s, "%s%s", i ? ", " : "", version_str(t->client_versions[i], b, sizeof(b)));
+        g_string_append_printf(s, "%s%s", i ? ", " : "",
+                               version_str(t->client_versions[i], b, sizeof(b)));
     }
     if (n == 0) {
         g_string_append(s, "nothing recorded");
@@ -179,8 +180,8 @@ static void negotiation_causes(struct rpt_finding *f, const struct tls_summary *
     if ((a->description == ALERT_HANDSHAKE_FAILURE ||
          a->description == ALERT_INSUFFICIENT_SECURITY) &&
         !t->server_hello_seen) {
-        rpt_finding_cause(f, "cipher_mismatch", a->from == CAP_DIR_SERVER ? RPT_CONF_HIGH : RPT_CONF_MEDIUM,
-                          PRI_CIPHER,
+        rpt_finding_cause(f, "cipher_mismatch",
+                          a->from == CAP_DIR_SERVER ? RPT_CONF_HIGH : RPT_CONF_MEDIUM, PRI_CIPHER,
                           "the %s answered %s before any ServerHello: the client's %u cipher "
                           "suites (or its groups or signature algorithms) had nothing the server "
                           "accepts",
@@ -235,7 +236,8 @@ static bool stream_causes(struct rpt_finding *f, const struct cap_flow_summary *
         damaged = true;
         char size[96];
         if (ds->estimated_missing_bytes > 0) {
-            g_snprintf(size, sizeof(size), "about %" G_GINT64_FORMAT " bytes missing from the record",
+            g_snprintf(size, sizeof(size),
+                       "about %" G_GINT64_FORMAT " bytes missing from the record",
                        ds->estimated_missing_bytes);
         } else if (ds->estimated_missing_bytes < 0) {
             g_snprintf(size, sizeof(size), "about %" G_GINT64_FORMAT " bytes extra in the stream",
@@ -250,11 +252,12 @@ static bool stream_causes(struct rpt_finding *f, const struct cap_flow_summary *
                           "capture saw the TCP stream intact, so the %s or a middlebox before the "
                           "capture point lost or added bytes (a short write)",
                           peer, ds->bad_offset, ds->last_good_offset, size, peer);
-        pin(rpt_finding_evidence(f,
-                                 "%s record framing broke at offset %" G_GUINT64_FORMAT
-                                 ", estimated %" G_GINT64_FORMAT " bytes missing, %" G_GUINT64_FORMAT
-                                 " bytes skipped to resynchronise",
-                                 peer, ds->bad_offset, ds->estimated_missing_bytes, ds->skipped_bytes),
+        pin(rpt_finding_evidence(
+                f,
+                "%s record framing broke at offset %" G_GUINT64_FORMAT
+                ", estimated %" G_GINT64_FORMAT " bytes missing, %" G_GUINT64_FORMAT
+                " bytes skipped to resynchronise",
+                peer, ds->bad_offset, ds->estimated_missing_bytes, ds->skipped_bytes),
             recv, true, ds->bad_offset, false, 0, ds->ts_us, 0);
         break; /* the first break explains the alert; later ones follow from it */
     }
@@ -266,13 +269,14 @@ static bool stream_causes(struct rpt_finding *f, const struct cap_flow_summary *
             continue;
         }
         damaged = true;
-        rpt_finding_cause(f, "in_flight_corruption", RPT_CONF_HIGH, PRI_CORRUPTION_SEEN,
-                          "the %s's TCP bytes at offset %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
-                          " bytes) were seen twice with different content (packet %" G_GUINT64_FORMAT
-                          "): they were corrupted on the path",
-                          peer, ic->offset, ic->len, ic->pkt_index);
-        pin(rpt_finding_evidence(f, "inconsistent retransmission in the %s stream", peer), recv, true,
-            ic->offset, true, ic->len, ic->ts_us, ic->pkt_index);
+        rpt_finding_cause(
+            f, "in_flight_corruption", RPT_CONF_HIGH, PRI_CORRUPTION_SEEN,
+            "the %s's TCP bytes at offset %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
+            " bytes) were seen twice with different content (packet %" G_GUINT64_FORMAT
+            "): they were corrupted on the path",
+            peer, ic->offset, ic->len, ic->pkt_index);
+        pin(rpt_finding_evidence(f, "inconsistent retransmission in the %s stream", peer), recv,
+            true, ic->offset, true, ic->len, ic->ts_us, ic->pkt_index);
         break;
     }
 
@@ -295,13 +299,15 @@ static bool stream_causes(struct rpt_finding *f, const struct cap_flow_summary *
     if (ch) {
         damaged = true;
         if (ch->len == 1) {
-            rpt_finding_cause(f, "path_change", integrity ? RPT_CONF_HIGH : RPT_CONF_MEDIUM, PRI_PATH,
+            rpt_finding_cause(f, "path_change", integrity ? RPT_CONF_HIGH : RPT_CONF_MEDIUM,
+                              PRI_PATH,
                               "the %s's TTL changed from %u to %u at packet %" G_GUINT64_FORMAT
                               ", before the alert: a load balancer or failover may have handed the "
                               "connection to another peer",
                               peer, ch->old_val[0], ch->new_val[0], ch->pkt_index);
         } else {
-            rpt_finding_cause(f, "path_change", integrity ? RPT_CONF_HIGH : RPT_CONF_MEDIUM, PRI_PATH,
+            rpt_finding_cause(f, "path_change", integrity ? RPT_CONF_HIGH : RPT_CONF_MEDIUM,
+                              PRI_PATH,
                               "the %s's %s changed at packet %" G_GUINT64_FORMAT
                               ", before the alert: a load balancer or failover may have handed the "
                               "connection to another peer",
@@ -324,10 +330,9 @@ static bool stream_causes(struct rpt_finding *f, const struct cap_flow_summary *
                           "offset %" G_GUINT64_FORMAT " (%s)%s: the capture cannot tell what the "
                           "%s received there",
                           g->len, peer, g->offset, cap_gap_reason_name(g->reason),
-                          acked ? ", which the receiver acknowledged" : "",
-                          rpt_dir_name(a->from));
-        pin(rpt_finding_evidence(f, "gap of %" G_GUINT64_FORMAT " bytes in the %s stream (%s)", g->len,
-                                 peer, cap_gap_reason_name(g->reason)),
+                          acked ? ", which the receiver acknowledged" : "", rpt_dir_name(a->from));
+        pin(rpt_finding_evidence(f, "gap of %" G_GUINT64_FORMAT " bytes in the %s stream (%s)",
+                                 g->len, peer, cap_gap_reason_name(g->reason)),
             recv, true, g->offset, true, g->len, g->ts_us, 0);
         break;
     }
@@ -350,25 +355,28 @@ static void fatal_alert(struct rpt_finding **out_f, const struct rpt_connection 
             sender, a->record_len, rpt_format_ts(a->ts_us, ts, sizeof(ts)), a->offset,
             dur(a->ts_us - fl->first_ts_us, db, sizeof(db)));
     } else {
-        summary = g_strdup_printf(
-            "The %s sent a fatal %s alert at %s, stream offset %" G_GUINT64_FORMAT
-            ", %s after the connection started.",
-            sender, alert_str(a->description, ab, sizeof(ab)), rpt_format_ts(a->ts_us, ts, sizeof(ts)),
-            a->offset, dur(a->ts_us - fl->first_ts_us, db, sizeof(db)));
+        summary =
+            g_strdup_printf("The %s sent a fatal %s alert at %s, stream offset %" G_GUINT64_FORMAT
+                            ", %s after the connection started.",
+                            sender, alert_str(a->description, ab, sizeof(ab)),
+                            rpt_format_ts(a->ts_us, ts, sizeof(ts)), a->offset,
+                            dur(a->ts_us - fl->first_ts_us, db, sizeof(db)));
     }
-    struct rpt_finding *f = rpt_finding_new(RPT_K_FATAL_ALERT, RPT_SEV_ERROR, fl->id, a->ts_us, summary);
-    pin(rpt_finding_evidence(f, "%s alert %s from the %s (%u-byte record)%s",
-                             a->encrypted ? "encrypted" : "fatal",
-                             a->encrypted ? "(description encrypted)" : alert_str(a->description, ab, sizeof(ab)),
-                             sender, a->record_len, a->probable ? ", inferred from the record size" : ""),
+    struct rpt_finding *f =
+        rpt_finding_new(RPT_K_FATAL_ALERT, RPT_SEV_ERROR, fl->id, a->ts_us, summary);
+    pin(rpt_finding_evidence(
+            f, "%s alert %s from the %s (%u-byte record)%s", a->encrypted ? "encrypted" : "fatal",
+            a->encrypted ? "(description encrypted)" : alert_str(a->description, ab, sizeof(ab)),
+            sender, a->record_len, a->probable ? ", inferred from the record size" : ""),
         a->from, true, a->offset, true, a->record_len, a->ts_us, 0);
     char *offered = client_versions_str(t);
     char vb[16], cb[16];
-    rpt_finding_evidence(f, "client offered %s with %u cipher suites; ServerHello %s%s%s%s", offered,
-                         t->num_client_ciphers, t->server_hello_seen ? "chose " : "not seen",
-                         t->server_hello_seen && t->version ? version_str(t->version, vb, sizeof(vb)) : "",
-                         t->server_hello_seen && t->cipher_known ? " " : "",
-                         t->server_hello_seen && t->cipher_known ? cipher_str(t->cipher, cb, sizeof(cb)) : "");
+    rpt_finding_evidence(
+        f, "client offered %s with %u cipher suites; ServerHello %s%s%s%s", offered,
+        t->num_client_ciphers, t->server_hello_seen ? "chose " : "not seen",
+        t->server_hello_seen && t->version ? version_str(t->version, vb, sizeof(vb)) : "",
+        t->server_hello_seen && t->cipher_known ? " " : "",
+        t->server_hello_seen && t->cipher_known ? cipher_str(t->cipher, cb, sizeof(cb)) : "");
     if (t->history[0]) {
         rpt_finding_evidence(f, "TLS history %s, handshake %s", t->history,
                              tls_handshake_kind_name(t->handshake));
@@ -382,7 +390,7 @@ static void fatal_alert(struct rpt_finding **out_f, const struct rpt_connection 
     if (resumed) {
         bool early = a->before_app_data ||
                      (t->dir[0].app_data_records == 0 && t->dir[1].app_data_records == 0);
-        enum rpt_confidence conf = !early ? RPT_CONF_LOW
+        enum rpt_confidence conf = !early                  ? RPT_CONF_LOW
                                    : alert_is_integrity(a) ? RPT_CONF_HIGH
                                                            : RPT_CONF_MEDIUM;
         rpt_finding_cause(f, "resumption_state_mismatch", conf, PRI_RESUMPTION,
@@ -417,20 +425,22 @@ static void resumption_refused(const struct rpt_ctx *r, const struct rpt_connect
     const struct rpt_origin *o = NULL;
     const char *what;
     char key_text[2 * TLS_MAX_SESSION_ID + 1];
-    bool has_ticket = (t->offered & (TLS_OFFER_TICKET | TLS_OFFER_PSK)) && t->ticket_offered_digest[0];
+    bool has_ticket =
+        (t->offered & (TLS_OFFER_TICKET | TLS_OFFER_PSK)) && t->ticket_offered_digest[0];
     bool has_sid = (t->offered & TLS_OFFER_SESSION_ID) && t->session_id_offered_len > 0;
     if (has_ticket) {
         what = (t->offered & TLS_OFFER_PSK) ? "PSK identity" : "session ticket";
         g_strlcpy(key_text, t->ticket_offered_digest, sizeof(key_text));
-        o = rpt_origins_get(r->origins, RPT_ORIGIN_TICKET, (const uint8_t *)t->ticket_offered_digest,
+        o = rpt_origins_get(r->origins, RPT_ORIGIN_TICKET,
+                            (const uint8_t *)t->ticket_offered_digest,
                             strlen(t->ticket_offered_digest));
     } else {
         what = "session ID";
         rpt_hex(t->session_id_offered, t->session_id_offered_len, key_text, sizeof(key_text));
     }
     if (!o && has_sid) {
-        const struct rpt_origin *so = rpt_origins_get(r->origins, RPT_ORIGIN_SESSION_ID,
-                                                      t->session_id_offered, t->session_id_offered_len);
+        const struct rpt_origin *so = rpt_origins_get(
+            r->origins, RPT_ORIGIN_SESSION_ID, t->session_id_offered, t->session_id_offered_len);
         if (so) {
             o = so;
             what = "session ID";
@@ -446,8 +456,9 @@ static void resumption_refused(const struct rpt_ctx *r, const struct rpt_connect
         g_string_append(s, ": it did a full handshake instead");
     }
     if (o) {
-        g_string_append_printf(s, "; C%" G_GUINT64_FORMAT " %s it and ended by %s%s%s%s.", o->conn_id,
-                               "issued", o->close, o->closed_by >= 0 ? " from the " : "",
+        g_string_append_printf(s, "; C%" G_GUINT64_FORMAT " %s it and ended by %s%s%s%s.",
+                               o->conn_id, "issued", o->close,
+                               o->closed_by >= 0 ? " from the " : "",
                                o->closed_by >= 0 ? rpt_dir_name(o->closed_by) : "",
                                o->unclean ? " without close_notify" : "");
     } else {
@@ -462,16 +473,18 @@ static void resumption_refused(const struct rpt_ctx *r, const struct rpt_connect
     if (o) {
         char eb[32], db[32];
         rpt_finding_related(f, o->conn_id);
-        pin(rpt_finding_evidence(f,
-                                 "C%" G_GUINT64_FORMAT " issued it; it ended at %s (%s, closed by %s),"
-                                 " close_notify client %s, server %s, %s before this offer",
-                                 o->conn_id, rpt_format_ts(o->end_ts_us, eb, sizeof(eb)),
-                                 cap_end_reason_name(o->end_reason),
-                                 o->closed_by >= 0 ? rpt_dir_name(o->closed_by) : "nobody",
-                                 tls_close_notify_name(o->close_notify[0]),
-                                 tls_close_notify_name(o->close_notify[1]), dur(ts - o->end_ts_us, db, sizeof(db))),
+        pin(rpt_finding_evidence(
+                f,
+                "C%" G_GUINT64_FORMAT " issued it; it ended at %s (%s, closed by %s),"
+                " close_notify client %s, server %s, %s before this offer",
+                o->conn_id, rpt_format_ts(o->end_ts_us, eb, sizeof(eb)),
+                cap_end_reason_name(o->end_reason),
+                o->closed_by >= 0 ? rpt_dir_name(o->closed_by) : "nobody",
+                tls_close_notify_name(o->close_notify[0]),
+                tls_close_notify_name(o->close_notify[1]), dur(ts - o->end_ts_us, db, sizeof(db))),
             -1, false, 0, false, 0, o->end_ts_us, 0);
-        bool unknown = !o->unclean && (o->close_notify[0] != TLS_CN_YES || o->close_notify[1] != TLS_CN_YES);
+        bool unknown =
+            !o->unclean && (o->close_notify[0] != TLS_CN_YES || o->close_notify[1] != TLS_CN_YES);
         if (o->unclean) {
             rpt_finding_cause(f, "prior_unclean_close", RPT_CONF_HIGH, 1,
                               "C%" G_GUINT64_FORMAT " ended without close_notify: servers such as "
@@ -515,7 +528,8 @@ static void dir_findings(const struct cap_flow_summary *fl, const struct tls_sum
             "first at offset %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " bytes, %s).",
             d->missing_bytes, side, d->num_gaps, d->num_gaps == 1 ? "" : "s", g0->offset, g0->len,
             cap_gap_reason_name(g0->reason));
-        struct rpt_finding *f = rpt_finding_new(RPT_K_STREAM_GAP, RPT_SEV_WARNING, fl->id, g0->ts_us, sum);
+        struct rpt_finding *f =
+            rpt_finding_new(RPT_K_STREAM_GAP, RPT_SEV_WARNING, fl->id, g0->ts_us, sum);
         uint32_t ng = MIN(d->num_gaps, (uint32_t)CAP_MAX_GAPS);
         bool acked = false, limit = false, ended = false;
         for (uint32_t i = 0; i < ng; i++) {
@@ -532,7 +546,8 @@ static void dir_findings(const struct cap_flow_summary *fl, const struct tls_sum
             for (uint32_t i = 0; i < nd; i++) {
                 const struct tls_desync *ds = &t->desyncs[i];
                 if ((int)ds->from == dir && ds->after_gap) {
-                    pin(rpt_finding_evidence(f, "record framing %s after the gap (%" G_GUINT64_FORMAT
+                    pin(rpt_finding_evidence(f,
+                                             "record framing %s after the gap (%" G_GUINT64_FORMAT
                                              " bytes skipped)",
                                              ds->resynced ? "resynchronised" : "was not recovered",
                                              ds->skipped_bytes),
@@ -559,7 +574,8 @@ static void dir_findings(const struct cap_flow_summary *fl, const struct tls_sum
         const struct cap_incons *i0 = &d->incons[0];
         char *sum = g_strdup_printf(
             "The %s stream carried %u retransmission%s with different bytes than the first copy, "
-            "the first at offset %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " bytes, packet %" G_GUINT64_FORMAT ").",
+            "the first at offset %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
+            " bytes, packet %" G_GUINT64_FORMAT ").",
             side, d->num_incons, d->num_incons == 1 ? "" : "s", i0->offset, i0->len, i0->pkt_index);
         struct rpt_finding *f = rpt_finding_new(RPT_K_INCONSISTENT_RETRANSMISSION, RPT_SEV_ERROR,
                                                 fl->id, i0->ts_us, sum);
@@ -575,34 +591,38 @@ static void dir_findings(const struct cap_flow_summary *fl, const struct tls_sum
         g_ptr_array_add(out, f);
     }
     if (d->num_ttl_changes > 0 || d->num_link_src_changes > 0) {
-        const struct cap_change *ch = d->num_ttl_changes > 0 ? &d->ttl_changes[0] : &d->link_src_changes[0];
+        const struct cap_change *ch =
+            d->num_ttl_changes > 0 ? &d->ttl_changes[0] : &d->link_src_changes[0];
         char *sum;
         if (d->num_ttl_changes > 0) {
-            sum = g_strdup_printf("The %s's TTL changed %u time%s within the connection, first from "
-                                  "%u to %u at packet %" G_GUINT64_FORMAT "%s.",
-                                  side, d->num_ttl_changes, d->num_ttl_changes == 1 ? "" : "s",
-                                  ch->old_val[0], ch->new_val[0], ch->pkt_index,
-                                  d->num_link_src_changes ? "; its link-layer source changed too" : "");
+            sum = g_strdup_printf(
+                "The %s's TTL changed %u time%s within the connection, first from "
+                "%u to %u at packet %" G_GUINT64_FORMAT "%s.",
+                side, d->num_ttl_changes, d->num_ttl_changes == 1 ? "" : "s", ch->old_val[0],
+                ch->new_val[0], ch->pkt_index,
+                d->num_link_src_changes ? "; its link-layer source changed too" : "");
         } else {
             sum = g_strdup_printf("The %s's link-layer source address changed %u time%s within the "
                                   "connection, first at packet %" G_GUINT64_FORMAT ".",
                                   side, d->num_link_src_changes,
                                   d->num_link_src_changes == 1 ? "" : "s", ch->pkt_index);
         }
-        struct rpt_finding *f = rpt_finding_new(RPT_K_PATH_CHANGE, RPT_SEV_WARNING, fl->id, ch->ts_us, sum);
+        struct rpt_finding *f =
+            rpt_finding_new(RPT_K_PATH_CHANGE, RPT_SEV_WARNING, fl->id, ch->ts_us, sum);
         uint32_t n = MIN(d->num_ttl_changes, (uint32_t)CAP_MAX_CHANGES);
         for (uint32_t i = 0; i < n; i++) {
             const struct cap_change *c = &d->ttl_changes[i];
-            pin(rpt_finding_evidence(f, "TTL %u -> %u", c->old_val[0], c->new_val[0]), dir, false, 0,
-                false, 0, c->ts_us, c->pkt_index);
+            pin(rpt_finding_evidence(f, "TTL %u -> %u", c->old_val[0], c->new_val[0]), dir, false,
+                0, false, 0, c->ts_us, c->pkt_index);
         }
         n = MIN(d->num_link_src_changes, (uint32_t)CAP_MAX_CHANGES);
         for (uint32_t i = 0; i < n; i++) {
             const struct cap_change *c = &d->link_src_changes[i];
             char ob[3 * CAP_LINK_ADDR_MAX + 1], nb[3 * CAP_LINK_ADDR_MAX + 1];
-            pin(rpt_finding_evidence(f, "link source %s -> %s",
-                                     rpt_hex(c->old_val, MIN(c->len, CAP_LINK_ADDR_MAX), ob, sizeof(ob)),
-                                     rpt_hex(c->new_val, MIN(c->len, CAP_LINK_ADDR_MAX), nb, sizeof(nb))),
+            pin(rpt_finding_evidence(
+                    f, "link source %s -> %s",
+                    rpt_hex(c->old_val, MIN(c->len, CAP_LINK_ADDR_MAX), ob, sizeof(ob)),
+                    rpt_hex(c->new_val, MIN(c->len, CAP_LINK_ADDR_MAX), nb, sizeof(nb))),
                 dir, false, 0, false, 0, c->ts_us, c->pkt_index);
         }
         rpt_finding_cause(f, "load_balancer_or_failover", RPT_CONF_MEDIUM, 1,
@@ -612,12 +632,12 @@ static void dir_findings(const struct cap_flow_summary *fl, const struct tls_sum
         g_ptr_array_add(out, f);
     }
     if (t && t->dir[dir].oversized_records > 0) {
-        char *sum = g_strdup_printf("The %s sent %" G_GUINT64_FORMAT " record%s longer than the TLS "
-                                    "limit (2^14 + 2048 bytes of ciphertext).",
-                                    side, t->dir[dir].oversized_records,
-                                    t->dir[dir].oversized_records == 1 ? "" : "s");
-        struct rpt_finding *f = rpt_finding_new(RPT_K_OVERSIZED_RECORD, RPT_SEV_WARNING, fl->id,
-                                                fl->last_ts_us, sum);
+        char *sum = g_strdup_printf(
+            "The %s sent %" G_GUINT64_FORMAT " record%s longer than the TLS "
+            "limit (2^14 + 2048 bytes of ciphertext).",
+            side, t->dir[dir].oversized_records, t->dir[dir].oversized_records == 1 ? "" : "s");
+        struct rpt_finding *f =
+            rpt_finding_new(RPT_K_OVERSIZED_RECORD, RPT_SEV_WARNING, fl->id, fl->last_ts_us, sum);
         rpt_finding_cause(f, "nonconforming_peer", RPT_CONF_MEDIUM, 1,
                           "RFC 8446 §5.1 and RFC 5246 §6.2 bound record length; the receiver must "
                           "answer record_overflow");
@@ -636,34 +656,39 @@ static void desync_findings(const struct cap_flow_summary *fl, const struct tls_
         }
         const char *side = rpt_dir_name(ds->from);
         GString *s = g_string_new(NULL);
-        g_string_append_printf(s,
-                               "The %s's TLS record framing broke at stream offset %" G_GUINT64_FORMAT
-                               " inside an intact TCP stream (last good header at %" G_GUINT64_FORMAT ")",
-                               side, ds->bad_offset, ds->last_good_offset);
+        g_string_append_printf(
+            s,
+            "The %s's TLS record framing broke at stream offset %" G_GUINT64_FORMAT
+            " inside an intact TCP stream (last good header at %" G_GUINT64_FORMAT ")",
+            side, ds->bad_offset, ds->last_good_offset);
         if (ds->resynced) {
-            g_string_append_printf(s, "; %" G_GUINT64_FORMAT " bytes were skipped to resynchronise at %" G_GUINT64_FORMAT,
+            g_string_append_printf(s,
+                                   "; %" G_GUINT64_FORMAT
+                                   " bytes were skipped to resynchronise at %" G_GUINT64_FORMAT,
                                    ds->skipped_bytes, ds->resync_offset);
         } else {
             g_string_append(s, "; no plausible record chain was found again");
         }
         if (ds->estimated_missing_bytes > 0) {
-            g_string_append_printf(s, ", and about %" G_GINT64_FORMAT " bytes are missing from the "
-                                   "damaged record.", ds->estimated_missing_bytes);
+            g_string_append_printf(s,
+                                   ", and about %" G_GINT64_FORMAT " bytes are missing from the "
+                                   "damaged record.",
+                                   ds->estimated_missing_bytes);
         } else if (ds->estimated_missing_bytes < 0) {
             g_string_append_printf(s, ", and about %" G_GINT64_FORMAT " extra bytes were inserted.",
                                    -ds->estimated_missing_bytes);
         } else {
             g_string_append(s, ".");
         }
-        struct rpt_finding *f = rpt_finding_new(RPT_K_RECORD_DESYNC, RPT_SEV_ERROR, fl->id, ds->ts_us,
-                                                g_string_free(s, FALSE));
+        struct rpt_finding *f = rpt_finding_new(RPT_K_RECORD_DESYNC, RPT_SEV_ERROR, fl->id,
+                                                ds->ts_us, g_string_free(s, FALSE));
         pin(rpt_finding_evidence(f, "last record header that parsed"), ds->from, true,
             ds->last_good_offset, false, 0, 0, 0);
-        pin(rpt_finding_evidence(f, "header that failed validation"), ds->from, true, ds->bad_offset,
-            false, 0, ds->ts_us, 0);
+        pin(rpt_finding_evidence(f, "header that failed validation"), ds->from, true,
+            ds->bad_offset, false, 0, ds->ts_us, 0);
         if (ds->resynced) {
-            pin(rpt_finding_evidence(f, "framing found again"), ds->from, true, ds->resync_offset, true,
-                ds->skipped_bytes, 0, 0);
+            pin(rpt_finding_evidence(f, "framing found again"), ds->from, true, ds->resync_offset,
+                true, ds->skipped_bytes, 0, 0);
         }
         if (ds->estimated_missing_bytes > 0) {
             rpt_finding_cause(f, "bytes_missing_in_stream", RPT_CONF_HIGH, 1,
@@ -722,9 +747,10 @@ void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connectio
     }
     if (!is_tls) {
         if (t && t->not_tls && tls_port(fl->server_port)) {
-            char *sum = g_strdup_printf("Port %u carried bytes that do not frame as TLS.", fl->server_port);
-            struct rpt_finding *f = rpt_finding_new(RPT_K_NOT_TLS, RPT_SEV_INFO, fl->id,
-                                                    fl->first_ts_us, sum);
+            char *sum =
+                g_strdup_printf("Port %u carried bytes that do not frame as TLS.", fl->server_port);
+            struct rpt_finding *f =
+                rpt_finding_new(RPT_K_NOT_TLS, RPT_SEV_INFO, fl->id, fl->first_ts_us, sum);
             rpt_finding_cause(f, "other_protocol", RPT_CONF_MEDIUM, 1, "%s",
                               c->app ? c->app : "the payload is not a TLS record");
             g_ptr_array_add(out, f);
@@ -734,11 +760,11 @@ void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connectio
     if (t->handshake == TLS_HS_INCOMPLETE) {
         int64_t start = t->handshake_start_us ? t->handshake_start_us : fl->first_ts_us;
         char tsb[32], db[32];
-        char *sum = g_strdup_printf("The handshake started at %s and had not finished when the "
-                                    "connection ended (%s, %s later; history %s).",
-                                    rpt_format_ts(start, tsb, sizeof(tsb)),
-                                    cap_end_reason_name(fl->end_reason), dur(fl->last_ts_us - start, db, sizeof(db)),
-                                    t->history[0] ? t->history : "-");
+        char *sum = g_strdup_printf(
+            "The handshake started at %s and had not finished when the "
+            "connection ended (%s, %s later; history %s).",
+            rpt_format_ts(start, tsb, sizeof(tsb)), cap_end_reason_name(fl->end_reason),
+            dur(fl->last_ts_us - start, db, sizeof(db)), t->history[0] ? t->history : "-");
         struct rpt_finding *f = rpt_finding_new(RPT_K_INCOMPLETE_HANDSHAKE, RPT_SEV_WARNING, fl->id,
                                                 fl->last_ts_us, sum);
         if (fl->dir[0].num_gaps || fl->dir[1].num_gaps) {
@@ -765,16 +791,15 @@ void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connectio
         }
         bool after_notify = t->dir[d].close_notify == TLS_CN_YES;
         char tsb[32];
-        char *sum = g_strdup_printf("The %s reset the connection at %s (stream offset %" G_GUINT64_FORMAT
-                                    ")%s.",
-                                    rpt_dir_name(d), rpt_format_ts(ds->rst_ts_us, tsb, sizeof(tsb)),
-                                    ds->rst_offset,
-                                    after_notify ? " after sending close_notify" : "");
-        struct rpt_finding *f = rpt_finding_new(RPT_K_TCP_RESET,
-                                                after_notify ? RPT_SEV_INFO : RPT_SEV_WARNING,
-                                                fl->id, ds->rst_ts_us, sum);
-        pin(rpt_finding_evidence(f, "RST from the %s", rpt_dir_name(d)), d, true, ds->rst_offset, false,
-            0, ds->rst_ts_us, 0);
+        char *sum = g_strdup_printf(
+            "The %s reset the connection at %s (stream offset %" G_GUINT64_FORMAT ")%s.",
+            rpt_dir_name(d), rpt_format_ts(ds->rst_ts_us, tsb, sizeof(tsb)), ds->rst_offset,
+            after_notify ? " after sending close_notify" : "");
+        struct rpt_finding *f =
+            rpt_finding_new(RPT_K_TCP_RESET, after_notify ? RPT_SEV_INFO : RPT_SEV_WARNING, fl->id,
+                            ds->rst_ts_us, sum);
+        pin(rpt_finding_evidence(f, "RST from the %s", rpt_dir_name(d)), d, true, ds->rst_offset,
+            false, 0, ds->rst_ts_us, 0);
         if (after_notify) {
             rpt_finding_cause(f, "abortive_close_after_shutdown", RPT_CONF_HIGH, 1,
                               "the TLS session was shut down; the socket was then closed with "
@@ -786,11 +811,13 @@ void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connectio
         }
         g_ptr_array_add(out, f);
     }
-    if (t->version == 0x0002 || t->version == 0x0300 || t->version == 0x0301 || t->version == 0x0302) {
+    if (t->version == 0x0002 || t->version == 0x0300 || t->version == 0x0301 ||
+        t->version == 0x0302) {
         char *sum = g_strdup_printf("The connection negotiated %s, which RFC 8996 deprecates.",
                                     version_str(t->version, vb, sizeof(vb)));
-        struct rpt_finding *f = rpt_finding_new(RPT_K_OBSOLETE_VERSION, RPT_SEV_WARNING, fl->id,
-                                                t->handshake_start_us ? t->handshake_start_us : fl->first_ts_us, sum);
+        struct rpt_finding *f =
+            rpt_finding_new(RPT_K_OBSOLETE_VERSION, RPT_SEV_WARNING, fl->id,
+                            t->handshake_start_us ? t->handshake_start_us : fl->first_ts_us, sum);
         rpt_finding_cause(f, "legacy_endpoint", RPT_CONF_HIGH, 1,
                           "the server chose it (or the client offered nothing newer)");
         g_ptr_array_add(out, f);
@@ -798,10 +825,12 @@ void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connectio
     if (t->cipher_known && tls_cipher_is_weak(t->cipher)) {
         char *sum = g_strdup_printf("The connection uses the weak cipher suite %s.",
                                     cipher_str(t->cipher, cb, sizeof(cb)));
-        struct rpt_finding *f = rpt_finding_new(RPT_K_WEAK_CIPHER, RPT_SEV_WARNING, fl->id,
-                                                t->handshake_start_us ? t->handshake_start_us : fl->first_ts_us, sum);
-        rpt_finding_cause(f, "legacy_configuration", RPT_CONF_HIGH, 1,
-                          "RC4, NULL, EXPORT, 3DES and anonymous suites are broken or unauthenticated");
+        struct rpt_finding *f =
+            rpt_finding_new(RPT_K_WEAK_CIPHER, RPT_SEV_WARNING, fl->id,
+                            t->handshake_start_us ? t->handshake_start_us : fl->first_ts_us, sum);
+        rpt_finding_cause(
+            f, "legacy_configuration", RPT_CONF_HIGH, 1,
+            "RC4, NULL, EXPORT, 3DES and anonymous suites are broken or unauthenticated");
         g_ptr_array_add(out, f);
     }
 }
@@ -843,15 +872,15 @@ struct rpt_finding *rpt_findings_unclean_close(const struct rpt_connection *c, u
         if (first) {
             ts = cts;
         }
-        g_string_append_printf(s, "%s%s closed with %s without sending close_notify", first ? "The " : "; the ",
-                               rpt_dir_name(d), rst ? "RST" : "FIN");
+        g_string_append_printf(s, "%s%s closed with %s without sending close_notify",
+                               first ? "The " : "; the ", rpt_dir_name(d), rst ? "RST" : "FIN");
         first = false;
     }
     g_string_append_printf(s, " (close_notify client: %s, server: %s).",
                            tls_close_notify_name(t->dir[0].close_notify),
                            tls_close_notify_name(t->dir[1].close_notify));
-    struct rpt_finding *f = rpt_finding_new(RPT_K_UNCLEAN_CLOSE, RPT_SEV_WARNING, fl->id, ts,
-                                            g_string_free(s, FALSE));
+    struct rpt_finding *f =
+        rpt_finding_new(RPT_K_UNCLEAN_CLOSE, RPT_SEV_WARNING, fl->id, ts, g_string_free(s, FALSE));
     rpt_finding_set_server(f, &fl->server_ip, fl->server_port);
     for (int d = 0; d < 2; d++) {
         if (!(sides & (1u << d))) {

@@ -8,20 +8,22 @@ static void unclean_group(const struct rpt_options *o, const struct rpt_server *
     if (s->unclean_closes <= o->unclean_close_group) {
         return;
     }
-    char *sum = g_strdup_printf("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " TLS connections to %s "
-                                "closed without close_notify; the first %" G_GUINT64_FORMAT
-                                " are also reported one by one.",
-                                s->unclean_closes, s->tls_connections, srv, s->unclean_reported);
-    struct rpt_finding *f = rpt_finding_new(RPT_K_UNCLEAN_CLOSE, RPT_SEV_WARNING, 0,
-                                            s->first_unclean_us, sum);
+    char *sum =
+        g_strdup_printf("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " TLS connections to %s "
+                        "closed without close_notify; the first %" G_GUINT64_FORMAT
+                        " are also reported one by one.",
+                        s->unclean_closes, s->tls_connections, srv, s->unclean_reported);
+    struct rpt_finding *f =
+        rpt_finding_new(RPT_K_UNCLEAN_CLOSE, RPT_SEV_WARNING, 0, s->first_unclean_us, sum);
     rpt_finding_set_server(f, &s->ip, s->port);
     for (guint i = 0; i < s->unclean_conns->len; i++) {
         rpt_finding_related(f, g_array_index(s->unclean_conns, uint64_t, i));
     }
     f->related_total = s->unclean_closes;
-    rpt_finding_evidence(f, "%" G_GUINT64_FORMAT " unclean closes, %" G_GUINT64_FORMAT
-                         " full handshakes, %" G_GUINT64_FORMAT " resumptions refused of %" G_GUINT64_FORMAT
-                         " offered",
+    rpt_finding_evidence(f,
+                         "%" G_GUINT64_FORMAT " unclean closes, %" G_GUINT64_FORMAT
+                         " full handshakes, %" G_GUINT64_FORMAT
+                         " resumptions refused of %" G_GUINT64_FORMAT " offered",
                          s->unclean_closes, s->full_handshakes, s->resumption_refused,
                          s->resumption_offered);
     rpt_finding_cause(f, "no_tls_shutdown", RPT_CONF_HIGH, 1,
@@ -43,25 +45,31 @@ static void storm(const struct rpt_options *o, const struct rpt_server *s, const
     char tsb[32];
     int64_t peak_us = s->hs_peak_second * 1000000;
     char *sum = g_strdup_printf(
-        "%s performed %" G_GUINT64_FORMAT " full handshakes in the busiest second (%s) and %.1f per "
-        "second on average over %.3f s (%" G_GUINT64_FORMAT " in all, SslBackendKeyRate-style), with "
-        "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " offered resumptions refused and %" G_GUINT64_FORMAT
-        " of %" G_GUINT64_FORMAT " TLS connections closed without close_notify.",
+        "%s performed %" G_GUINT64_FORMAT
+        " full handshakes in the busiest second (%s) and %.1f per "
+        "second on average over %.3f s (%" G_GUINT64_FORMAT
+        " in all, SslBackendKeyRate-style), with "
+        "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+        " offered resumptions refused and %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+        " TLS connections closed without close_notify.",
         srv, s->hs_peak, rpt_format_ts(peak_us, tsb, sizeof(tsb)), mean,
         (double)(s->hs_last_us - s->hs_first_us) / 1e6, s->full_handshakes, s->resumption_refused,
         s->resumption_offered, s->unclean_closes, s->tls_connections);
-    struct rpt_finding *f = rpt_finding_new(RPT_K_FULL_HANDSHAKE_STORM, RPT_SEV_ERROR, 0, peak_us, sum);
+    struct rpt_finding *f =
+        rpt_finding_new(RPT_K_FULL_HANDSHAKE_STORM, RPT_SEV_ERROR, 0, peak_us, sum);
     rpt_finding_set_server(f, &s->ip, s->port);
-    struct rpt_evidence *e = rpt_finding_evidence(f, "peak %" G_GUINT64_FORMAT " full handshakes/s; "
+    struct rpt_evidence *e = rpt_finding_evidence(f,
+                                                  "peak %" G_GUINT64_FORMAT " full handshakes/s; "
                                                   "threshold %.1f/s",
                                                   s->hs_peak, o->storm_rate);
     e->ts_us = peak_us;
     if (unclean) {
-        rpt_finding_cause(f, "unclean_closes_invalidate_sessions", RPT_CONF_HIGH, 1,
-                          "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " connections closed without "
-                          "close_notify (as HAProxy's SSL health checks do); the server drops those "
-                          "sessions, so every new connection pays a full handshake",
-                          s->unclean_closes, s->tls_connections);
+        rpt_finding_cause(
+            f, "unclean_closes_invalidate_sessions", RPT_CONF_HIGH, 1,
+            "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " connections closed without "
+            "close_notify (as HAProxy's SSL health checks do); the server drops those "
+            "sessions, so every new connection pays a full handshake",
+            s->unclean_closes, s->tls_connections);
     }
     if (refused) {
         rpt_finding_cause(f, "resumption_refused", unclean ? RPT_CONF_MEDIUM : RPT_CONF_HIGH, 2,

@@ -318,7 +318,8 @@ static void tls_member(JsonBuilder *b, const struct tls_summary *t)
     json_builder_end_array(b);
     str_or_null(b, "alpn_selected", t->alpn_selected);
     rpt_jb_str(b, "history", t->history);
-    rpt_jb_str(b, "handshake", t->handshake == TLS_HS_NONE ? NULL : tls_handshake_kind_name(t->handshake));
+    rpt_jb_str(b, "handshake",
+               t->handshake == TLS_HS_NONE ? NULL : tls_handshake_kind_name(t->handshake));
     rpt_jb_ts_or_null(b, "handshake_start", t->handshake_start_us);
     rpt_jb_ts_or_null(b, "handshake_end", t->handshake_end_us);
     rpt_jb_bool(b, "hello_retry_request", t->hello_retry_request);

@@ -15,7 +15,7 @@ void rpt_jb_bool(JsonBuilder *b, const char *name, bool v);
 void rpt_jb_null(JsonBuilder *b, const char *name);
 /* rpt_jb_double: rounded to 3 decimals so rates and times print short and stable. */
 void rpt_jb_double(JsonBuilder *b, const char *name, double v);
-void rpt_jb_ts(JsonBuilder *b, const char *name, int64_t ts_us); /* RFC 3339 */
+void rpt_jb_ts(JsonBuilder *b, const char *name, int64_t ts_us);         /* RFC 3339 */
 void rpt_jb_ts_or_null(JsonBuilder *b, const char *name, int64_t ts_us); /* 0 -> null */
 void rpt_jb_endpoint(JsonBuilder *b, const char *name, const struct cap_addr *ip, uint16_t port);
 void rpt_jb_conn_id(JsonBuilder *b, const char *name, uint64_t id); /* "C<id>"; 0 -> null */

@@ -233,7 +233,8 @@ bool rpt_json_typed_line(FILE *out, const char *type, const char *obj)
     /* obj is a compact object from this file: "{" then its members, or "{}". */
     const char *members = obj + 1;
     bool empty = strcmp(obj, "{}") == 0;
-    return fprintf(out, "{\"type\":\"%s\"%s%s\n", type, empty ? "}" : ",", empty ? "" : members) > 0;
+    return fprintf(out, "{\"type\":\"%s\"%s%s\n", type, empty ? "}" : ",", empty ? "" : members) >
+           0;
 }
 
 static bool copy_connections(struct rpt_ctx *r, FILE *out, GError **error)

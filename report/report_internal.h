@@ -105,9 +105,9 @@ struct rpt_origin {
     int64_t end_ts_us;
     enum cap_end_reason end_reason;
     enum tls_close_notify close_notify[2];
-    char close[4];  /* "fin", "rst", "none" */
-    int closed_by;  /* enum cap_dir, or -1 */
-    bool unclean;   /* a side closed without close_notify */
+    char close[4]; /* "fin", "rst", "none" */
+    int closed_by; /* enum cap_dir, or -1 */
+    bool unclean;  /* a side closed without close_notify */
 };
 
 enum rpt_origin_kind {
@@ -240,8 +240,8 @@ struct rpt_ctx {
     char *ndjson_path;
     FILE *ndjson_out;
     bool ndjson_failed;
-    FILE *conn_spool; /* one compact JSON connection per (id, offset, len) */
-    GArray *conn_index; /* struct rpt_spool_entry */
+    FILE *conn_spool;    /* one compact JSON connection per (id, offset, len) */
+    GArray *conn_index;  /* struct rpt_spool_entry */
     FILE *finding_spool; /* compact JSON findings, one per line, in id order */
     bool spool_failed;
     uint64_t next_finding_id;

@@ -155,7 +155,8 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
     }
 
     /* Ids are fixed before the connection is serialised so it can name its findings; the
-     * connection line goes out first so an NDJSON reader meets C<n> before the findings about it. */
+     * connection line goes out first so an NDJSON reader meets C<n> before the findings about it.
+     */
     uint64_t *ids = g_new(uint64_t, findings->len + 1);
     for (guint i = 0; i < findings->len; i++) {
         ids[i] = r->next_finding_id + i;
@@ -207,8 +208,9 @@ static bool finish_json(struct rpt_ctx *r, const struct rpt_capture_info *info, 
     }
     r->json_out = NULL;
     if (ok && rename(r->json_tmp_path, r->json_path) != 0) {
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot rename %s to %s: %s",
-                    r->json_tmp_path, r->json_path, g_strerror(errno));
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "cannot rename %s to %s: %s", r->json_tmp_path, r->json_path,
+                    g_strerror(errno));
         ok = false;
     }
     if (ok) {

@@ -41,8 +41,9 @@ void rpt_text_summary(const struct rpt_ctx *r, FILE *out)
     bool colour = r->opts.color;
     uint64_t total = r->by_severity[0] + r->by_severity[1] + r->by_severity[2];
     fprintf(out,
-            "tlsscope: %" G_GUINT64_FORMAT " connections (%" G_GUINT64_FORMAT " TLS, %" G_GUINT64_FORMAT
-            " failed); %" G_GUINT64_FORMAT " findings: %" G_GUINT64_FORMAT " error, %" G_GUINT64_FORMAT
+            "tlsscope: %" G_GUINT64_FORMAT " connections (%" G_GUINT64_FORMAT
+            " TLS, %" G_GUINT64_FORMAT " failed); %" G_GUINT64_FORMAT
+            " findings: %" G_GUINT64_FORMAT " error, %" G_GUINT64_FORMAT
             " warning, %" G_GUINT64_FORMAT " info\n",
             r->num_connections, r->num_tls, r->num_failed, total, r->by_severity[RPT_SEV_ERROR],
             r->by_severity[RPT_SEV_WARNING], r->by_severity[RPT_SEV_INFO]);
@@ -60,11 +61,13 @@ void rpt_text_summary(const struct rpt_ctx *r, FILE *out)
                 g_strlcpy(conn, t->server[0] ? t->server : "-", sizeof(conn));
                 g_strlcpy(where, "servers", sizeof(where));
             }
-            fprintf(out, "%s%-7s%s F%-4" G_GUINT64_FORMAT " %-6s %s: %s", colour ? sev_colour(t->severity) : "",
-                    rpt_severity_name(t->severity), colour ? "\033[0m" : "", t->finding_id, conn,
-                    rpt_kind_name(t->kind), t->summary);
+            fprintf(out, "%s%-7s%s F%-4" G_GUINT64_FORMAT " %-6s %s: %s",
+                    colour ? sev_colour(t->severity) : "", rpt_severity_name(t->severity),
+                    colour ? "\033[0m" : "", t->finding_id, conn, rpt_kind_name(t->kind),
+                    t->summary);
             if (t->top_cause) {
-                fprintf(out, " [top cause: %s, %s]", t->top_cause, rpt_confidence_name(t->top_confidence));
+                fprintf(out, " [top cause: %s, %s]", t->top_cause,
+                        rpt_confidence_name(t->top_confidence));
             }
             fprintf(out, " (see %s / findings[%" G_GUINT64_FORMAT "] in the JSON)\n", where,
                     t->finding_id - 1);

@@ -92,8 +92,10 @@ static inline struct sc_conn *sc_clean(struct scenario *s, int64_t t0)
         t->dir[d].ccs_seen = true;
         t->dir[d].close_notify = TLS_CN_YES;
         t->dir[d].num_recent = 1;
-        t->dir[d].recent[0] = (struct tls_record_info){.content_type = 21, .version = 0x0303,
-                                                       .length = 26, .offset = f->dir[d].bytes - 31,
+        t->dir[d].recent[0] = (struct tls_record_info){.content_type = 21,
+                                                       .version = 0x0303,
+                                                       .length = 26,
+                                                       .offset = f->dir[d].bytes - 31,
                                                        .ts_us = t0 + 89000};
         t->dir[d].last_record = t->dir[d].recent[0];
         t->dir[d].has_last_record = true;
@@ -101,7 +103,9 @@ static inline struct sc_conn *sc_clean(struct scenario *s, int64_t t0)
     /* A clean close: both sides' final records are encrypted close_notify alerts. */
     t->num_alerts = 2;
     for (int d = 0; d < 2; d++) {
-        t->alerts[d] = (struct tls_alert){.from = (enum cap_dir)d, .encrypted = true, .record_len = 26,
+        t->alerts[d] = (struct tls_alert){.from = (enum cap_dir)d,
+                                          .encrypted = true,
+                                          .record_len = 26,
                                           .ts_us = t0 + 89000 + d * 1000,
                                           .offset = f->dir[d].bytes - 31};
     }
@@ -115,8 +119,11 @@ static inline void sc_client_alert(struct sc_conn *c, uint8_t desc, int64_t at_u
 {
     struct tls_summary *t = &c->tls;
     t->num_alerts = 1;
-    t->alerts[0] = (struct tls_alert){.from = CAP_DIR_CLIENT, .level = 2, .description = desc,
-                                      .record_len = 2, .ts_us = c->flow.first_ts_us + at_us,
+    t->alerts[0] = (struct tls_alert){.from = CAP_DIR_CLIENT,
+                                      .level = 2,
+                                      .description = desc,
+                                      .record_len = 2,
+                                      .ts_us = c->flow.first_ts_us + at_us,
                                       .offset = 700};
     t->dir[0].close_notify = TLS_CN_NO;
     t->dir[1].close_notify = TLS_CN_NO;
@@ -137,8 +144,12 @@ static inline void sc_version_mismatch(struct scenario *s)
     t->session_id_len = 0;
     strcpy(t->history, "Ca");
     t->num_alerts = 1;
-    t->alerts[0] = (struct tls_alert){.from = CAP_DIR_SERVER, .level = 2, .description = 70,
-                                      .record_len = 2, .ts_us = SC_T0 + 1200, .offset = 0};
+    t->alerts[0] = (struct tls_alert){.from = CAP_DIR_SERVER,
+                                      .level = 2,
+                                      .description = 70,
+                                      .record_len = 2,
+                                      .ts_us = SC_T0 + 1200,
+                                      .offset = 0};
     t->dir[0].close_notify = t->dir[1].close_notify = TLS_CN_NO;
     t->dir[0].app_data_records = t->dir[1].app_data_records = 0;
 }
@@ -148,11 +159,15 @@ static inline void sc_desync_444(struct scenario *s)
     struct sc_conn *c = sc_clean(s, SC_T0);
     struct tls_summary *t = &c->tls;
     t->num_desyncs = 1;
-    t->desyncs[0] = (struct tls_desync){.from = CAP_DIR_SERVER, .last_good_offset = 16000,
-                                        .bad_offset = 32405, .resync_offset = 33000,
-                                        .skipped_bytes = 595, .estimated_missing_bytes = 444,
+    t->desyncs[0] = (struct tls_desync){.from = CAP_DIR_SERVER,
+                                        .last_good_offset = 16000,
+                                        .bad_offset = 32405,
+                                        .resync_offset = 33000,
+                                        .skipped_bytes = 595,
+                                        .estimated_missing_bytes = 444,
                                         .estimate_valid = true,
-                                        .ts_us = SC_T0 + 40000, .resynced = true};
+                                        .ts_us = SC_T0 + 40000,
+                                        .resynced = true};
     sc_client_alert(c, 20, 41000);
 }
 
@@ -161,14 +176,18 @@ static inline void sc_gap(struct scenario *s)
     struct sc_conn *c = sc_clean(s, SC_T0);
     struct cap_dir_stats *d = &c->flow.dir[CAP_DIR_SERVER];
     d->num_gaps = 1;
-    d->gaps[0] = (struct cap_gap){.offset = 20000, .len = 34752, .ts_us = SC_T0 + 30000,
-                                  .reason = CAP_GAP_TIMEOUT};
+    d->gaps[0] = (struct cap_gap){
+        .offset = 20000, .len = 34752, .ts_us = SC_T0 + 30000, .reason = CAP_GAP_TIMEOUT};
     d->missing_bytes = 34752;
     c->tls.num_desyncs = 1;
-    c->tls.desyncs[0] = (struct tls_desync){.from = CAP_DIR_SERVER, .after_gap = true,
-                                            .last_good_offset = 16000, .bad_offset = 54752,
-                                            .resync_offset = 55000, .skipped_bytes = 248,
-                                            .ts_us = SC_T0 + 30000, .resynced = true};
+    c->tls.desyncs[0] = (struct tls_desync){.from = CAP_DIR_SERVER,
+                                            .after_gap = true,
+                                            .last_good_offset = 16000,
+                                            .bad_offset = 54752,
+                                            .resync_offset = 55000,
+                                            .skipped_bytes = 248,
+                                            .ts_us = SC_T0 + 30000,
+                                            .resynced = true};
     sc_client_alert(c, 20, 41000);
 }
 
@@ -177,8 +196,8 @@ static inline void sc_incons(struct scenario *s)
     struct sc_conn *c = sc_clean(s, SC_T0);
     struct cap_dir_stats *d = &c->flow.dir[CAP_DIR_SERVER];
     d->num_incons = 1;
-    d->incons[0] = (struct cap_incons){.offset = 3000, .len = 1448, .ts_us = SC_T0 + 20000,
-                                       .pkt_index = 17};
+    d->incons[0] =
+        (struct cap_incons){.offset = 3000, .len = 1448, .ts_us = SC_T0 + 20000, .pkt_index = 17};
     sc_client_alert(c, 20, 41000);
 }
 
@@ -193,8 +212,8 @@ static inline void sc_ttl_change(struct scenario *s)
     struct sc_conn *c = sc_clean(s, SC_T0);
     struct cap_dir_stats *d = &c->flow.dir[CAP_DIR_SERVER];
     d->num_ttl_changes = 1;
-    d->ttl_changes[0] = (struct cap_change){.ts_us = SC_T0 + 30000, .pkt_index = 12, .len = 1,
-                                            .old_val = {64}, .new_val = {63}};
+    d->ttl_changes[0] = (struct cap_change){
+        .ts_us = SC_T0 + 30000, .pkt_index = 12, .len = 1, .old_val = {64}, .new_val = {63}};
     sc_client_alert(c, 20, 41000);
 }
 

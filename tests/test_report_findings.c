@@ -17,7 +17,7 @@
 struct finding_case {
     const char *name;
     void (*build)(struct scenario *);
-    const char *kinds;      /* distinct finding kinds, space-separated, in order of first appearance */
+    const char *kinds; /* distinct finding kinds, space-separated, in order of first appearance */
     const char *check_kind; /* the first finding of this kind is checked below; NULL: none */
     const char *top_cause;
     const char *why_contains; /* substring of the top cause's "why" */
@@ -52,7 +52,8 @@ static const struct finding_case cases[] = {
 
 static char *tmp_path(const char *what)
 {
-    return g_strdup_printf("%s/test_report_findings-%d-%s", TLSSCOPE_BINARY_DIR, (int)getpid(), what);
+    return g_strdup_printf("%s/test_report_findings-%d-%s", TLSSCOPE_BINARY_DIR, (int)getpid(),
+                           what);
 }
 
 /* Runs the scenario through the reporter and returns the NDJSON "finding" objects in order. */
@@ -142,9 +143,9 @@ static void test_case(void **state)
         }
         if (tc->second_cause) {
             assert_true(json_array_get_length(causes) >= 2);
-            assert_string_equal(json_object_get_string_member(json_array_get_object_element(causes, 1),
-                                                              "cause"),
-                                tc->second_cause);
+            assert_string_equal(
+                json_object_get_string_member(json_array_get_object_element(causes, 1), "cause"),
+                tc->second_cause);
         }
         /* Ranked: confidence never rises down the list. */
         int prev = 3;
@@ -159,7 +160,8 @@ static void test_case(void **state)
             JsonArray *rel = json_object_get_array_member(checked, "related_connections");
             GString *r = g_string_new(NULL);
             for (guint i = 0; i < json_array_get_length(rel); i++) {
-                g_string_append_printf(r, "%s%s", i ? "," : "", json_array_get_string_element(rel, i));
+                g_string_append_printf(r, "%s%s", i ? "," : "",
+                                       json_array_get_string_element(rel, i));
             }
             assert_string_equal(r->str, tc->related);
             g_string_free(r, TRUE);
@@ -188,7 +190,8 @@ static void test_storm_details(void **state)
         const char *kind = json_object_get_string_member(f, "kind");
         if (strcmp(kind, "full_handshake_storm") == 0) {
             storm = f;
-        } else if (strcmp(kind, "unclean_close") == 0 && json_object_get_null_member(f, "connection")) {
+        } else if (strcmp(kind, "unclean_close") == 0 &&
+                   json_object_get_null_member(f, "connection")) {
             group = f;
         }
     }
@@ -198,10 +201,12 @@ static void test_storm_details(void **state)
     JsonObject *srv = json_object_get_object_member(storm, "server");
     assert_string_equal(json_object_get_string_member(srv, "ip"), "10.0.0.2");
     assert_int_equal(json_object_get_int_member(srv, "port"), 443);
-    assert_non_null(strstr(json_object_get_string_member(storm, "summary"), "300 full handshakes in the busiest second"));
+    assert_non_null(strstr(json_object_get_string_member(storm, "summary"),
+                           "300 full handshakes in the busiest second"));
     assert_string_equal(json_object_get_string_member(storm, "severity"), "error");
     /* The grouped finding lists every unclean close of the server. */
-    assert_int_equal(json_array_get_length(json_object_get_array_member(group, "related_connections")), 300);
+    assert_int_equal(
+        json_array_get_length(json_object_get_array_member(group, "related_connections")), 300);
     g_ptr_array_unref(findings);
     g_free(s);
 }
@@ -243,9 +248,15 @@ struct rank_case {
 };
 
 static const struct rank_case rank_cases[] = {
-    {"by_confidence", {{"a", RPT_CONF_LOW, 1}, {"b", RPT_CONF_HIGH, 9}, {"c", RPT_CONF_MEDIUM, 1}, {NULL, 0, 0}}, "b c a"},
-    {"priority_breaks_ties", {{"a", RPT_CONF_HIGH, 5}, {"b", RPT_CONF_HIGH, 2}, {"c", RPT_CONF_HIGH, 3}, {NULL, 0, 0}}, "b c a"},
-    {"stable_on_equal", {{"a", RPT_CONF_MEDIUM, 1}, {"b", RPT_CONF_MEDIUM, 1}, {"c", RPT_CONF_LOW, 0}, {NULL, 0, 0}}, "a b c"},
+    {"by_confidence",
+     {{"a", RPT_CONF_LOW, 1}, {"b", RPT_CONF_HIGH, 9}, {"c", RPT_CONF_MEDIUM, 1}, {NULL, 0, 0}},
+     "b c a"},
+    {"priority_breaks_ties",
+     {{"a", RPT_CONF_HIGH, 5}, {"b", RPT_CONF_HIGH, 2}, {"c", RPT_CONF_HIGH, 3}, {NULL, 0, 0}},
+     "b c a"},
+    {"stable_on_equal",
+     {{"a", RPT_CONF_MEDIUM, 1}, {"b", RPT_CONF_MEDIUM, 1}, {"c", RPT_CONF_LOW, 0}, {NULL, 0, 0}},
+     "a b c"},
     {"single", {{"a", RPT_CONF_LOW, 1}, {NULL, 0, 0}}, "a"},
 };
 
@@ -320,7 +331,8 @@ static void test_tls13_session_id_not_an_origin(void **state)
         JsonObject *f = json_node_get_object(g_ptr_array_index(findings, i));
         if (strcmp(json_object_get_string_member(f, "kind"), "resumption_refused") == 0) {
             found = true;
-            assert_int_equal(json_array_get_length(json_object_get_array_member(f, "related_connections")), 0);
+            assert_int_equal(
+                json_array_get_length(json_object_get_array_member(f, "related_connections")), 0);
         }
     }
     assert_true(found);
@@ -348,8 +360,8 @@ int main(void)
         cmocka_unit_test(test_tls13_session_id_not_an_origin),
     };
     g_array_append_vals(tests, more, G_N_ELEMENTS(more));
-    int rc = _cmocka_run_group_tests("report_findings", (struct CMUnitTest *)tests->data, tests->len,
-                                     NULL, NULL);
+    int rc = _cmocka_run_group_tests("report_findings", (struct CMUnitTest *)tests->data,
+                                     tests->len, NULL, NULL);
     g_array_free(tests, TRUE);
     return rc;
 }

@@ -104,11 +104,14 @@ static void run(const struct scenario *s, const char *name, int run_no, bool col
     assert_int_not_equal(access(doc, F_OK), 0);
 
     const char *sources[] = {"a.pcap", "b.pcapng"};
-    struct cap_source_stats src = {.packets = 1234, .bytes = 567890, .num_linktypes = 1,
-                                   .linktypes = {1}};
+    struct cap_source_stats src = {
+        .packets = 1234, .bytes = 567890, .num_linktypes = 1, .linktypes = {1}};
     struct cap_table_stats tab = {.flows_total = s->num, .flows_peak = 3};
-    struct rpt_capture_info info = {.num_sources = 2, .sources = sources, .source = &src,
-                                    .table = &tab, .first_ts_us = SC_T0,
+    struct rpt_capture_info info = {.num_sources = 2,
+                                    .sources = sources,
+                                    .source = &src,
+                                    .table = &tab,
+                                    .first_ts_us = SC_T0,
                                     .last_ts_us = SC_T0 + 2000000};
     info.skipped[CAP_SKIP_NOT_TCP] = 7;
     assert_true(rpt_finish(r, &info, &err));
@@ -148,7 +151,8 @@ static bool schema_validate(const char *name, const struct outputs *o)
         "s = json.load(open(sys.argv[1]))\n"
         "jsonschema.Draft202012Validator.check_schema(s)\n"
         "jsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[2])))\n"
-        "ls = {\"$schema\": s[\"$schema\"], \"$defs\": s[\"$defs\"], \"$ref\": \"#/$defs/ndjson_line\"}\n"
+        "ls = {\"$schema\": s[\"$schema\"], \"$defs\": s[\"$defs\"], \"$ref\": "
+        "\"#/$defs/ndjson_line\"}\n"
         "v = jsonschema.Draft202012Validator(ls)\n"
         "n = 0\n"
         "for line in open(sys.argv[3]):\n"
@@ -196,20 +200,24 @@ static void check_document(const struct json_case *tc, const struct scenario *s,
     assert_int_equal(i, G_N_ELEMENTS(want));
     g_list_free(members);
 
-    assert_string_equal(json_object_get_string_member(json_object_get_object_member(doc, "tlsscope"),
-                                                      "version"),
-                        "9.9.9-test");
+    assert_string_equal(
+        json_object_get_string_member(json_object_get_object_member(doc, "tlsscope"), "version"),
+        "9.9.9-test");
     JsonObject *cap = json_object_get_object_member(doc, "capture");
     assert_int_equal(json_object_get_int_member(cap, "packets"), 1234);
-    assert_string_equal(json_object_get_string_member(cap, "first_ts"), "2026-11-23T12:00:00.000000Z");
-    assert_string_equal(json_object_get_string_member(cap, "last_ts"), "2026-11-23T12:00:02.000000Z");
-    assert_int_equal(json_object_get_int_member(json_object_get_object_member(cap, "skipped"), "not_tcp"), 7);
+    assert_string_equal(json_object_get_string_member(cap, "first_ts"),
+                        "2026-11-23T12:00:00.000000Z");
+    assert_string_equal(json_object_get_string_member(cap, "last_ts"),
+                        "2026-11-23T12:00:02.000000Z");
+    assert_int_equal(
+        json_object_get_int_member(json_object_get_object_member(cap, "skipped"), "not_tcp"), 7);
     assert_int_equal(json_array_get_length(json_object_get_array_member(cap, "sources")), 2);
 
     JsonArray *conns = json_object_get_array_member(doc, "connections");
     JsonArray *findings = json_object_get_array_member(doc, "findings");
     assert_int_equal(json_array_get_length(conns), s->num);
-    assert_int_equal(json_array_get_length(json_object_get_array_member(doc, "servers")), tc->servers);
+    assert_int_equal(json_array_get_length(json_object_get_array_member(doc, "servers")),
+                     tc->servers);
 
     GHashTable *finding_conn = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint k = 0; k < json_array_get_length(findings); k++) {
@@ -268,7 +276,8 @@ static void check_document(const struct json_case *tc, const struct scenario *s,
         /* Each finding a connection names is about that connection. */
         JsonArray *ids = json_object_get_array_member(c, "findings");
         for (guint j = 0; j < json_array_get_length(ids); j++) {
-            const char *about = g_hash_table_lookup(finding_conn, json_array_get_string_element(ids, j));
+            const char *about =
+                g_hash_table_lookup(finding_conn, json_array_get_string_element(ids, j));
             assert_non_null(about);
             assert_string_equal(about, want_id);
         }
@@ -371,8 +380,8 @@ static void test_text_summary(void **state)
 {
     (void)state;
     struct scenario *s = g_new0(struct scenario, 1);
-    sc_resumption(s);      /* C1 unclean close + reset, C2 refused resumption (warnings) */
-    sc_desync_444(s);      /* C3 fatal alert (error) */
+    sc_resumption(s); /* C1 unclean close + reset, C2 refused resumption (warnings) */
+    sc_desync_444(s); /* C3 fatal alert (error) */
     struct outputs a = {0}, c = {0};
     run(s, "text", 1, false, &a);
     run(s, "text", 2, true, &c);
@@ -412,7 +421,8 @@ static void test_text_summary(void **state)
 static void test_abandoned_leaves_nothing(void **state)
 {
     (void)state;
-    char *dir = g_strdup_printf("%s/test_report_json-%d-abandon", TLSSCOPE_BINARY_DIR, (int)getpid());
+    char *dir =
+        g_strdup_printf("%s/test_report_json-%d-abandon", TLSSCOPE_BINARY_DIR, (int)getpid());
     assert_int_equal(g_mkdir_with_parents(dir, 0700), 0);
     char *doc = g_strdup_printf("%s/report.json", dir);
     struct rpt_options o;
