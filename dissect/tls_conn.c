@@ -5,7 +5,9 @@
  *
  * What a passive observer cannot see is left alone, not guessed: TLS 1.3 encrypts everything
  * after the ServerHello (certificates, tickets, Finished), and a TLS <= 1.2 renegotiation runs
- * inside the encrypted channel, so only a plaintext second ClientHello counts as renegotiation. */
+ * inside the encrypted channel: what shows is a plaintext second ClientHello (never, after a real
+ * cipher) or an encrypted handshake record from the client after both Finished, whose contents
+ * stay unknown. */
 #include <string.h>
 
 #include <glib.h>
@@ -461,6 +463,11 @@ static bool on_record(void *user, const struct tls_record_info *rec, bool oversi
                 ds->finished = true;
                 tls_conn_add_history(c, dir, 'f');
                 check_complete12(c, rec->ts_us);
+            } else if (c->hs_complete && is_client(c, dir)) {
+                /* TLS <= 1.2 has no post-handshake client messages: an encrypted handshake
+                 * record from the client after both Finished is a renegotiation ClientHello
+                 * (RFC 5746), its contents invisible. */
+                c->sum.renegotiation = true;
             }
             return false;
         }
@@ -556,6 +563,12 @@ static void on_desync(void *user, const struct tls_desync *d)
 {
     const struct tls_dir_ctx *x = user;
     struct tls_conn *c = x->conn;
+    if (!c->hs_complete) {
+        /* Handshake message boundaries did not survive the break: stop parsing this side's
+         * plaintext handshake rather than decode from the middle of a message. */
+        tls_hs_reset(&c->hs[x->dir]);
+        c->ds[x->dir].hs_lost = true;
+    }
     uint32_t i = c->sum.num_desyncs++;
     if (i < TLS_MAX_DESYNCS) {
         c->sum.desyncs[i] = *d;

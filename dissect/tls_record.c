@@ -410,8 +410,10 @@ static void header_complete(struct tls_framer *f, struct chunk_body *cb, const u
     bool at_start = f->stream_start;
     f->stream_start = false;
     /* SSLv2-compatible CLIENT-HELLO (RFC 6101 appendix E.2; RFC 5246 appendix E.2): a 2-byte
-     * header with the high bit set, then msg_type 1. Only ever the first bytes of a stream. */
-    if (at_start && hdr_off == 0 && (f->hdr[0] & 0x80) && f->hdr[2] == 1) {
+     * header with the high bit set, msg_type 1, then the client's version (2.0 or 3.x). Only
+     * ever the first bytes of a stream. */
+    bool v2_version = (f->hdr[3] == 3 && f->hdr[4] <= 4) || (f->hdr[3] == 0 && f->hdr[4] == 2);
+    if (at_start && hdr_off == 0 && (f->hdr[0] & 0x80) && f->hdr[2] == 1 && v2_version) {
         uint16_t len = (uint16_t)(((f->hdr[0] & 0x7f) << 8) | f->hdr[1]);
         if (len >= 3) {
             f->cur_sslv2 = true;

@@ -95,6 +95,17 @@ static void unload(struct conn_file *cf)
     }
 }
 
+/* run_partial: feeds the first num_segs segments whole, without finishing. */
+static struct tls_conn *run_partial(const struct conn_file *cf, size_t num_segs)
+{
+    struct tls_conn *c = tls_conn_new(NULL);
+    for (size_t i = 0; i < num_segs && i < cf->num_segs; i++) {
+        const struct seg *s = &cf->segs[i];
+        tls_conn_data(c, s->dir, s->off, s->data, s->len, (int64_t)i);
+    }
+    return c;
+}
+
 static struct tls_conn *run(const struct conn_file *cf, size_t chunk)
 {
     struct tls_config cfg;
@@ -654,6 +665,74 @@ static void test_alert_before_app_data(void **state)
     unload(&cf);
 }
 
+/* An encrypted handshake record from the client after both Finished: renegotiation. */
+static void test_encrypted_renegotiation(void **state)
+{
+    (void)state;
+    struct conn_file cf;
+    load("cap_s0.txt", &cf);
+    struct tls_conn *c = run_partial(&cf, 5); /* up to and including the client's data record */
+    uint8_t reneg[5 + 64] = {22, 3, 3, 0, 64};
+    memset(reneg + 5, 0x5a, 64);
+    tls_conn_data(c, CAP_DIR_CLIENT, 296 + 48, reneg, sizeof(reneg), 0);
+    tls_conn_finish(c, NULL);
+    const struct tls_summary *s = tls_conn_get_summary(c);
+    assert_true(s->renegotiation);
+    assert_int_equal(s->handshake, TLS_HS_FULL);
+    tls_conn_free(c);
+    unload(&cf);
+
+    load("cap_s0.txt", &cf);
+    c = run(&cf, SIZE_MAX);
+    assert_false(tls_conn_get_summary(c)->renegotiation);
+    tls_conn_free(c);
+    unload(&cf);
+}
+
+/* The capture stops in the middle of the server's data record: no desync, close unknown. */
+static void test_capture_cut_mid_record(void **state)
+{
+    (void)state;
+    struct conn_file cf;
+    load("cap_s0.txt", &cf);
+    for (size_t i = 0; i < cf.num_segs; i++) {
+        if (cf.segs[i].dir == CAP_DIR_SERVER && cf.segs[i].off == 1261) {
+            cf.segs[i].len = 3000;
+        } else if (cf.segs[i].dir == CAP_DIR_SERVER && cf.segs[i].off > 1261) {
+            cf.segs[i].len = 0;
+        }
+    }
+    cf.flow.dir[CAP_DIR_SERVER].fin_seen = false;
+    struct tls_conn *c = run(&cf, 1448);
+    const struct tls_summary *s = tls_conn_get_summary(c);
+    assert_int_equal(s->num_desyncs, 0);
+    assert_int_equal(s->dir[CAP_DIR_SERVER].close_notify, TLS_CN_UNKNOWN);
+    assert_int_equal(s->dir[CAP_DIR_CLIENT].close_notify, TLS_CN_YES);
+    tls_conn_free(c);
+    unload(&cf);
+}
+
+static void test_sslv2_client_hello(void **state)
+{
+    (void)state;
+    /* SSLv2 CLIENT-HELLO: version 3.1, two cipher specs, no session ID, 16-byte challenge. */
+    const uint8_t v2[] = {0x80, 0x1f, 0x01, 0x03, 0x01, 0x00, 0x06, 0x00, 0x00, 0x00, 0x10,
+                          0x00, 0x00, 0x2f, 0x00, 0x00, 0x35, 1,    2,    3,    4,    5,
+                          6,    7,    8,    9,    10,   11,   12,   13,   14,   15,   16};
+    struct tls_conn *c = tls_conn_new(NULL);
+    tls_conn_data(c, CAP_DIR_CLIENT, 0, v2, sizeof(v2), 0);
+    tls_conn_finish(c, NULL);
+    const struct tls_summary *s = tls_conn_get_summary(c);
+    assert_true(s->is_tls);
+    assert_true(s->sslv2_hello);
+    assert_true(s->client_hello_seen);
+    assert_int_equal(s->client_legacy_version, 0x0301);
+    assert_int_equal(s->num_client_ciphers, 2);
+    assert_string_equal(s->history, "C");
+    assert_int_equal(s->handshake, TLS_HS_INCOMPLETE);
+    tls_conn_free(c);
+}
+
 #define ROW(fn, tbl, i) cmocka_unit_test_prestate(fn, (void *)&tbl[i])
 
 int main(void)
@@ -677,6 +756,9 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_swap_dirs);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_http_on_443);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_alert_before_app_data);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_encrypted_renegotiation);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_capture_cut_mid_record);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sslv2_client_hello);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_16mb_handshake_claim);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hs_every_split);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hs_limit);
