@@ -629,6 +629,10 @@ static void flow_packet(struct cap_flow_table *t, struct cap_flow *f, int side,
     if (s->window == 0 && !(s->flags & CAP_TCP_RST)) {
         st->zero_window++;
     }
+    /* The reassembler sees its own side's FIN and RST; the peer's RST closes this side too. */
+    if (s->payload_len > 0 && f->st[side ^ 1].rst_seen) {
+        st->data_after_close = true;
+    }
     track_path(&f->tcp[side], st, s);
     track_handshake(f, side, s);
     if (t->ev.on_segment) {
