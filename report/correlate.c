@@ -310,6 +310,7 @@ static void remember_origin(struct rpt_origins *origins, const struct rpt_connec
     g_strlcpy(o.close, rpt_close_kind(fl), sizeof(o.close));
     o.closed_by = rpt_closed_by(fl);
     o.unclean = unclean_sides != 0 || rpt_unclean_sides(fl, t) != 0;
+    o.resumed = t->handshake == TLS_HS_RESUMED;
     /* TLS 1.3 servers echo the client's legacy_session_id (RFC 8446 §4.1.3): it names no
      * session. Below 1.3 the server's ID is the session, whether new or resumed: a resumed
      * session that then closes uncleanly is invalidated just the same, so the newest user wins. */
@@ -360,7 +361,7 @@ void rpt_correlate_add(struct rpt_servers *servers, struct rpt_origins *origins,
     }
     uint32_t na = MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS);
     for (uint32_t i = 0; i < na; i++) {
-        if (rpt_alert_is_fatal(t, &t->alerts[i])) {
+        if (rpt_alert_is_fatal(fl, t, &t->alerts[i])) {
             s->fatal_alerts++;
         }
     }

@@ -350,10 +350,10 @@ static void fatal_alert(struct rpt_finding **out_f, const struct rpt_connection 
     char *summary;
     if (a->encrypted) {
         summary = g_strdup_printf(
-            "The %s sent an encrypted alert (%u-byte record) that was not a close_notify at %s, "
-            "stream offset %" G_GUINT64_FORMAT ", %s after the connection started.",
+            "The %s sent an encrypted alert (%u-byte record) at %s, stream offset %" G_GUINT64_FORMAT
+            ", %s after the connection started; it is taken as fatal: %s.",
             sender, a->record_len, rpt_format_ts(a->ts_us, ts, sizeof(ts)), a->offset,
-            dur(a->ts_us - fl->first_ts_us, db, sizeof(db)));
+            dur(a->ts_us - fl->first_ts_us, db, sizeof(db)), rpt_alert_fatal_why(fl, t, a));
     } else {
         summary =
             g_strdup_printf("The %s sent a fatal %s alert at %s, stream offset %" G_GUINT64_FORMAT
@@ -457,7 +457,7 @@ static void resumption_refused(const struct rpt_ctx *r, const struct rpt_connect
     }
     if (o) {
         g_string_append_printf(s, "; C%" G_GUINT64_FORMAT " %s it and ended by %s%s%s%s.",
-                               o->conn_id, "issued", o->close,
+                               o->conn_id, o->resumed ? "last resumed" : "issued", o->close,
                                o->closed_by >= 0 ? " from the " : "",
                                o->closed_by >= 0 ? rpt_dir_name(o->closed_by) : "",
                                o->unclean ? " without close_notify" : "");
@@ -475,9 +475,9 @@ static void resumption_refused(const struct rpt_ctx *r, const struct rpt_connect
         rpt_finding_related(f, o->conn_id);
         pin(rpt_finding_evidence(
                 f,
-                "C%" G_GUINT64_FORMAT " issued it; it ended at %s (%s, closed by %s),"
+                "C%" G_GUINT64_FORMAT " %s it; it ended at %s (%s, closed by %s),"
                 " close_notify client %s, server %s, %s before this offer",
-                o->conn_id, rpt_format_ts(o->end_ts_us, eb, sizeof(eb)),
+                o->conn_id, o->resumed ? "last resumed" : "issued", rpt_format_ts(o->end_ts_us, eb, sizeof(eb)),
                 cap_end_reason_name(o->end_reason),
                 o->closed_by >= 0 ? rpt_dir_name(o->closed_by) : "nobody",
                 tls_close_notify_name(o->close_notify[0]),
@@ -661,11 +661,14 @@ static void desync_findings(const struct cap_flow_summary *fl, const struct tls_
             "The %s's TLS record framing broke at stream offset %" G_GUINT64_FORMAT
             " inside an intact TCP stream (last good header at %" G_GUINT64_FORMAT ")",
             side, ds->bad_offset, ds->last_good_offset);
-        if (ds->resynced) {
+        if (ds->resynced && ds->skipped_bytes > 0) {
             g_string_append_printf(s,
                                    "; %" G_GUINT64_FORMAT
                                    " bytes were skipped to resynchronise at %" G_GUINT64_FORMAT,
                                    ds->skipped_bytes, ds->resync_offset);
+        } else if (ds->resynced) {
+            g_string_append_printf(s, "; the record chain resumed at offset %" G_GUINT64_FORMAT,
+                                   ds->resync_offset);
         } else {
             g_string_append(s, "; no plausible record chain was found again");
         }
@@ -730,7 +733,7 @@ void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connectio
     if (is_tls) {
         uint32_t na = MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS);
         for (uint32_t i = 0; i < na; i++) {
-            if (rpt_alert_is_fatal(t, &t->alerts[i])) {
+            if (rpt_alert_is_fatal(c->flow, t, &t->alerts[i])) {
                 struct rpt_finding *f;
                 fatal_alert(&f, c, &t->alerts[i]);
                 g_ptr_array_add(out, f);
@@ -790,20 +793,39 @@ void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connectio
             continue;
         }
         bool after_notify = t->dir[d].close_notify == TLS_CN_YES;
+        /* A reset that an unclean_close or fatal_alert finding already explains is noted as
+         * info; only a reset nothing else accounts for (during the handshake, say) warns. */
+        unsigned unclean = 0;
+        bool covered = rpt_conn_wants_unclean(c, &unclean) && (unclean & (1u << d));
+        bool fatal = false;
+        for (uint32_t i = 0; i < MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS); i++) {
+            fatal |= rpt_alert_is_fatal(fl, t, &t->alerts[i]);
+        }
+        enum rpt_severity sev =
+            after_notify || covered || fatal ? RPT_SEV_INFO : RPT_SEV_WARNING;
         char tsb[32];
         char *sum = g_strdup_printf(
             "The %s reset the connection at %s (stream offset %" G_GUINT64_FORMAT ")%s.",
             rpt_dir_name(d), rpt_format_ts(ds->rst_ts_us, tsb, sizeof(tsb)), ds->rst_offset,
-            after_notify ? " after sending close_notify" : "");
-        struct rpt_finding *f =
-            rpt_finding_new(RPT_K_TCP_RESET, after_notify ? RPT_SEV_INFO : RPT_SEV_WARNING, fl->id,
-                            ds->rst_ts_us, sum);
+            after_notify ? " after sending close_notify"
+            : covered    ? " without sending close_notify"
+            : fatal      ? " after a fatal alert"
+                         : "");
+        struct rpt_finding *f = rpt_finding_new(RPT_K_TCP_RESET, sev, fl->id, ds->rst_ts_us, sum);
         pin(rpt_finding_evidence(f, "RST from the %s", rpt_dir_name(d)), d, true, ds->rst_offset,
             false, 0, ds->rst_ts_us, 0);
         if (after_notify) {
             rpt_finding_cause(f, "abortive_close_after_shutdown", RPT_CONF_HIGH, 1,
                               "the TLS session was shut down; the socket was then closed with "
                               "unread data or SO_LINGER 0");
+        } else if (covered) {
+            rpt_finding_cause(f, "abortive_close", RPT_CONF_HIGH, 1,
+                              "the %s closed the socket with unread data or SO_LINGER 0 instead "
+                              "of a TLS shutdown (an unclean close)",
+                              rpt_dir_name(d));
+        } else if (fatal) {
+            rpt_finding_cause(f, "abort_after_fatal_alert", RPT_CONF_HIGH, 1,
+                              "a fatal alert ended the TLS connection; the reset follows from it");
         } else {
             rpt_finding_cause(f, "abortive_close", RPT_CONF_MEDIUM, 1,
                               "the %s's application or kernel aborted the connection",
@@ -846,7 +868,7 @@ bool rpt_conn_wants_unclean(const struct rpt_connection *c, unsigned *out_sides)
     }
     uint32_t na = MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS);
     for (uint32_t i = 0; i < na; i++) {
-        if (rpt_alert_is_fatal(t, &t->alerts[i])) {
+        if (rpt_alert_is_fatal(c->flow, t, &t->alerts[i])) {
             return false;
         }
     }

@@ -164,7 +164,8 @@ static void version_value(JsonBuilder *b, uint16_t v)
     }
 }
 
-static void alerts_member(JsonBuilder *b, const struct tls_summary *t)
+static void alerts_member(JsonBuilder *b, const struct cap_flow_summary *f,
+                          const struct tls_summary *t)
 {
     json_builder_set_member_name(b, "alerts");
     json_builder_begin_array(b);
@@ -187,7 +188,9 @@ static void alerts_member(JsonBuilder *b, const struct tls_summary *t)
         }
         rpt_jb_bool(b, "encrypted", a->encrypted);
         rpt_jb_bool(b, "probable", a->probable);
-        rpt_jb_bool(b, "fatal", rpt_alert_is_fatal(t, a));
+        const char *why = rpt_alert_fatal_why(f, t, a);
+        rpt_jb_bool(b, "fatal", why != NULL);
+        rpt_jb_str(b, "fatal_inference", a->encrypted ? why : NULL);
         rpt_jb_ts(b, "ts", a->ts_us);
         rpt_jb_uint(b, "offset", a->offset);
         rpt_jb_uint(b, "record_length", a->record_len);
@@ -277,7 +280,8 @@ static void str_or_null(JsonBuilder *b, const char *name, const char *s)
     rpt_jb_str(b, name, s && s[0] ? s : NULL);
 }
 
-static void tls_member(JsonBuilder *b, const struct tls_summary *t)
+static void tls_member(JsonBuilder *b, const struct cap_flow_summary *f,
+                       const struct tls_summary *t)
 {
     if (!t || !t->is_tls) {
         rpt_jb_null(b, "tls");
@@ -357,7 +361,7 @@ static void tls_member(JsonBuilder *b, const struct tls_summary *t)
     rpt_jb_bool(b, "early_data_offered", t->early_data_offered);
     json_builder_end_object(b);
 
-    alerts_member(b, t);
+    alerts_member(b, f, t);
 
     json_builder_set_member_name(b, "close_notify");
     json_builder_begin_object(b);
@@ -427,7 +431,7 @@ char *rpt_json_connection(const struct rpt_connection *c, const uint64_t *findin
         rpt_jb_null(b, "starttls");
     }
     tcp_member(b, f);
-    tls_member(b, c->tls);
+    tls_member(b, f, c->tls);
     json_builder_set_member_name(b, "findings");
     json_builder_begin_array(b);
     for (size_t i = 0; i < num_finding_ids; i++) {

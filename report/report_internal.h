@@ -108,6 +108,7 @@ struct rpt_origin {
     char close[4]; /* "fin", "rst", "none" */
     int closed_by; /* enum cap_dir, or -1 */
     bool unclean;  /* a side closed without close_notify */
+    bool resumed;  /* this connection resumed the session rather than issuing it */
 };
 
 enum rpt_origin_kind {
@@ -174,9 +175,14 @@ GPtrArray *rpt_servers_sorted(struct rpt_servers *s);
 
 /* ------------------------------------------------------------------ per-connection facts */
 
-/* rpt_alert_is_fatal: a plaintext fatal alert, or an encrypted one that the close_notify
- * inference of its sender ruled out as a close_notify (or that ended a failed handshake). */
-bool rpt_alert_is_fatal(const struct tls_summary *t, const struct tls_alert *a);
+/* rpt_alert_fatal_why: why an alert counts as fatal (a static phrase), or NULL when it does not:
+ * a plaintext fatal alert, or an encrypted one whose context says error (during the handshake,
+ * after damage in the stream its sender was receiving, right after the handshake, or with the
+ * sender's close_notify ruled out). rpt_alert_is_fatal: the same as a bool. */
+const char *rpt_alert_fatal_why(const struct cap_flow_summary *f, const struct tls_summary *t,
+                                const struct tls_alert *a);
+bool rpt_alert_is_fatal(const struct cap_flow_summary *f, const struct tls_summary *t,
+                        const struct tls_alert *a);
 /* rpt_close_kind / rpt_closed_by: the first TCP close of the connection ("fin", "rst", "none")
  * and the side that made it (-1 when none). */
 const char *rpt_close_kind(const struct cap_flow_summary *f);

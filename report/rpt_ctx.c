@@ -183,7 +183,7 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
         r->num_tls++;
         bool failed = t->handshake == TLS_HS_FAILED;
         for (uint32_t i = 0; i < MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS) && !failed; i++) {
-            failed = rpt_alert_is_fatal(t, &t->alerts[i]);
+            failed = rpt_alert_is_fatal(fl, t, &t->alerts[i]);
         }
         r->num_failed += failed;
     }

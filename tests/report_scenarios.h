@@ -171,6 +171,23 @@ static inline void sc_desync_444(struct scenario *s)
     sc_client_alert(c, 20, 41000);
 }
 
+/* The same break, but the client's answer is an encrypted TLS 1.2 alert that the dissector,
+ * from its size and the FIN after it, took for close_notify. */
+static inline void sc_desync_444_encrypted(struct scenario *s)
+{
+    sc_desync_444(s);
+    struct sc_conn *c = &s->conns[s->num - 1];
+    struct tls_summary *t = &c->tls;
+    t->alerts[0].level = 0;
+    t->alerts[0].encrypted = true;
+    t->alerts[0].record_len = 26;
+    t->dir[0].close_notify = TLS_CN_YES;
+    t->dir[0].close_notify_reason = NULL;
+    t->dir[0].last_record = (struct tls_record_info){.content_type = 21, .version = 0x0303,
+                                                     .length = 26, .offset = 700,
+                                                     .ts_us = t->alerts[0].ts_us};
+}
+
 static inline void sc_gap(struct scenario *s)
 {
     struct sc_conn *c = sc_clean(s, SC_T0);
