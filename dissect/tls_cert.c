@@ -107,8 +107,7 @@ static void decode_leaf(struct cur der, struct tls_certificate *out)
     static const char HEX[] = "0123456789abcdef";
     uint8_t md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
-    if (EVP_Digest(der.p, der.len, md, &md_len, EVP_sha256(), NULL) == 1 &&
-        md_len == SHA256_LEN) {
+    if (EVP_Digest(der.p, der.len, md, &md_len, EVP_sha256(), NULL) == 1 && md_len == SHA256_LEN) {
         for (unsigned int i = 0; i < md_len; i++) {
             out->sha256[2 * i] = HEX[md[i] >> 4];
             out->sha256[2 * i + 1] = HEX[md[i] & 0xf];

@@ -10,7 +10,7 @@
 
 #include "tls_decode_internal.h"
 
-#define JA4_HASH_LEN 12 /* JA4.md: sha256 truncated to 12 hex characters */
+#define JA4_HASH_LEN 12  /* JA4.md: sha256 truncated to 12 hex characters */
 #define JA4_MAX_COUNT 99 /* JA4.md: counts above 99 print as "99" */
 
 static uint32_t kept(uint32_t num, uint32_t cap)

@@ -8,7 +8,7 @@
 
 #include "tls_decode_internal.h"
 
-#define TLS_RANDOM_LEN 32 /* RFC 8446 §4.1.2 Random random */
+#define TLS_RANDOM_LEN 32       /* RFC 8446 §4.1.2 Random random */
 #define SSLV2_MT_CLIENT_HELLO 1 /* RFC 6101 appendix E.2 */
 #define SSLV2_CIPHER_SPEC_LEN 3 /* RFC 6101 appendix E.2 V2CipherSpec */
 #define SSLV2_SESSION_ID_LEN 16 /* RFC 5246 appendix E.2: session_id_length zero or 16 */
@@ -196,8 +196,8 @@ static bool ch_key_share(struct cur data, struct tls_client_hello *out)
 static bool ch_pre_shared_key(struct cur data, struct tls_client_hello *out)
 {
     struct cur ids, binders;
-    if (!cur_u16_prefixed(&data, &ids) || !cur_u16_prefixed(&data, &binders) ||
-        !cur_empty(&data) || cur_empty(&ids)) {
+    if (!cur_u16_prefixed(&data, &ids) || !cur_u16_prefixed(&data, &binders) || !cur_empty(&data) ||
+        cur_empty(&ids)) {
         return false;
     }
     uint32_t num_ids = 0;

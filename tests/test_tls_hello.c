@@ -107,16 +107,66 @@ struct ch_row {
 };
 
 static const struct ch_row CH_ROWS[] = {
-    {"CH12 frame 4", CH12, sizeof(CH12), "", "test.local", LIST(CIPHERS_12), LIST(EXTS_12),
-     LIST(GROUPS_12), 20, NULL, 0, NULL, 0, NULL, NULL, -1, -1, 0, true, true},
-    {"CH12_RESUME frame 21", CH12_RESUME, sizeof(CH12_RESUME),
-     "a28a3a18ea546ca9cfc7b98eece257b6fca088d4b9caad95d4b06182148a354f", "test.local",
-     LIST(CIPHERS_12), LIST(EXTS_12), LIST(GROUPS_12), 20, NULL, 0, NULL, 0, NULL, NULL, -1, -1,
-     0, true, true},
-    {"CH12_TICKET frame 54", CH12_TICKET, sizeof(CH12_TICKET),
-     "0b09f242a2ba8a1bcf421e8f783d2e796ef18577e68d22d25799538e861c769b", "test.local",
-     LIST(CIPHERS_12), LIST(EXTS_12_TICKET), LIST(GROUPS_12), 20, NULL, 0, NULL, 0, NULL, NULL,
-     176, -1, 0, true, true},
+    {"CH12 frame 4",
+     CH12,
+     sizeof(CH12),
+     "",
+     "test.local",
+     LIST(CIPHERS_12),
+     LIST(EXTS_12),
+     LIST(GROUPS_12),
+     20,
+     NULL,
+     0,
+     NULL,
+     0,
+     NULL,
+     NULL,
+     -1,
+     -1,
+     0,
+     true,
+     true},
+    {"CH12_RESUME frame 21",
+     CH12_RESUME,
+     sizeof(CH12_RESUME),
+     "a28a3a18ea546ca9cfc7b98eece257b6fca088d4b9caad95d4b06182148a354f",
+     "test.local",
+     LIST(CIPHERS_12),
+     LIST(EXTS_12),
+     LIST(GROUPS_12),
+     20,
+     NULL,
+     0,
+     NULL,
+     0,
+     NULL,
+     NULL,
+     -1,
+     -1,
+     0,
+     true,
+     true},
+    {"CH12_TICKET frame 54",
+     CH12_TICKET,
+     sizeof(CH12_TICKET),
+     "0b09f242a2ba8a1bcf421e8f783d2e796ef18577e68d22d25799538e861c769b",
+     "test.local",
+     LIST(CIPHERS_12),
+     LIST(EXTS_12_TICKET),
+     LIST(GROUPS_12),
+     20,
+     NULL,
+     0,
+     NULL,
+     0,
+     NULL,
+     NULL,
+     176,
+     -1,
+     0,
+     true,
+     true},
     {"CH13 frame 71", CH13, sizeof(CH13),
      "80f80b1f53e92580ce792c9311c632e30340d2bbeda7def87824b850809045d3", "test.local",
      LIST(CIPHERS_13), LIST(EXTS_13), LIST(GROUPS_13), 14, LIST(V13), LIST(KS_X25519), "h2",
@@ -127,8 +177,8 @@ static const struct ch_row CH_ROWS[] = {
      NULL, 0, 208, 0x2, true, true},
     {"CH13_ONLY alert.pcap frame 4", CH13_ONLY, sizeof(CH13_ONLY),
      "3dfcc13b79fc0a8801f31abea9869ad94460f58db15894d3f723d1b2262e29d7", NULL, LIST(CIPHERS_13),
-     LIST(EXTS_13_ONLY), LIST(GROUPS_13), 14, LIST(V13), LIST(KS_X25519), NULL, NULL, 0, -1,
-     0x2, true, true},
+     LIST(EXTS_13_ONLY), LIST(GROUPS_13), 14, LIST(V13), LIST(KS_X25519), NULL, NULL, 0, -1, 0x2,
+     true, true},
 };
 
 static void assert_u16s(const uint16_t *got, uint32_t num_got, const uint16_t *want, size_t n)
@@ -216,14 +266,14 @@ struct sh_row {
 
 static const struct sh_row SH_ROWS[] = {
     {"SH12 frame 6", SH12, sizeof(SH12),
-     "a28a3a18ea546ca9cfc7b98eece257b6fca088d4b9caad95d4b06182148a354f", 0xc030,
-     LIST(SH_EXTS_12), 0, 0, false},
+     "a28a3a18ea546ca9cfc7b98eece257b6fca088d4b9caad95d4b06182148a354f", 0xc030, LIST(SH_EXTS_12),
+     0, 0, false},
     {"SH12_RESUME frame 23", SH12_RESUME, sizeof(SH12_RESUME),
      "a28a3a18ea546ca9cfc7b98eece257b6fca088d4b9caad95d4b06182148a354f", 0xc030,
      LIST(SH_EXTS_12_RESUME), 0, 0, false},
     {"SH13 frame 73", SH13, sizeof(SH13),
-     "80f80b1f53e92580ce792c9311c632e30340d2bbeda7def87824b850809045d3", 0x1302,
-     LIST(SH_EXTS_13), 0x0304, 0x001d, false},
+     "80f80b1f53e92580ce792c9311c632e30340d2bbeda7def87824b850809045d3", 0x1302, LIST(SH_EXTS_13),
+     0x0304, 0x001d, false},
     {"SH13_PSK frame 92", SH13_PSK, sizeof(SH13_PSK),
      "3bfb5c5b998752b8f6c15df19715dae97a7715e7a0cbc0debb877d9ffb505511", 0x1302,
      LIST(SH_EXTS_13_PSK), 0x0304, 0x001d, true},
@@ -297,7 +347,10 @@ struct robust_row {
 static const struct len_field NST12_LENS[] = {{4, 2}};
 static const struct len_field NST13_LENS[] = {{8, 1}, {17, 2}, {227, 2}};
 
-#define HELLO_ROW(n, k) {#n, k, n, sizeof(n), LIST(n##_LENS), n##_EXT_BLOCK_OFF, SIZE_MAX}
+#define HELLO_ROW(n, k)                                                                            \
+    {                                                                                              \
+#n, k, n, sizeof(n), LIST(n##_LENS), n##_EXT_BLOCK_OFF, SIZE_MAX                           \
+    }
 
 static const struct robust_row ROBUST_ROWS[] = {
     HELLO_ROW(CH12, K_CH),
@@ -597,7 +650,9 @@ static void c_many_exts(void)
 
 static GByteArray *b_sni_ctrl(void)
 {
-    return ch_with(sni_ext("a\x01" "b\x7f" "c.example"));
+    return ch_with(sni_ext("a\x01"
+                           "b\x7f"
+                           "c.example"));
 }
 static void c_sni_ctrl(void)
 {

@@ -211,11 +211,7 @@ static const struct weak_row WEAK_ROWS[] = {
     {0xc011, true},  /* ECDHE_RSA_WITH_RC4_128_SHA */
     {0xc017, true},  /* ECDH_anon_WITH_3DES_EDE_CBC_SHA */
     {0x002f, false}, /* RSA_WITH_AES_128_CBC_SHA */
-    {0x009c, false},
-    {0xc02f, false},
-    {0xcca8, false},
-    {0x1301, false},
-    {0x00ff, false}, /* SCSV */
+    {0x009c, false}, {0xc02f, false}, {0xcca8, false}, {0x1301, false}, {0x00ff, false}, /* SCSV */
     {0x0a0a, false}, /* GREASE, unnamed */
     {0xffff, false},
 };
@@ -248,8 +244,9 @@ int main(void)
     struct test_list l = {NULL, 0};
     for (size_t i = 0; i < sizeof(CODE16_ROWS) / sizeof(CODE16_ROWS[0]); i++) {
         const struct name16_row *r = &CODE16_ROWS[i];
-        const char *fn = r->fn == tls_cipher_name ? "cipher" : r->fn == tls_group_name ? "group"
-                                                                                      : "version";
+        const char *fn = r->fn == tls_cipher_name  ? "cipher"
+                         : r->fn == tls_group_name ? "group"
+                                                   : "version";
         test_list_add(&l, test_code16, (void *)r, "%s 0x%04x", fn, r->value);
     }
     for (size_t i = 0; i < sizeof(CODE8_ROWS) / sizeof(CODE8_ROWS[0]); i++) {
