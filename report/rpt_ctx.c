@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "report_internal.h"
@@ -61,6 +62,17 @@ struct rpt_ctx *rpt_new(const struct rpt_options *o, GError **error)
                             "cannot create %s: %s", r->json_tmp_path, g_strerror(errno));
                 g_free(r->json_tmp_path);
                 r->json_tmp_path = NULL;
+                rpt_free(r);
+                return NULL;
+            }
+            /* mkstemp creates 0600; the report gets the mode fopen would have given it. The
+             * umask is read by setting it back at once (tlsscope is single-threaded). */
+            mode_t mask = umask(0);
+            umask(mask);
+            if (fchmod(fd, 0666 & ~mask) != 0) {
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                            "cannot set the mode of %s: %s", r->json_tmp_path, g_strerror(errno));
+                close(fd);
                 rpt_free(r);
                 return NULL;
             }

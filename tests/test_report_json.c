@@ -117,6 +117,12 @@ static void run(const struct scenario *s, const char *name, int run_no, bool col
     assert_true(rpt_finish(r, &info, &err));
     rpt_free(r);
     fclose(tf);
+    /* The report gets the mode a plain fopen would give it, not mkstemp's 0600. */
+    struct stat st;
+    assert_int_equal(stat(doc, &st), 0);
+    mode_t mask = umask(0);
+    umask(mask);
+    assert_int_equal(st.st_mode & 0777, 0666 & ~mask);
     assert_true(g_file_get_contents(doc, &out->doc, NULL, NULL));
     assert_true(g_file_get_contents(nd, &out->ndjson, NULL, NULL));
     out->text = text;
