@@ -55,11 +55,11 @@ enum link_result {
 
 /* What the IP layer leaves for TCP: the IP payload as declared, clipped to the capture. */
 struct ip_view {
-    struct cur payload;   /* after extension headers: the TCP segment, clipped */
-    bool clipped;         /* the capture ended before the declared end, or no end was declared */
-    size_t declared_len;  /* TCP segment length per the IP header; SIZE_MAX when unknown */
-    size_t l3_len;        /* captured bytes of the IP packet, link padding excluded */
-    uint32_t pseudo_sum;  /* one's-complement sum of the TCP pseudo-header minus its length */
+    struct cur payload;  /* after extension headers: the TCP segment, clipped */
+    bool clipped;        /* the capture ended before the declared end, or no end was declared */
+    size_t declared_len; /* TCP segment length per the IP header; SIZE_MAX when unknown */
+    size_t l3_len;       /* captured bytes of the IP packet, link padding excluded */
+    uint32_t pseudo_sum; /* one's-complement sum of the TCP pseudo-header minus its length */
 };
 
 /* Adds big-endian 16-bit words to a 32-bit accumulator (RFC 1071); a trailing odd byte is padded

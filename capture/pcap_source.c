@@ -97,8 +97,8 @@ static bool apply_filter(pcap_t *p, const char *bpf, const char *what, GError **
     int rc = pcap_setfilter(p, &prog);
     pcap_freecode(&prog);
     if (rc != 0) {
-        g_set_error(error, CAP_ERROR, CAP_ERROR_FILTER, "cannot install capture filter \"%s\" on %s: %s",
-                    bpf, what, pcap_geterr(p));
+        g_set_error(error, CAP_ERROR, CAP_ERROR_FILTER,
+                    "cannot install capture filter \"%s\" on %s: %s", bpf, what, pcap_geterr(p));
         return false;
     }
     return true;
@@ -245,11 +245,10 @@ struct cap_source *cap_source_open_live(const char *iface, const struct cap_live
     src->pcap = p;
     src->stats.live = true;
     if (rc > 0) {
-        const char *detail = rc == PCAP_WARNING || rc == PCAP_WARNING_PROMISC_NOTSUP
-                                 ? pcap_geterr(p)
-                                 : "";
-        src->warning = g_strdup_printf("%s%s%s", pcap_statustostr(rc), detail[0] ? ": " : "",
-                                       detail);
+        const char *detail =
+            rc == PCAP_WARNING || rc == PCAP_WARNING_PROMISC_NOTSUP ? pcap_geterr(p) : "";
+        src->warning =
+            g_strdup_printf("%s%s%s", pcap_statustostr(rc), detail[0] ? ": " : "", detail);
     }
     if (!apply_filter(p, bpf, iface ? iface : "the default interface", error)) {
         cap_source_free(src);
@@ -443,8 +442,8 @@ static void append_flags(GString *out, bpf_u_int32 flags)
     bool wireless = (flags & PCAP_IF_WIRELESS) != 0;
     switch (flags & PCAP_IF_CONNECTION_STATUS) {
     case PCAP_IF_CONNECTION_STATUS_UNKNOWN:
-        g_string_append(out, wireless ? ", Association status unknown"
-                                      : ", Connection status unknown");
+        g_string_append(out,
+                        wireless ? ", Association status unknown" : ", Connection status unknown");
         break;
     case PCAP_IF_CONNECTION_STATUS_CONNECTED:
         g_string_append(out, wireless ? ", Associated" : ", Connected");
@@ -504,8 +503,8 @@ bool cap_drop_privileges(const char *user, GError **error)
         step = "setuid";
     }
     if (step != NULL) {
-        g_set_error(error, CAP_ERROR, CAP_ERROR_PRIVILEGE, "cannot drop privileges to \"%s\": %s: %s",
-                    user, step, g_strerror(errno));
+        g_set_error(error, CAP_ERROR, CAP_ERROR_PRIVILEGE,
+                    "cannot drop privileges to \"%s\": %s: %s", user, step, g_strerror(errno));
         return false;
     }
     /* A saved set-user-ID of 0 would let the process take root back: prove it cannot. */

@@ -36,13 +36,13 @@ static const uint8_t FRAME_SYN[74] = {
  * ack 0x6d67063a, win 75, ttl 64, options [nop,nop,TS], length 31 (a TLS record); tcpdump -vv:
  * cksum 0xfe47 (incorrect -> 0xa0be). */
 static const uint8_t FRAME_DATA[97] = {
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x45,
-    0x00, 0x00, 0x53, 0x6b, 0x54, 0x40, 0x00, 0x40, 0x06, 0xd1, 0x4e, 0x7f, 0x00, 0x00, 0x01,
-    0x7f, 0x00, 0x00, 0x01, 0x80, 0x08, 0x38, 0x61, 0xb0, 0xc5, 0xcc, 0x17, 0x6d, 0x67, 0x06,
-    0x3a, 0x80, 0x18, 0x00, 0x4b, 0xfe, 0x47, 0x00, 0x00, 0x01, 0x01, 0x08, 0x0a, 0xeb, 0xbf,
-    0xf6, 0xb2, 0x35, 0x24, 0x72, 0xc0, 0x15, 0x03, 0x03, 0x00, 0x1a, 0x4c, 0xf0, 0xa4, 0x22,
-    0xdf, 0x1b, 0xcb, 0x99, 0x16, 0x02, 0x23, 0x03, 0xd0, 0x04, 0x88, 0x5f, 0xfe, 0x6b, 0x4e,
-    0xc1, 0x88, 0x91, 0x7e, 0xac, 0xc5, 0xd4,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00,
+    0x45, 0x00, 0x00, 0x53, 0x6b, 0x54, 0x40, 0x00, 0x40, 0x06, 0xd1, 0x4e, 0x7f, 0x00,
+    0x00, 0x01, 0x7f, 0x00, 0x00, 0x01, 0x80, 0x08, 0x38, 0x61, 0xb0, 0xc5, 0xcc, 0x17,
+    0x6d, 0x67, 0x06, 0x3a, 0x80, 0x18, 0x00, 0x4b, 0xfe, 0x47, 0x00, 0x00, 0x01, 0x01,
+    0x08, 0x0a, 0xeb, 0xbf, 0xf6, 0xb2, 0x35, 0x24, 0x72, 0xc0, 0x15, 0x03, 0x03, 0x00,
+    0x1a, 0x4c, 0xf0, 0xa4, 0x22, 0xdf, 0x1b, 0xcb, 0x99, 0x16, 0x02, 0x23, 0x03, 0xd0,
+    0x04, 0x88, 0x5f, 0xfe, 0x6b, 0x4e, 0xc1, 0x88, 0x91, 0x7e, 0xac, 0xc5, 0xd4,
 };
 #define DATA_TCP_CSUM_TCPDUMP 0xa0be
 #define DATA_OFFLOAD_CSUM 0xfe47
@@ -154,33 +154,33 @@ enum link_kind {
 
 enum l3_kind {
     V4,
-    V4_OPTS,          /* IHL 6: Router Alert (RFC 2113) */
-    V4_MF,            /* first fragment */
-    V4_OFFSET,        /* later fragment */
+    V4_OPTS,   /* IHL 6: Router Alert (RFC 2113) */
+    V4_MF,     /* first fragment */
+    V4_OFFSET, /* later fragment */
     V4_UDP,
     V4_IHL4,
-    V4_VERSION6,      /* version nibble 6 behind an IPv4 EtherType */
-    V4_TOTLEN_19,     /* total length shorter than the header */
-    V4_TOTLEN_30,     /* total length leaves 10 bytes for TCP */
-    V4_TOTLEN_0,      /* TSO: length unknown */
-    V4_PADDED,        /* link padding after the IP packet */
+    V4_VERSION6,  /* version nibble 6 behind an IPv4 EtherType */
+    V4_TOTLEN_19, /* total length shorter than the header */
+    V4_TOTLEN_30, /* total length leaves 10 bytes for TCP */
+    V4_TOTLEN_0,  /* TSO: length unknown */
+    V4_PADDED,    /* link padding after the IP packet */
     V4_BAD_IPSUM,
-    V4_OFFLOAD_SUM,   /* the real frame as captured: TCP checksum left to the NIC */
+    V4_OFFLOAD_SUM, /* the real frame as captured: TCP checksum left to the NIC */
     V4_TCP_DOFF4,
-    V4_TCP_DOFF15,    /* TCP header longer than the segment */
+    V4_TCP_DOFF15, /* TCP header longer than the segment */
     V6,
-    V6_HBH_DST,       /* hop-by-hop + destination options */
-    V6_ROUTING,       /* routing header, segments left 0 */
-    V6_ATOMIC_FRAG,   /* fragment header with offset 0 and M clear (RFC 6946) */
-    V6_FRAG_M,        /* first fragment */
-    V6_FRAG_OFFSET,   /* later fragment */
+    V6_HBH_DST,     /* hop-by-hop + destination options */
+    V6_ROUTING,     /* routing header, segments left 0 */
+    V6_ATOMIC_FRAG, /* fragment header with offset 0 and M clear (RFC 6946) */
+    V6_FRAG_M,      /* first fragment */
+    V6_FRAG_OFFSET, /* later fragment */
     V6_UDP,
-    V6_NO_NEXT,       /* next header 59 */
-    V6_EXT_PAST_END,  /* a hop-by-hop header longer than the payload length */
-    V6_EXT_CHAIN,     /* nine destination-options headers: past the decoder's bound */
+    V6_NO_NEXT,      /* next header 59 */
+    V6_EXT_PAST_END, /* a hop-by-hop header longer than the payload length */
+    V6_EXT_CHAIN,    /* nine destination-options headers: past the decoder's bound */
     V6_VERSION4,
-    V6_PAYLEN_0,      /* jumbogram / TSO: length unknown */
-    V6_BAD_SUM,       /* one payload bit flipped after the checksum was computed */
+    V6_PAYLEN_0, /* jumbogram / TSO: length unknown */
+    V6_BAD_SUM,  /* one payload bit flipped after the checksum was computed */
 };
 
 static bool l3_is_v6(enum l3_kind k)
@@ -360,20 +360,20 @@ static void build_link(struct frame *f, enum link_kind lk, bool v6, uint32_t nul
         break;
     case L_SLL:
     case L_SLL_ARP:
-        put16(f, 0);      /* sent to us */
-        put16(f, 1);      /* ARPHRD_ETHER */
-        put16(f, 6);      /* address length */
+        put16(f, 0); /* sent to us */
+        put16(f, 1); /* ARPHRD_ETHER */
+        put16(f, 6); /* address length */
         put(f, TEST_MAC, 6);
-        put16(f, 0);      /* address field padding */
+        put16(f, 0); /* address field padding */
         put16(f, lk == L_SLL_ARP ? 0x0806 : etype);
         break;
     case L_SLL2:
         put16(f, etype);
         put16(f, 0);
-        put32(f, 1);      /* ifindex */
-        put16(f, 1);      /* ARPHRD_ETHER */
-        put8(f, 0);       /* packet type */
-        put8(f, 6);       /* address length */
+        put32(f, 1); /* ifindex */
+        put16(f, 1); /* ARPHRD_ETHER */
+        put8(f, 0);  /* packet type */
+        put8(f, 6);  /* address length */
         put(f, TEST_MAC, 6);
         put16(f, 0);
         break;
@@ -416,13 +416,19 @@ struct decode_case {
     size_t cut;  /* nonzero: caplen is the full frame minus this many bytes */
     bool ok;
     enum cap_skip_reason reason;
-    int payload_len;     /* expected when ok; -1: the real segment's 31 bytes minus cut */
-    bool link_src;       /* TEST_MAC expected as link source */
-    bool verified;       /* checksum_verified expected */
+    int payload_len; /* expected when ok; -1: the real segment's 31 bytes minus cut */
+    bool link_src;   /* TEST_MAC expected as link source */
+    bool verified;   /* checksum_verified expected */
 };
 
-#define OK4(n, dlt, lk) {n, dlt, lk, V4, 0, false, false, 0, true, 0, -1, false, false}
-#define SKIP(n, dlt, lk, l3, r) {n, dlt, lk, l3, 0, false, false, 0, false, r, 0, false, false}
+#define OK4(n, dlt, lk)                                                                            \
+    {                                                                                              \
+        n, dlt, lk, V4, 0, false, false, 0, true, 0, -1, false, false                              \
+    }
+#define SKIP(n, dlt, lk, l3, r)                                                                    \
+    {                                                                                              \
+        n, dlt, lk, l3, 0, false, false, 0, false, r, 0, false, false                              \
+    }
 
 static const struct decode_case DECODE_CASES[] = {
     /* link types, IPv4 and IPv6 */
@@ -455,8 +461,8 @@ static const struct decode_case DECODE_CASES[] = {
     SKIP("eth_8023_length", DLT_EN10MB, L_ETH_8023, V4, CAP_SKIP_NOT_IP),
     SKIP("vlan_five_tags", DLT_EN10MB, L_VLAN5, V4, CAP_SKIP_NOT_IP),
     SKIP("sll_arp", DLT_LINUX_SLL, L_SLL_ARP, V4, CAP_SKIP_NOT_IP),
-    {"null_family_7", DLT_NULL, L_NULL_LE, V4, 7, false, false, 0, false, CAP_SKIP_NOT_IP, 0,
-     false, false},
+    {"null_family_7", DLT_NULL, L_NULL_LE, V4, 7, false, false, 0, false, CAP_SKIP_NOT_IP, 0, false,
+     false},
     {"loop_le_family", DLT_LOOP, L_NULL_LE, V4, 2, false, false, 0, false, CAP_SKIP_NOT_IP, 0,
      false, false},
     SKIP("linktype_80211", DLT_IEEE802_11, L_RAW, V4, CAP_SKIP_LINKTYPE),
@@ -472,14 +478,12 @@ static const struct decode_case DECODE_CASES[] = {
     /* TSO: the capture is the packet, and an unknown length is never checksummed */
     {"v4_total_length_0", DLT_EN10MB, L_ETH, V4_TOTLEN_0, 0, false, true, 0, true, 0, -1, true,
      false},
-    {"v4_link_padding", DLT_EN10MB, L_ETH, V4_PADDED, 0, false, true, 0, true, 0, -1, true,
-     true},
+    {"v4_link_padding", DLT_EN10MB, L_ETH, V4_PADDED, 0, false, true, 0, true, 0, -1, true, true},
     SKIP("v4_tcp_data_offset_4", DLT_EN10MB, L_ETH, V4_TCP_DOFF4, CAP_SKIP_BAD_TCP),
     {"v4_tcp_data_offset_past_end", DLT_EN10MB, L_ETH, V4_TCP_DOFF15, 0, true, false, 0, false,
      CAP_SKIP_BAD_TCP, 0, false, false},
     /* IPv6 extension headers */
-    {"v6_hbh_dstopts", DLT_EN10MB, L_ETH, V6_HBH_DST, 0, false, true, 0, true, 0, -1, true,
-     true},
+    {"v6_hbh_dstopts", DLT_EN10MB, L_ETH, V6_HBH_DST, 0, false, true, 0, true, 0, -1, true, true},
     {"v6_routing", DLT_RAW, L_RAW, V6_ROUTING, 0, false, true, 0, true, 0, -1, false, true},
     {"v6_atomic_fragment", DLT_RAW, L_RAW, V6_ATOMIC_FRAG, 0, false, true, 0, true, 0, -1, false,
      true},

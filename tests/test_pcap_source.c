@@ -48,7 +48,7 @@ struct pkt_rec {
 };
 
 struct collect {
-    GArray *pkts; /* struct pkt_rec */
+    GArray *pkts;   /* struct pkt_rec */
     int stop_after; /* > 0: cap_source_stop once this many packets arrived */
     struct cap_source *src;
 };
@@ -444,7 +444,8 @@ static void test_truncated_file(void **state)
     GArray *offs = record_offsets((const uint8_t *)bytes, len);
     assert_true(tc->record < offs->len);
     size_t rec = g_array_index(offs, size_t, tc->record);
-    size_t cut = tc->in_header ? rec + 5 : rec + PCAP_REC_HDR_LEN + le32((uint8_t *)bytes + rec + 8) / 2;
+    size_t cut =
+        tc->in_header ? rec + 5 : rec + PCAP_REC_HDR_LEN + le32((uint8_t *)bytes + rec + 8) / 2;
     gchar *path = write_temp(bytes, cut, ".pcap");
 
     struct collect whole, c;
@@ -601,7 +602,8 @@ static void test_error_case(void **state)
     assert_non_null(err);
     assert_true(err->domain == CAP_ERROR);
     assert_int_equal(err->code, tc->code);
-    if (strstr(err->message, tc->msg_part1) == NULL || strstr(err->message, tc->msg_part2) == NULL) {
+    if (strstr(err->message, tc->msg_part1) == NULL ||
+        strstr(err->message, tc->msg_part2) == NULL) {
         fail_msg("message \"%s\" lacks \"%s\" or \"%s\"", err->message, tc->msg_part1,
                  tc->msg_part2);
     }
@@ -834,8 +836,8 @@ int main(void)
         cmocka_unit_test(test_drop_privileges_child),
     };
     size_t n_single = G_N_ELEMENTS(singles);
-    size_t n = n_single + G_N_ELEMENTS(BPF_CASES) + G_N_ELEMENTS(TRUNC_CASES) +
-               G_N_ELEMENTS(ERROR_CASES);
+    size_t n =
+        n_single + G_N_ELEMENTS(BPF_CASES) + G_N_ELEMENTS(TRUNC_CASES) + G_N_ELEMENTS(ERROR_CASES);
     struct CMUnitTest *tests = calloc(n, sizeof(*tests));
     if (tests == NULL) {
         return 1;
