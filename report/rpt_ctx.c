@@ -152,6 +152,7 @@ static void emit_finding(struct rpt_ctx *r, struct rpt_finding *f)
 
 void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
 {
+    g_return_if_fail(!r->finished);
     const struct cap_flow_summary *fl = c->flow;
     const struct tls_summary *t = c->tls;
     GPtrArray *findings = g_ptr_array_new_with_free_func((GDestroyNotify)rpt_finding_free);
