@@ -1200,6 +1200,78 @@ static void test_synthetic(void **state)
     g_byte_array_free(b, TRUE);
 }
 
+/* ------------------------------------- every interpreted extension must end with its data */
+
+/* A valid body of each extension the decoders interpret. Decoded alone it is OK; with one byte
+ * appended inside the extension (the extension length grown to match) it is MALFORMED, since
+ * each nested vector is parsed from its own cursor that must end empty. */
+struct ext_row {
+    const char *name;
+    enum kind kind;
+    uint16_t type;
+    const char *data;
+    size_t len;
+};
+
+#define EXT_ROW(k, n, t, lit)                                                                      \
+    {                                                                                              \
+        n, k, t, lit, sizeof(lit) - 1                                                              \
+    }
+
+static const struct ext_row EXT_ROWS[] = {
+    EXT_ROW(K_CH, "CH server_name", TLS_EXT_SERVER_NAME, "\x00\x04\x00\x00\x01h"),
+    EXT_ROW(K_CH, "CH ALPN", TLS_EXT_ALPN, "\x00\x03\x02h2"),
+    EXT_ROW(K_CH, "CH supported_versions", TLS_EXT_SUPPORTED_VERSIONS, "\x02\x03\x04"),
+    EXT_ROW(K_CH, "CH supported_groups", TLS_EXT_SUPPORTED_GROUPS, "\x00\x02\x00\x1d"),
+    EXT_ROW(K_CH, "CH signature_algorithms", TLS_EXT_SIGNATURE_ALGORITHMS, "\x00\x02\x04\x03"),
+    EXT_ROW(K_CH, "CH ec_point_formats", TLS_EXT_EC_POINT_FORMATS, "\x01\x00"),
+    EXT_ROW(K_CH, "CH key_share", TLS_EXT_KEY_SHARE, "\x00\x05\x00\x1d\x00\x01\x07"),
+    EXT_ROW(K_CH, "CH pre_shared_key", TLS_EXT_PRE_SHARED_KEY,
+            "\x00\x07\x00\x01\x49\x00\x00\x00\x00"
+            "\x00\x21\x20"
+            "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"),
+    EXT_ROW(K_CH, "CH psk_key_exchange_modes", TLS_EXT_PSK_KEY_EXCHANGE_MODES, "\x01\x01"),
+    EXT_ROW(K_CH, "CH status_request", TLS_EXT_STATUS_REQUEST, "\x01\x00\x00\x00\x00"),
+    EXT_ROW(K_CH, "CH renegotiation_info", TLS_EXT_RENEGOTIATION_INFO, "\x00"),
+    EXT_ROW(K_CH, "CH extended_master_secret", TLS_EXT_EXTENDED_MASTER_SECRET, ""),
+    EXT_ROW(K_CH, "CH encrypt_then_mac", TLS_EXT_ENCRYPT_THEN_MAC, ""),
+    EXT_ROW(K_CH, "CH early_data", TLS_EXT_EARLY_DATA, ""),
+    EXT_ROW(K_SH, "SH supported_versions", TLS_EXT_SUPPORTED_VERSIONS, "\x03\x04"),
+    EXT_ROW(K_SH, "SH pre_shared_key", TLS_EXT_PRE_SHARED_KEY, "\x00\x00"),
+    EXT_ROW(K_SH, "SH key_share", TLS_EXT_KEY_SHARE, "\x00\x1d\x00\x01\x07"),
+    EXT_ROW(K_SH, "SH ALPN", TLS_EXT_ALPN, "\x00\x03\x02h2"),
+    EXT_ROW(K_SH, "SH renegotiation_info", TLS_EXT_RENEGOTIATION_INFO, "\x00"),
+    EXT_ROW(K_SH, "SH extended_master_secret", TLS_EXT_EXTENDED_MASTER_SECRET, ""),
+    EXT_ROW(K_SH, "SH encrypt_then_mac", TLS_EXT_ENCRYPT_THEN_MAC, ""),
+    EXT_ROW(K_SH, "SH session_ticket", TLS_EXT_SESSION_TICKET, ""),
+};
+
+static GByteArray *hello_with_ext(enum kind k, uint16_t type, const char *data, size_t len,
+                                  bool extra)
+{
+    uint8_t random[32];
+    memset(random, 0x44, sizeof(random));
+    GByteArray *exts = g_byte_array_new();
+    put_u16(exts, type);
+    put_u16(exts, (unsigned)(len + (extra ? 1 : 0)));
+    put_bytes(exts, data, len);
+    if (extra) {
+        put_u8(exts, 0);
+    }
+    return with_exts(k == K_CH ? ch_head(0, 1, 1) : sh_head(random, 0x1301), exts);
+}
+
+static void test_ext_tail(void **state)
+{
+    const struct ext_row *r = *state;
+    GByteArray *ok = hello_with_ext(r->kind, r->type, r->data, r->len, false);
+    GByteArray *bad = hello_with_ext(r->kind, r->type, r->data, r->len, true);
+    assert_int_equal(decode_copy(r->kind, ok->data, ok->len), TLS_DECODE_OK);
+    assert_int_equal(decode_copy(r->kind, bad->data, bad->len), TLS_DECODE_MALFORMED);
+    g_byte_array_free(ok, TRUE);
+    g_byte_array_free(bad, TRUE);
+}
+
 int main(void)
 {
     struct test_list l = {NULL, 0};
@@ -1219,6 +1291,9 @@ int main(void)
     }
     for (size_t i = 0; i < sizeof(SYN_ROWS) / sizeof(SYN_ROWS[0]); i++) {
         test_list_add(&l, test_synthetic, (void *)&SYN_ROWS[i], "%s", SYN_ROWS[i].name);
+    }
+    for (size_t i = 0; i < sizeof(EXT_ROWS) / sizeof(EXT_ROWS[0]); i++) {
+        test_list_add(&l, test_ext_tail, (void *)&EXT_ROWS[i], "byte after %s", EXT_ROWS[i].name);
     }
     return test_list_run("tls_hello", &l);
 }
