@@ -188,6 +188,24 @@ static inline void sc_desync_444_encrypted(struct scenario *s)
                                                      .ts_us = t->alerts[0].ts_us};
 }
 
+/* An abbreviated handshake, then the server rejects the client's first encrypted record. */
+static inline void sc_resumed_alert(struct scenario *s)
+{
+    struct sc_conn *c = sc_clean(s, SC_T0);
+    struct tls_summary *t = &c->tls;
+    t->handshake = TLS_HS_RESUMED;
+    t->offered = TLS_OFFER_SESSION_ID;
+    t->session_id_offered_len = 32;
+    memcpy(t->session_id_offered, t->session_id, 32);
+    t->resumption = TLS_RESUME_ACCEPTED;
+    strcpy(t->history, "CsifI");
+    t->dir[0].app_data_records = t->dir[1].app_data_records = 0;
+    t->num_alerts = 1;
+    t->alerts[0] = (struct tls_alert){.from = CAP_DIR_SERVER, .level = 2, .description = 20,
+                                      .record_len = 2, .ts_us = SC_T0 + 6000, .offset = 300};
+    t->dir[0].close_notify = t->dir[1].close_notify = TLS_CN_NO;
+}
+
 static inline void sc_gap(struct scenario *s)
 {
     struct sc_conn *c = sc_clean(s, SC_T0);
