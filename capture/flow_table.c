@@ -50,9 +50,11 @@ struct cap_flow {
     struct cap_addr addr[2];
     uint16_t port[2];
     struct side_tcp tcp[2];
-    struct cap_dir_stats st[2];
     struct tcp_reasm rs[2];
-    struct cap_flow_summary sum; /* per-side parts are filled in by summary_refresh */
+    /* The only copy of the per-direction stats is sum.dir, laid out by side while
+     * layout_swapped != swapped; see layout_settle. */
+    bool layout_swapped;
+    struct cap_flow_summary sum;
 };
 
 struct flow_list {
@@ -71,9 +73,22 @@ struct cap_flow_table {
     struct flow_list lists[TCLASS_COUNT];
     int64_t now;
     bool clock_set;
+    bool busy; /* inside a reassembler call: sum.dir must not move */
+    struct cap_flow_summary scratch;
     uint64_t next_id;
     struct cap_table_stats stats;
 };
+
+/* side_st: the stats of a side, wherever the current layout keeps them. */
+static struct cap_dir_stats *side_st(struct cap_flow *f, int side)
+{
+    return &f->sum.dir[side ^ (int)f->layout_swapped];
+}
+
+static const struct cap_dir_stats *side_st_c(const struct cap_flow *f, int side)
+{
+    return &f->sum.dir[side ^ (int)f->layout_swapped];
+}
 
 void cap_flow_config_defaults(struct cap_flow_config *c)
 {
@@ -236,7 +251,8 @@ static void list_append(struct cap_flow_table *t, struct cap_flow *f, enum tclas
 
 static bool flow_closed(const struct cap_flow *f)
 {
-    return (f->st[0].fin_seen && f->st[1].fin_seen) || f->st[0].rst_seen || f->st[1].rst_seen;
+    const struct cap_dir_stats *a = side_st_c(f, 0), *b = side_st_c(f, 1);
+    return (a->fin_seen && b->fin_seen) || a->rst_seen || b->rst_seen;
 }
 
 static enum tclass classify(const struct cap_flow *f)
@@ -303,7 +319,7 @@ static struct tcp_reasm_ctx side_ctx(struct cap_flow_table *t, struct cap_flow *
     struct tcp_reasm_ctx c = {
         .lim = &t->lim,
         .mem = &t->mem,
-        .st = &f->st[side],
+        .st = side_st(f, side),
         .cap_hit = &f->sum.cap_hit,
         .on_data = emit_data,
         .on_gap = emit_gap,
@@ -328,10 +344,10 @@ enum ep_state {
 static enum ep_state ep_state(const struct cap_flow *f, int side)
 {
     const struct side_tcp *s = &f->tcp[side];
-    if (f->st[side].rst_seen) {
+    if (side_st_c(f, side)->rst_seen) {
         return EP_RESET;
     }
-    if (f->st[side].fin_seen) {
+    if (side_st_c(f, side)->fin_seen) {
         return EP_CLOSED;
     }
     if (s->established) {
@@ -354,7 +370,8 @@ static const char *conn_state(const struct cap_flow *f)
     bool r_inactive = rs == EP_INACTIVE || rs == EP_PARTIAL;
     if (rs == EP_RESET) {
         if (os == EP_SYN_SENT || os == EP_SYN_ACK_SENT ||
-            (os == EP_RESET && f->st[cs].bytes == 0 && f->st[cs ^ 1].bytes == 0)) {
+            (os == EP_RESET && side_st_c(f, cs)->bytes == 0 &&
+             side_st_c(f, cs ^ 1)->bytes == 0)) {
             return "REJ";
         }
         return o_inactive ? "RSTRH" : "RSTR";
@@ -384,24 +401,46 @@ static const char *conn_state(const struct cap_flow *f)
     return "OTH";
 }
 
-static void summary_refresh(struct cap_flow *f)
+/* layout_settle: after cap_flow_set_client the stats move to their new public places, but only
+ * outside reassembler calls, which hold pointers to them. */
+static void layout_settle(struct cap_flow *f)
 {
-    int cs = (int)f->swapped;
-    f->sum.client_ip = f->addr[cs];
-    f->sum.client_port = f->port[cs];
-    f->sum.server_ip = f->addr[cs ^ 1];
-    f->sum.server_port = f->port[cs ^ 1];
-    f->sum.dir[CAP_DIR_CLIENT] = f->st[cs];
-    f->sum.dir[CAP_DIR_SERVER] = f->st[cs ^ 1];
-    g_strlcpy(f->sum.state, conn_state(f), sizeof(f->sum.state));
+    if (f->layout_swapped != f->swapped) {
+        struct cap_dir_stats tmp = f->sum.dir[0];
+        f->sum.dir[0] = f->sum.dir[1];
+        f->sum.dir[1] = tmp;
+        f->layout_swapped = f->swapped;
+    }
 }
 
+static void summary_fill(const struct cap_flow *f, struct cap_flow_summary *out)
+{
+    int cs = (int)f->swapped;
+    out->client_ip = f->addr[cs];
+    out->client_port = f->port[cs];
+    out->server_ip = f->addr[cs ^ 1];
+    out->server_port = f->port[cs ^ 1];
+    g_strlcpy(out->state, conn_state(f), sizeof(out->state));
+}
+
+/* cap_flow_get_summary: the flow's summary, up to date. Called from a stream event right after a
+ * swap, it is a copy in the table that the next such call overwrites. */
 const struct cap_flow_summary *cap_flow_get_summary(const struct cap_flow *f)
 {
-    /* The summary is a cache of the per-side state, rebuilt on request. */
     struct cap_flow *mf = (struct cap_flow *)f;
-    summary_refresh(mf);
-    return &mf->sum;
+    if (!mf->t->busy) {
+        layout_settle(mf);
+    }
+    if (mf->layout_swapped == mf->swapped) {
+        summary_fill(mf, &mf->sum);
+        return &mf->sum;
+    }
+    struct cap_flow_summary *s = &mf->t->scratch;
+    *s = mf->sum;
+    s->dir[0] = mf->sum.dir[1];
+    s->dir[1] = mf->sum.dir[0];
+    summary_fill(mf, s);
+    return s;
 }
 
 void cap_flow_set_user(struct cap_flow *f, void *user)
@@ -432,13 +471,16 @@ bool cap_flow_set_client(struct cap_flow *f, enum cap_dir dir)
 static void flow_end(struct cap_flow_table *t, struct cap_flow *f, enum cap_end_reason reason)
 {
     f->sum.end_reason = reason;
+    t->busy = true;
     for (int d = CAP_DIR_CLIENT; d <= CAP_DIR_SERVER; d++) {
         int side = d ^ (int)f->swapped;
         struct emit_arg arg;
         struct tcp_reasm_ctx c = side_ctx(t, f, side, &arg);
         tcp_reasm_finish(&f->rs[side], &c, t->now);
     }
-    summary_refresh(f);
+    t->busy = false;
+    layout_settle(f);
+    summary_fill(f, &f->sum);
     if (t->ev.on_close) {
         t->ev.on_close(t->user, f);
     }
@@ -453,7 +495,7 @@ static void flow_end(struct cap_flow_table *t, struct cap_flow *f, enum cap_end_
 
 static enum cap_end_reason closed_reason(const struct cap_flow *f)
 {
-    return (f->st[0].rst_seen || f->st[1].rst_seen) ? CAP_END_RST : CAP_END_FIN;
+    return (side_st_c(f, 0)->rst_seen || side_st_c(f, 1)->rst_seen) ? CAP_END_RST : CAP_END_FIN;
 }
 
 static void expire(struct cap_flow_table *t)
@@ -542,7 +584,7 @@ static bool is_new_syn(const struct cap_flow *f, int side, const struct cap_segm
     if ((s->flags & (CAP_TCP_SYN | CAP_TCP_ACK)) != CAP_TCP_SYN || !flow_closed(f)) {
         return false;
     }
-    return !(f->st[side].syn_seen && f->rs[side].isn == s->seq);
+    return !(side_st_c(f, side)->syn_seen && f->rs[side].isn == s->seq);
 }
 
 static void record_change(uint32_t *num, struct cap_change *arr, const struct cap_segment *s,
@@ -620,7 +662,9 @@ static void track_handshake(struct cap_flow *f, int side, const struct cap_segme
 static void flow_packet(struct cap_flow_table *t, struct cap_flow *f, int side,
                         const struct cap_segment *s)
 {
-    struct cap_dir_stats *st = &f->st[side];
+    /* Stats pointers are held across consumer callbacks, so the layout stays put until the end. */
+    t->busy = true;
+    struct cap_dir_stats *st = side_st(f, side);
     f->pkts++;
     f->last_ts = t->now;
     f->sum.last_ts_us = MAX(f->sum.last_ts_us, s->ts_us);
@@ -630,7 +674,7 @@ static void flow_packet(struct cap_flow_table *t, struct cap_flow *f, int side,
         st->zero_window++;
     }
     /* The reassembler sees its own side's FIN and RST; the peer's RST closes this side too. */
-    if (s->payload_len > 0 && f->st[side ^ 1].rst_seen) {
+    if (s->payload_len > 0 && side_st(f, side ^ 1)->rst_seen) {
         st->data_after_close = true;
     }
     track_path(&f->tcp[side], st, s);
@@ -651,6 +695,8 @@ static void flow_packet(struct cap_flow_table *t, struct cap_flow *f, int side,
         struct tcp_reasm_ctx kc = side_ctx(t, f, k, &karg);
         tcp_reasm_tick(&f->rs[k], &kc, s->ts_us, f->pkts);
     }
+    t->busy = false;
+    layout_settle(f);
     list_unlink(t, f);
     list_append(t, f, classify(f));
 }

@@ -19,7 +19,7 @@
 
 /* ------------------------------------------------------------------ recording events */
 
-#define MAX_FLOWS_REC 256
+#define MAX_FLOWS_REC 2048
 #define MAX_GAPS_REC 16
 
 struct flow_rec {
@@ -43,6 +43,8 @@ struct rec {
     int swap_to; /* >= 0: on the first data of direction swap_to, call cap_flow_set_client */
     bool swap_result;
     int swap_calls;
+    uint16_t swap_client_port;      /* the summary's view right after the swap */
+    uint64_t swap_client_packets;
 };
 
 static void on_open(void *user, struct cap_flow *flow)
@@ -83,6 +85,10 @@ static void on_data(void *user, struct cap_flow *flow, enum cap_dir dir, uint64_
             fr->bytes[0] = fr->bytes[1];
             fr->bytes[1] = b;
             dir = dir == CAP_DIR_CLIENT ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
+            /* Inside the event, the summary already shows the new roles. */
+            const struct cap_flow_summary *s = cap_flow_get_summary(flow);
+            r->swap_client_port = s->client_port;
+            r->swap_client_packets = s->dir[CAP_DIR_CLIENT].packets;
         }
     }
     assert_int_equal(offset, fr->cursor[dir]);
@@ -525,6 +531,8 @@ static void roles_port_then_swap(void **state)
     send_pkt(t, &k, C, ACK | PSH, 0, 25, 40, NULL);
     assert_int_equal(r->swap_calls, 1);
     assert_true(r->swap_result);
+    assert_int_equal(r->swap_client_port, 443);
+    assert_int_equal(r->swap_client_packets, 1);
     send_pkt(t, &k, C, ACK | PSH, 25, 5, 40, NULL);
     send_pkt(t, &k, S, ACK | PSH, 40, 10, 30, NULL);
     cap_flow_table_finish(t);
@@ -808,6 +816,73 @@ static void finish_order_by_id(void **state)
     }
 }
 
+static void tune_churn(struct cap_flow_config *c)
+{
+    c->max_flows = 100;
+    c->timeout_halfopen_us = 1000 * G_USEC_PER_SEC;
+}
+
+/* The index under churn: 100 tuples in a table sized for 100 flows; connections are reset at
+ * pseudo-random, their closed flows leave the index 10 s later (capture time) while the others
+ * keep sending, and a later packet on a gone tuple makes a new flow. Every packet of a live flow
+ * must find it: a lost probe chain shows up as an extra flow. */
+static void index_churn(void **state)
+{
+    (void)state;
+    struct rec *r = rec_new();
+    struct cap_flow_table *t = table_new(r, tune_churn);
+    struct conn k[100];
+    uint64_t expected_total = 0;
+    int64_t ts = 1700000000000000;
+    bool closed[100] = {false};
+    int64_t last[100];
+    int64_t sent[100][2] = {{0}};
+    struct pkt_opts step_dt = {.dt_us = 10000};
+    for (int i = 0; i < 100; i++) {
+        conn_init(&k[i], (uint32_t)i * 1000003u, (uint16_t)(10000 + i * 7), i % 3 == 0);
+        k[i].ts = ts;
+        send_pkt(t, &k[i], C, SYN, -1, 0, 0, &step_dt);
+        ts = last[i] = k[i].ts;
+        expected_total++;
+    }
+    uint32_t lcg = 12345;
+    uint64_t expired = 0;
+    for (int step = 0; step < 3000; step++) {
+        lcg = lcg * 1103515245u + 12345u;
+        int i = (int)((lcg >> 8) % 100);
+        int action = (int)((lcg >> 20) % 8);
+        if (closed[i] && (lcg >> 4) % 20 != 0) {
+            ts += step_dt.dt_us; /* reset tuples stay quiet, most of the time */
+            continue;
+        }
+        k[i].ts = ts;
+        if (closed[i] && ts + step_dt.dt_us - last[i] > 10 * G_USEC_PER_SEC) {
+            closed[i] = false; /* expired: this packet starts a new (midstream) flow */
+            expected_total++;
+            expired++;
+        }
+        if (action == 0) {
+            send_pkt(t, &k[i], C, RST, sent[i][C], 0, 0, &step_dt);
+            closed[i] = true;
+        } else {
+            enum side from = (action & 1) ? C : S;
+            send_pkt(t, &k[i], from, ACK | PSH, sent[i][from], 3, 0, &step_dt);
+            sent[i][from] += 3;
+        }
+        ts = last[i] = k[i].ts;
+        struct cap_table_stats st;
+        cap_flow_table_get_stats(t, &st);
+        assert_int_equal(st.flows_total, expected_total);
+    }
+    assert_true(expired > 20);
+    struct cap_table_stats st;
+    cap_flow_table_get_stats(t, &st);
+    assert_int_equal(st.flows_evicted, 0);
+    cap_flow_table_finish(t);
+    cap_flow_table_free(t);
+    rec_free(r);
+}
+
 /* ------------------------------------------------------------------ real captures */
 
 static char *sample(const char *name)
@@ -1013,6 +1088,7 @@ int main(void)
         cmocka_unit_test(max_memory_bounds_flows),
         cmocka_unit_test(memory_below_one_flow),
         cmocka_unit_test(finish_order_by_id),
+        cmocka_unit_test(index_churn),
         cmocka_unit_test(big_pcap_no_gaps),
         cmocka_unit_test(gap_pcap_one_server_gap),
     };
