@@ -634,6 +634,45 @@ static void test_missing_second_file(void **state)
     collect_free(&c);
 }
 
+/* "-" reads stdin; run in a child whose stdin is cap.pcap. stdin may be a pipe, so its size is
+ * never counted in the progress total. */
+static void test_stdin(void **state)
+{
+    (void)state;
+    struct collect one;
+    collect_init(&one);
+    read_file(CAP_PCAP, NULL, &one);
+    guint want = one.pkts->len;
+    collect_free(&one);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (freopen(CAP_PCAP, "rb", stdin) == NULL) {
+            _exit(2);
+        }
+        const char *dash = "-";
+        GError *err = NULL;
+        struct cap_source *src = cap_source_open_files(&dash, 1, NULL, &err);
+        if (src == NULL) {
+            _exit(3);
+        }
+        struct collect c;
+        collect_init(&c);
+        c.src = src;
+        enum cap_source_status st;
+        while ((st = cap_source_dispatch(src, 0, on_packet, &c, &err)) == CAP_SOURCE_OK) {
+        }
+        struct cap_source_stats sst;
+        cap_source_get_stats(src, &sst);
+        _exit(st == CAP_SOURCE_EOF && c.pkts->len == want && sst.file_bytes_total == 0 ? 0 : 4);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_no_files(void **state)
 {
     (void)state;
@@ -827,6 +866,7 @@ int main(void)
         cmocka_unit_test(test_truncated_pcapng),
         cmocka_unit_test(test_nanosecond_file),
         cmocka_unit_test(test_missing_second_file),
+        cmocka_unit_test(test_stdin),
         cmocka_unit_test(test_no_files),
         cmocka_unit_test(test_linktype_names),
         cmocka_unit_test(test_list_interfaces),
