@@ -62,8 +62,10 @@ struct ip_view {
     uint32_t pseudo_sum; /* one's-complement sum of the TCP pseudo-header minus its length */
 };
 
-/* Adds big-endian 16-bit words to a 32-bit accumulator (RFC 1071); a trailing odd byte is padded
- * with zero. 32-bit reads are summed as two 16-bit halves: 2^16 = 1 (mod 2^16 - 1). */
+/* Adds big-endian 16-bit words to a one's-complement accumulator (RFC 1071); a trailing odd byte
+ * is padded with zero. Whole 32-bit words are added at once, which is the same as adding their
+ * two halves because 2^16 = 1 (mod 2^16 - 1); a 64-bit sum of 32-bit words cannot overflow
+ * before 2^32 words, far beyond any IP packet. */
 static uint64_t sum_words(struct cur c, uint64_t sum)
 {
     uint32_t w32;
