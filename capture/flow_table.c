@@ -22,6 +22,10 @@
 
 enum tclass { TCLASS_HALFOPEN, TCLASS_ESTABLISHED, TCLASS_CLOSED, TCLASS_COUNT };
 
+/* The index is allocated whole at creation (2 slots per flow, 8 bytes each, outside max_memory);
+ * beyond this many flows max_memory binds long before the index would matter. */
+#define CAP_FLOW_INDEX_MAX_FLOWS (1u << 26)
+
 /* What one side has sent, for the Zeek-style connection state. */
 struct side_tcp {
     bool sent_any;
@@ -708,9 +712,7 @@ struct cap_flow_table *cap_flow_table_new(const struct cap_flow_config *c,
 {
     struct cap_flow_table *t = g_new0(struct cap_flow_table, 1);
     t->cfg = *c;
-    if (t->cfg.max_flows == 0) {
-        t->cfg.max_flows = 1;
-    }
+    t->cfg.max_flows = CLAMP(t->cfg.max_flows, 1u, CAP_FLOW_INDEX_MAX_FLOWS);
     if (ev) {
         t->ev = *ev;
     }

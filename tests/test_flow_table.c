@@ -680,11 +680,17 @@ static void max_flows_evicts_lru(void **state)
     struct cap_flow_table *t = table_new(r, tune_max_flows);
     struct conn k[100];
     int64_t ts = 1700000000000000;
+    uint64_t one_flow = 0;
     for (int i = 0; i < 100; i++) {
         conn_init(&k[i], (uint32_t)i, (uint16_t)(20000 + i), false);
         k[i].ts = ts;
         send_pkt(t, &k[i], C, SYN, -1, 0, 0, NULL);
         ts = k[i].ts;
+        if (i == 0) {
+            struct cap_table_stats st0;
+            cap_flow_table_get_stats(t, &st0);
+            one_flow = st0.memory_in_use;
+        }
         /* keep flow 1 busy: it must never be the least recently active */
         k[0].ts = ts;
         send_pkt(t, &k[0], C, SYN, -1, 0, 0, NULL);
@@ -698,6 +704,8 @@ static void max_flows_evicts_lru(void **state)
     assert_int_equal(st.flows_evicted, 90);
     assert_int_equal(st.flows_total, 100);
     assert_int_equal(st.flows_peak, 10);
+    assert_true(one_flow > 0);
+    assert_int_equal(st.memory_peak, 10 * one_flow);
     /* evicted in order of last activity: flows 2, 3, ... 91 */
     for (int i = 0; i < 90; i++) {
         assert_int_equal(r->close_order[i], (uint64_t)i + 2);
