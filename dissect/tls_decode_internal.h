@@ -86,9 +86,11 @@ struct tls_client_hello {
     bool exts_truncated;
     bool has_sni;
     char sni[TLS_MAX_SNI]; /* host_name, NUL-terminated; non-printable bytes replaced by '?' */
-    uint32_t num_alpn;
+    uint32_t num_alpn; /* names kept (at most TLS_MAX_ALPN), each cut to TLS_MAX_ALPN_LEN-1 */
     char alpn[TLS_MAX_ALPN][TLS_MAX_ALPN_LEN];
     uint8_t alpn_first_byte, alpn_last_byte; /* raw ends of the first ALPN name (JA4) */
+    /* num_versions, num_groups, num_point_formats, num_sigalgs, num_key_share_groups: entries
+     * kept, at most the array size (longer lists are cut silently). */
     uint32_t num_versions; /* supported_versions, GREASE included, in wire order */
     uint16_t versions[TLS_MAX_VERSIONS];
     uint32_t num_groups;
@@ -152,7 +154,10 @@ enum tls_decode_status tls_decode_sslv2_client_hello(struct cur record,
     __attribute__((warn_unused_result));
 enum tls_decode_status tls_decode_server_hello(struct cur body, struct tls_server_hello *out)
     __attribute__((warn_unused_result));
-/* Certificate (RFC 5246 §7.4.2, RFC 8446 §4.4.2 when tls13): leaf decoded with libcrypto. */
+/* Certificate (RFC 5246 §7.4.2, RFC 8446 §4.4.2 when tls13): leaf decoded with libcrypto.
+ * TRUNCATED/MALFORMED only for the TLS framing. A leaf that is not one valid DER certificate
+ * still gives OK with chain_len and the SHA-256 of its bytes, but present false and empty
+ * names; an empty list gives OK, chain_len 0, present false. */
 enum tls_decode_status tls_decode_certificate(struct cur body, bool tls13,
                                               struct tls_certificate *out)
     __attribute__((warn_unused_result));
@@ -160,7 +165,8 @@ enum tls_decode_status tls_decode_certificate(struct cur body, bool tls13,
 enum tls_decode_status tls_decode_new_session_ticket(struct cur body, bool tls13,
                                                      struct tls_new_session_ticket *out)
     __attribute__((warn_unused_result));
-/* ServerKeyExchange: the named group of an ECDHE key exchange (RFC 8422 §5.4); 0 for others. */
+/* ServerKeyExchange: the named group of an ECDHE key exchange (RFC 8422 §5.4); 0 for other
+ * curve types. Call it only for ECDHE suites: a DHE body may start with the same byte. */
 enum tls_decode_status tls_decode_server_key_exchange_group(struct cur body, uint16_t *out_group)
     __attribute__((warn_unused_result));
 
