@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <glib.h>
 #include <pcap/dlt.h>
 
 #include "capture.h"
@@ -663,6 +664,94 @@ static void test_truncation(void **state)
     }
 }
 
+/* ------------------------------------------------------------------ tshark agreement */
+
+/* Every packet of a real capture, decoded here and by tshark (run at test time, an independent
+ * dissector): the same ports, TCP payload length, TTL/hop limit, raw sequence number, flags and
+ * checksum verdict. Skipped when tshark is not installed. */
+struct tshark_case {
+    const char *name;
+    const char *file;
+};
+
+static const struct tshark_case TSHARK_CASES[] = {
+    {"tshark_cap_pcapng", TLSSCOPE_SOURCE_DIR "/samples/lab/cap.pcapng"},
+    {"tshark_big_pcap", TLSSCOPE_SOURCE_DIR "/samples/lab/big.pcap"},
+    {"tshark_alert_pcap", TLSSCOPE_SOURCE_DIR "/samples/lab/alert.pcap"},
+};
+
+struct ours {
+    GString *lines;
+    uint64_t n;
+};
+
+static void on_real_packet(void *user, const struct cap_packet *pkt)
+{
+    struct ours *o = user;
+    struct cap_segment seg = {0};
+    enum cap_skip_reason reason;
+    o->n++;
+    if (!cap_decode(pkt->linktype, pkt->data, pkt->caplen, false, &seg, &reason)) {
+        g_string_append_printf(o->lines, "%" G_GUINT64_FORMAT " not decoded: %s\n", o->n,
+                               cap_skip_reason_name(reason));
+        return;
+    }
+    bool v6 = seg.src.family == 6;
+    /* tshark's tcp.checksum.status: 1 good, 0 bad */
+    struct cap_segment vseg = {0};
+    bool good = cap_decode(pkt->linktype, pkt->data, pkt->caplen, true, &vseg, &reason);
+    assert_true(good || reason == CAP_SKIP_BAD_CHECKSUM);
+    g_string_append_printf(o->lines, "%" G_GUINT64_FORMAT "\t%u\t%u\t%zu\t%s%u%s\t%d\t%u\t0x%04x\n",
+                           o->n, seg.sport, seg.dport, seg.payload_len, v6 ? "\t" : "", seg.ttl,
+                           v6 ? "" : "\t", good ? 1 : 0, seg.seq, seg.flags);
+}
+
+static void test_tshark_agrees(void **state)
+{
+    const struct tshark_case *tc = *state;
+    gchar *tshark = g_find_program_in_path("tshark");
+    if (tshark == NULL) {
+        skip();
+    }
+    const char *argv[] = {tshark, "-n",
+                          "-r",   tc->file,
+                          "-o",   "tcp.check_checksum:TRUE",
+                          "-T",   "fields",
+                          "-e",   "frame.number",
+                          "-e",   "tcp.srcport",
+                          "-e",   "tcp.dstport",
+                          "-e",   "tcp.len",
+                          "-e",   "ip.ttl",
+                          "-e",   "ipv6.hlim",
+                          "-e",   "tcp.checksum.status",
+                          "-e",   "tcp.seq_raw",
+                          "-e",   "tcp.flags",
+                          NULL};
+    gchar *out = NULL;
+    gint status = 0;
+    GError *err = NULL;
+    if (!g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                      NULL, &status, &err)) {
+        fail_msg("tshark: %s", err->message);
+    }
+    assert_true(g_spawn_check_wait_status(status, NULL));
+
+    struct ours o = {g_string_new(NULL), 0};
+    GError *serr = NULL;
+    struct cap_source *src = cap_source_open_files(&tc->file, 1, NULL, &serr);
+    assert_non_null(src);
+    enum cap_source_status st;
+    while ((st = cap_source_dispatch(src, 0, on_real_packet, &o, &serr)) == CAP_SOURCE_OK) {
+    }
+    assert_int_equal(st, CAP_SOURCE_EOF);
+    cap_source_free(src);
+    assert_true(o.n > 0);
+    assert_string_equal(o.lines->str, out);
+    g_string_free(o.lines, TRUE);
+    g_free(out);
+    g_free(tshark);
+}
+
 /* ------------------------------------------------------------------ single tests */
 
 /* The reference checksum must reproduce tcpdump's corrections of the two real frames before the
@@ -723,7 +812,8 @@ int main(void)
         cmocka_unit_test(test_addr_format),
     };
     size_t n_single = sizeof(singles) / sizeof(singles[0]);
-    size_t n = n_single + n_dec + n_tr;
+    size_t n_ts = sizeof(TSHARK_CASES) / sizeof(TSHARK_CASES[0]);
+    size_t n = n_single + n_dec + n_tr + n_ts;
     struct CMUnitTest *tests = calloc(n, sizeof(*tests));
     if (tests == NULL) {
         return 1;
@@ -739,6 +829,10 @@ int main(void)
     for (size_t i = 0; i < n_tr; i++) {
         tests[k++] = (struct CMUnitTest){TRUNC_CASES[i].name, test_truncation, NULL, NULL,
                                          (void *)&TRUNC_CASES[i]};
+    }
+    for (size_t i = 0; i < n_ts; i++) {
+        tests[k++] = (struct CMUnitTest){TSHARK_CASES[i].name, test_tshark_agrees, NULL, NULL,
+                                         (void *)&TSHARK_CASES[i]};
     }
     int rc = _cmocka_run_group_tests("decode", tests, n, NULL, NULL);
     free(tests);
