@@ -668,12 +668,13 @@ bool tls_is_grease(uint16_t v)
 }
 
 /* A suite is weak when its name says it offers no confidentiality or authentication worth the
- * name: NULL encryption, RC4 (RFC 7465), export grade, single or triple DES (SWEET32), RC2,
- * IDEA-era 40/56-bit ciphers, or anonymous key exchange. Unknown suites are not called weak. */
+ * name: NULL encryption, the integrity-only suites of RFC 9150 (TLS_SHA256_SHA256,
+ * TLS_SHA384_SHA384: no encryption either), RC4 (RFC 7465), export grade, single or triple DES
+ * (SWEET32), RC2, or anonymous key exchange. Unknown suites are not called weak. */
 bool tls_cipher_is_weak(uint16_t id)
 {
     static const char *const MARKERS[] = {
-        "_NULL", "_RC4_", "EXPORT", "_DES_", "_DES40_", "_3DES_", "_RC2_", "_anon_",
+        "_NULL", "TLS_SHA", "_RC4_", "EXPORT", "_DES_", "_DES40_", "_3DES_", "_RC2_", "_anon_",
     };
     const char *name = tls_cipher_name(id);
     if (!name) {

@@ -210,6 +210,10 @@ static const struct weak_row WEAK_ROWS[] = {
     {0xc006, true},  /* ECDHE_ECDSA_WITH_NULL_SHA */
     {0xc011, true},  /* ECDHE_RSA_WITH_RC4_128_SHA */
     {0xc017, true},  /* ECDH_anon_WITH_3DES_EDE_CBC_SHA */
+    {0xc0b4, true},  /* SHA256_SHA256: integrity only, RFC 9150 */
+    {0xc0b5, true},  /* SHA384_SHA384 */
+    {0xc01d, false}, /* SRP_SHA_WITH_AES_128_CBC_SHA: "TLS_SRP_SHA" is not "TLS_SHA" */
+    {0xc01a, true},  /* SRP_SHA_WITH_3DES_EDE_CBC_SHA */
     {0x002f, false}, /* RSA_WITH_AES_128_CBC_SHA */
     {0x009c, false}, {0xc02f, false}, {0xcca8, false}, {0x1301, false}, {0x00ff, false}, /* SCSV */
     {0x0a0a, false}, /* GREASE, unnamed */
