@@ -554,7 +554,9 @@ void tcp_reasm_ack(struct tcp_reasm *r, uint32_t ack)
     r->acked = MAX(r->acked, (uint64_t)rel);
 }
 
-/* The FIN takes one sequence number that is not a stream byte. */
+/* The FIN takes one sequence number that is not a stream byte. An ACK exactly one beyond the
+ * highest byte seen, with no FIN seen, is read as acknowledging a FIN the capture missed rather
+ * than one unseen byte (TLS never sends a 1-byte segment at the end of a stream). */
 static uint64_t acked_bytes(const struct tcp_reasm *r, const struct tcp_reasm_ctx *c)
 {
     if (!r->ack_valid) {
@@ -562,6 +564,9 @@ static uint64_t acked_bytes(const struct tcp_reasm *r, const struct tcp_reasm_ct
     }
     if (c->st->fin_seen && r->acked > c->st->fin_offset) {
         return c->st->fin_offset;
+    }
+    if (!c->st->fin_seen && r->acked == MAX(r->high, r->next) + 1) {
+        return r->acked - 1;
     }
     return r->acked;
 }

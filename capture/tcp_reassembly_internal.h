@@ -106,7 +106,8 @@ void tcp_reasm_tick(struct tcp_reasm *r, const struct tcp_reasm_ctx *c, int64_t 
 
 /* tcp_reasm_finish: the flow ended. Every hole below the highest byte seen (or acked) becomes a
  * gap (CAP_GAP_ACKED_UNSEEN when the peer acknowledged it, CAP_GAP_FLOW_END otherwise) and the
- * held bytes are delivered. */
+ * held bytes are delivered. An ACK exactly one beyond the highest byte with no FIN seen counts
+ * as the ACK of an unseen FIN, not of a byte. */
 void tcp_reasm_finish(struct tcp_reasm *r, const struct tcp_reasm_ctx *c, int64_t ts_us);
 
 /* tcp_reasm_offset: the stream offset of seq, false before offset 0 is known or when seq lies
