@@ -67,21 +67,6 @@ static void settle_side(struct tls_conn *c, const struct cap_flow_summary *flow,
     bool complete = tls_framer_at_boundary(f);
     bool ends_at_close = closed && complete && last_end == close_off;
 
-    if (c->tls13 && !ds->last_is_alert && ends_at_close && last->content_type == 23 &&
-        last->length == tls_alert_record_len13(c->sum.cipher) && c->hs_complete) {
-        struct tls_alert a = {
-            .from = dir,
-            .encrypted = true,
-            .probable = true,
-            .record_len = last->length,
-            .ts_us = last->ts_us,
-            .offset = last->offset,
-            .before_app_data = c->hs_complete && !c->app_data_seen,
-        };
-        ds->last_alert = tls_conn_add_alert(c, &a);
-        ds->last_is_alert = true;
-    }
-
     if (!complete || f->desync_pending || gap_at_end(flow, dir, last_end)) {
         d->close_notify = TLS_CN_UNKNOWN;
         d->close_notify_reason = "bytes missing or unframed at the end of the stream";
@@ -138,10 +123,57 @@ static void settle_side(struct tls_conn *c, const struct cap_flow_summary *flow,
     d->close_notify_reason = "no FIN or RST seen: the capture ended or the flow timed out";
 }
 
+/* probable_alert13: the side's final record is alert-sized application data ending exactly at
+ * its FIN or RST, after the handshake. */
+static bool probable_alert13(const struct tls_conn *c, const struct cap_flow_summary *flow,
+                             enum cap_dir dir)
+{
+    const struct tls_dir_summary *d = &c->sum.dir[dir];
+    const struct tls_record_info *last = &d->last_record;
+    uint64_t close_off = 0;
+    bool rst = false;
+    if (!c->tls13 || !c->hs_complete || !d->has_last_record || c->ds[dir].last_is_alert ||
+        !close_offset(flow, dir, &close_off, &rst) || !tls_framer_at_boundary(&c->fr[dir])) {
+        return false;
+    }
+    return last->content_type == 23 && last->length == tls_alert_record_len13(c->sum.cipher) &&
+           last->offset + 5 + last->length == close_off;
+}
+
+static void add_probable_alert(struct tls_conn *c, enum cap_dir dir)
+{
+    const struct tls_record_info *last = &c->sum.dir[dir].last_record;
+    struct tls_alert a = {
+        .from = dir,
+        .encrypted = true,
+        .probable = true,
+        .record_len = last->length,
+        .ts_us = last->ts_us,
+        .offset = last->offset,
+        .before_app_data = c->hs_complete && !c->app_data_seen,
+    };
+    c->ds[dir].last_alert = tls_conn_add_alert(c, &a);
+    c->ds[dir].last_is_alert = true;
+}
+
 void tls_close_settle(struct tls_conn *c, const struct cap_flow_summary *flow)
 {
     if (c->sum.not_tls) {
         return;
+    }
+    bool p[2] = {probable_alert13(c, flow, CAP_DIR_CLIENT),
+                 probable_alert13(c, flow, CAP_DIR_SERVER)};
+    /* Inferred alerts join the list in the order they were sent. */
+    enum cap_dir first = CAP_DIR_CLIENT;
+    const struct tls_dir_summary *d = c->sum.dir;
+    if (p[0] && p[1] && d[CAP_DIR_SERVER].last_record.ts_us < d[CAP_DIR_CLIENT].last_record.ts_us) {
+        first = CAP_DIR_SERVER;
+    }
+    enum cap_dir order[2] = {first, first == CAP_DIR_CLIENT ? CAP_DIR_SERVER : CAP_DIR_CLIENT};
+    for (int i = 0; i < 2; i++) {
+        if (p[order[i]]) {
+            add_probable_alert(c, order[i]);
+        }
     }
     settle_side(c, flow, CAP_DIR_CLIENT);
     settle_side(c, flow, CAP_DIR_SERVER);

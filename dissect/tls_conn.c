@@ -449,7 +449,10 @@ static bool on_record(void *user, const struct tls_record_info *rec, bool oversi
         }
         return false;
     case TLS_CT_ALERT:
-        if (ds->encrypted && !c->tls13) {
+        /* An alert is 2 bytes (RFC 8446 §6); a longer TLS <= 1.2 alert record is encrypted even
+         * when this side's CCS was not seen (lost to a gap). TLS 1.3 hides encrypted alerts in
+         * application_data, so its alert records are plaintext. */
+        if ((ds->encrypted || rec->length != 2) && !c->tls13) {
             tls_conn_add_history(c, dir, 'l');
             record_encrypted_alert(c, dir, rec, false);
             return false;
@@ -660,6 +663,16 @@ static void order_recent(struct tls_dir_summary *d, uint32_t next)
     memcpy(d->recent, tmp, sizeof(tmp));
 }
 
+static bool offers_tls13(const struct tls_summary *s)
+{
+    for (uint32_t i = 0; i < s->num_client_versions; i++) {
+        if (s->client_versions[i] == TLS_VERSION_13) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void settle_handshake(struct tls_conn *c, const struct cap_flow_summary *flow)
 {
     struct tls_summary *s = &c->sum;
@@ -676,6 +689,11 @@ static void settle_handshake(struct tls_conn *c, const struct cap_flow_summary *
         s->handshake = TLS_HS_FAILED;
     } else {
         s->handshake = TLS_HS_INCOMPLETE;
+    }
+    if (!s->server_hello_seen && offers_tls13(s)) {
+        /* No answer, and the client speaks TLS 1.3: its 32-byte session ID is almost surely the
+         * middlebox-compatibility filler (RFC 8446 appendix D.4), not a resumption offer. */
+        s->offered &= ~(unsigned)TLS_OFFER_SESSION_ID;
     }
     if (s->offered && s->resumption == TLS_RESUME_NONE) {
         s->resumption = TLS_RESUME_UNKNOWN;

@@ -1,0 +1,388 @@
+/* The dissector on the fault-injection captures of samples/ (made by samples/make-samples; what
+ * is true in each by construction is in samples/truth.json): capture decodes and reassembles,
+ * wired as the CLI wires it, and each connection's tls_summary must state those facts: version,
+ * cipher, handshake outcome, resumption, HelloRetryRequest, alerts, close_notify, and, for the
+ * 444-byte short write, a desync whose estimate is exactly 444 bytes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "capture.h"
+#include "dissect.h"
+
+#define MAX_CONNS 64
+
+struct conn_out {
+    struct cap_flow_summary flow;
+    struct tls_summary tls;
+};
+
+struct run {
+    struct cap_flow_table *table;
+    struct tls_config tc;
+    uint64_t packets;
+    size_t num;
+    struct conn_out *out; /* MAX_CONNS, in order of close */
+};
+
+static void on_open(void *user, struct cap_flow *f)
+{
+    struct run *r = user;
+    cap_flow_set_user(f, tls_conn_new(&r->tc));
+}
+
+static void on_data(void *user, struct cap_flow *f, enum cap_dir dir, uint64_t offset,
+                    const uint8_t *data, size_t len, int64_t ts_us)
+{
+    (void)user;
+    struct tls_conn *c = cap_flow_get_user(f);
+    if (getenv("TLS_SAMPLES_TRACE")) {
+        printf("data dir=%d off=%llu len=%zu\n", dir, (unsigned long long)offset, len);
+    }
+    tls_conn_data(c, dir, offset, data, len, ts_us);
+    enum cap_dir ch;
+    if (cap_flow_get_summary(f)->roles == CAP_ROLE_PORT && tls_conn_client_hello_dir(c, &ch) &&
+        ch != CAP_DIR_CLIENT && cap_flow_set_client(f, ch)) {
+        tls_conn_swap_dirs(c);
+    }
+}
+
+static void on_gap(void *user, struct cap_flow *f, enum cap_dir dir, const struct cap_gap *g)
+{
+    (void)user;
+    if (getenv("TLS_SAMPLES_TRACE")) {
+        printf("gap dir=%d off=%llu len=%llu\n", dir, (unsigned long long)g->offset,
+               (unsigned long long)g->len);
+    }
+    tls_conn_gap(cap_flow_get_user(f), dir, g->offset, g->len, g->ts_us);
+}
+
+static void on_close(void *user, struct cap_flow *f)
+{
+    struct run *r = user;
+    struct tls_conn *c = cap_flow_get_user(f);
+    const struct cap_flow_summary *s = cap_flow_get_summary(f);
+    tls_conn_finish(c, s);
+    if (r->num < MAX_CONNS) {
+        r->out[r->num].flow = *s;
+        r->out[r->num].tls = *tls_conn_get_summary(c);
+        r->num++;
+    }
+    tls_conn_free(c);
+}
+
+static void on_packet(void *user, const struct cap_packet *p)
+{
+    struct run *r = user;
+    struct cap_segment seg;
+    enum cap_skip_reason why;
+    r->packets++;
+    if (!cap_decode(p->linktype, p->data, p->caplen, false, &seg, &why)) {
+        return;
+    }
+    seg.ts_us = p->ts_us;
+    seg.pkt_index = r->packets;
+    cap_flow_table_add(r->table, &seg);
+}
+
+static int by_id(const void *a, const void *b)
+{
+    const struct conn_out *x = a, *y = b;
+    return x->flow.id < y->flow.id ? -1 : x->flow.id > y->flow.id;
+}
+
+/* dissect_file: every connection of samples/<file>, ordered by first packet (tshark's
+ * tcp.stream order). */
+static size_t dissect_file(const char *file, struct conn_out *out)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/samples/%s", TLSSCOPE_SOURCE_DIR, file);
+    struct run r = {0};
+    r.out = out;
+    tls_config_defaults(&r.tc);
+    struct cap_flow_config fc;
+    cap_flow_config_defaults(&fc);
+    struct cap_stream_events ev = {
+        .on_open = on_open, .on_data = on_data, .on_gap = on_gap, .on_close = on_close};
+    r.table = cap_flow_table_new(&fc, &ev, &r);
+    const char *paths[] = {path};
+    GError *err = NULL;
+    struct cap_source *src = cap_source_open_files(paths, 1, NULL, &err);
+    assert_non_null(src);
+    enum cap_source_status st;
+    while ((st = cap_source_dispatch(src, 0, on_packet, &r, &err)) == CAP_SOURCE_OK) {
+    }
+    assert_int_equal(st, CAP_SOURCE_EOF);
+    cap_flow_table_finish(r.table);
+    cap_flow_table_free(r.table);
+    cap_source_free(src);
+    qsort(out, r.num, sizeof(out[0]), by_id);
+    if (getenv("TLS_SAMPLES_DUMP")) {
+        for (size_t i = 0; i < r.num; i++) {
+            const struct tls_summary *t = &out[i].tls;
+            printf("%s[%zu] v=%04x c=%04x hs=%s hist=%s off=%u res=%s hrr=%d alerts=%u desyncs=%u "
+                   "cn=%s/%s (%s | %s)\n",
+                   file, i, t->version, t->cipher, tls_handshake_kind_name(t->handshake),
+                   t->history, t->offered, tls_resumption_outcome_name(t->resumption),
+                   t->hello_retry_request, t->num_alerts, t->num_desyncs,
+                   tls_close_notify_name(t->dir[0].close_notify),
+                   tls_close_notify_name(t->dir[1].close_notify),
+                   t->dir[0].close_notify_reason ? t->dir[0].close_notify_reason : "-",
+                   t->dir[1].close_notify_reason ? t->dir[1].close_notify_reason : "-");
+            for (uint32_t a = 0; a < t->num_alerts && a < TLS_MAX_ALERTS; a++) {
+                printf("   alert from=%d lvl=%u desc=%u enc=%d prob=%d len=%u off=%llu bad=%d\n",
+                       t->alerts[a].from, t->alerts[a].level, t->alerts[a].description,
+                       t->alerts[a].encrypted, t->alerts[a].probable, t->alerts[a].record_len,
+                       (unsigned long long)t->alerts[a].offset, t->alerts[a].before_app_data);
+            }
+            for (uint32_t d = 0; d < t->num_desyncs && d < TLS_MAX_DESYNCS; d++) {
+                const struct tls_desync *x = &t->desyncs[d];
+                printf("   desync from=%d gap=%d last=%llu bad=%llu r=%llu skip=%llu est=%lld "
+                       "valid=%d ok=%d\n",
+                       x->from, x->after_gap, (unsigned long long)x->last_good_offset,
+                       (unsigned long long)x->bad_offset, (unsigned long long)x->resync_offset,
+                       (unsigned long long)x->skipped_bytes, (long long)x->estimated_missing_bytes,
+                       x->estimate_valid, x->resynced);
+            }
+        }
+    }
+    return r.num;
+}
+
+/* ------------------------------------------------------------------ expectations */
+
+#define A_NONE 0xff
+
+struct alert_exp {
+    enum cap_dir from;
+    bool encrypted;
+    uint8_t description; /* A_NONE when encrypted */
+};
+
+struct conn_exp {
+    uint16_t version; /* 0: no ServerHello */
+    uint16_t cipher;
+    enum tls_handshake_kind kind;
+    unsigned offered;
+    enum tls_resumption_outcome resumption;
+    bool hrr;
+    int num_alerts; /* -1: not checked (racy in the capture) */
+    struct alert_exp alerts[2];
+    int cn[2];      /* enum tls_close_notify, or ANY */
+};
+
+struct sample_case {
+    const char *name;
+    const char *file;
+    size_t num_conns; /* exact, or at least this many when each is set */
+    struct conn_exp conns[3];
+    bool each;        /* every connection matches conns[0] */
+};
+
+#define C CAP_DIR_CLIENT
+#define S CAP_DIR_SERVER
+#define YES TLS_CN_YES
+#define NO TLS_CN_NO
+#define UNK TLS_CN_UNKNOWN
+#define ANY (-1)
+#define CLOSE_BOTH 2, {{S, true, A_NONE}, {C, true, A_NONE}}, {YES, YES}
+#define CLOSE_BOTH_CS 2, {{C, true, A_NONE}, {S, true, A_NONE}}, {YES, YES}
+
+/* From samples/truth.json: each row restates the "connections" facts of one sample. */
+static const struct sample_case SAMPLES[] = {
+    {"tls12_clean", "tls12-clean.pcap", 1,
+     {{0x0303, 0xc02f, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH}}, false},
+    {"tls12_clean_sll", "tls12-clean-sll.pcap", 1,
+     {{0x0303, 0xc02f, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH}}, false},
+    {"tls13_clean", "tls13-clean.pcap", 1,
+     {{0x0304, 0x1301, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH}}, false},
+    {"tls13_ipv6", "tls13-ipv6-9443.pcap", 1,
+     {{0x0304, 0x1301, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH}}, false},
+    {"tls13_hrr", "tls13-hrr.pcap", 1,
+     {{0x0304, 0x1301, TLS_HS_FULL, 0, TLS_RESUME_NONE, true, CLOSE_BOTH}}, false},
+    {"tls12_sessid_resume", "tls12-sessid-resume.pcap", 3,
+     {{0x0303, 0xc02f, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH},
+      {0x0303, 0xc02f, TLS_HS_RESUMED, TLS_OFFER_SESSION_ID, TLS_RESUME_ACCEPTED, false,
+       CLOSE_BOTH},
+      {0x0303, 0xc02f, TLS_HS_FULL, TLS_OFFER_SESSION_ID, TLS_RESUME_REFUSED, false,
+       CLOSE_BOTH}}, false},
+    {"tls12_ticket_resume", "tls12-ticket-resume.pcap", 3,
+     {{0x0303, 0xc02f, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH},
+      {0x0303, 0xc02f, TLS_HS_RESUMED, TLS_OFFER_SESSION_ID | TLS_OFFER_TICKET,
+       TLS_RESUME_ACCEPTED, false, CLOSE_BOTH},
+      {0x0303, 0xc02f, TLS_HS_FULL, TLS_OFFER_SESSION_ID | TLS_OFFER_TICKET, TLS_RESUME_REFUSED,
+       false, CLOSE_BOTH}}, false},
+    {"tls13_psk_resume", "tls13-psk-resume.pcap", 3,
+     {{0x0304, 0x1301, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH},
+      {0x0304, 0x1301, TLS_HS_RESUMED, TLS_OFFER_PSK, TLS_RESUME_ACCEPTED, false, CLOSE_BOTH},
+      {0x0304, 0x1301, TLS_HS_FULL, TLS_OFFER_PSK, TLS_RESUME_REFUSED, false, CLOSE_BOTH}}, false},
+    {"version_mismatch", "tls-version-mismatch.pcap", 1,
+     {{0, 0, TLS_HS_FAILED, 0, TLS_RESUME_NONE, false, 1, {{S, false, 70}}, {NO, NO}}}, false},
+    {"no_shared_cipher", "tls12-no-shared-cipher.pcap", 1,
+     {{0, 0, TLS_HS_FAILED, 0, TLS_RESUME_NONE, false, 1, {{S, false, 40}}, {NO, NO}}}, false},
+    {"unknown_ca", "tls12-unknown-ca.pcap", 1,
+     {{0x0303, 0xc02f, TLS_HS_FAILED, 0, TLS_RESUME_NONE, false, 1, {{C, false, 48}},
+       {NO, NO}}}, false},
+    {"flipped_finished", "tls12-flipped-finished.pcap", 2,
+     {{0x0303, 0xc02f, TLS_HS_FAILED, 0, TLS_RESUME_NONE, false, 1, {{S, false, 20}}, {NO, NO}},
+      {0x0303, 0xc02f, TLS_HS_FAILED, 0, TLS_RESUME_NONE, false, 1, {{S, false, 20}},
+       {NO, NO}}}, false},
+    {"download", "tls12-download.pcap", 1,
+     {{0x0303, 0xc02f, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH}}, false},
+    /* The client's encrypted alert is a fatal bad_record_mac by construction; by its size and
+     * place alone it is indistinguishable from close_notify, so its close_notify is not
+     * checked. */
+    {"dropped_444_serverleg", "tls12-dropped-444-serverleg.pcap", 1,
+     {{0x0303, 0xc02f, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, 2,
+       {{S, true, A_NONE}, {C, true, A_NONE}}, {ANY, YES}}}, false},
+    /* Stream 0: the client FINs without close_notify; the JDK answers with an encrypted fatal
+     * unexpected_message (again not distinguishable from close_notify: server not checked). */
+    {"java_unclean_refused", "java-unclean-refused.pcap", 2,
+     {{0x0303, 0xc030, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, 1, {{S, true, A_NONE}}, {NO, ANY}},
+      {0x0303, 0xc030, TLS_HS_FULL, TLS_OFFER_SESSION_ID, TLS_RESUME_REFUSED, false,
+       CLOSE_BOTH_CS}},
+     false},
+    {"java_unclean_accepted", "java-unclean-accepted.pcap", 2,
+     {{0x0303, 0xc030, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, 1, {{S, true, A_NONE}}, {NO, YES}},
+      {0x0303, 0xc030, TLS_HS_RESUMED, TLS_OFFER_SESSION_ID, TLS_RESUME_ACCEPTED, false,
+       CLOSE_BOTH_CS}}, false},
+    /* Every health check: a full TLS 1.3 handshake, then the client's RST, no alert. */
+    {"haproxy_checks", "haproxy-ssl-checks.pcap", 10,
+     {{0x0304, 0x1302, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, 0, {{C, false, 0}}, {NO, ANY}}},
+     true},
+    {"tcp_rst_abort", "tcp-rst-abort.pcap", 1,
+     {{0x0304, 0x1302, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, 0, {{C, false, 0}}, {NO, ANY}}},
+     false},
+    {"gnutls_tls13_resume", "gnutls-tls13-resume.pcap", 2,
+     {{0x0304, 0x1303, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, -1, {{C, false, 0}}, {ANY, ANY}},
+      {0x0304, 0x1303, TLS_HS_RESUMED, TLS_OFFER_PSK, TLS_RESUME_ACCEPTED, false,
+       CLOSE_BOTH_CS}},
+     false},
+};
+
+static void check_conn(const struct conn_exp *e, const struct tls_summary *t)
+{
+    assert_true(t->is_tls);
+    assert_true(t->client_hello_seen);
+    assert_int_equal(t->client_hello_dir, CAP_DIR_CLIENT);
+    assert_int_equal(t->server_hello_seen, e->version != 0);
+    assert_int_equal(t->version, e->version);
+    if (e->version) {
+        assert_int_equal(t->cipher, e->cipher);
+    }
+    assert_int_equal(t->handshake, e->kind);
+    assert_int_equal(t->offered, e->offered);
+    assert_int_equal(t->resumption, e->resumption);
+    assert_int_equal(t->hello_retry_request, e->hrr);
+    if (e->num_alerts >= 0) {
+        assert_int_equal(t->num_alerts, e->num_alerts);
+    }
+    /* truth.json lists alerts per connection without a cross-direction order: match each
+     * expected alert to a distinct actual one. */
+    bool used[TLS_MAX_ALERTS] = {false};
+    for (int i = 0; i < e->num_alerts; i++) {
+        bool found = false;
+        for (uint32_t j = 0; j < t->num_alerts && j < TLS_MAX_ALERTS && !found; j++) {
+            const struct tls_alert *a = &t->alerts[j];
+            if (used[j] || a->from != e->alerts[i].from ||
+                a->encrypted != e->alerts[i].encrypted) {
+                continue;
+            }
+            if (!a->encrypted && (a->description != e->alerts[i].description || a->level != 2)) {
+                continue;
+            }
+            used[j] = found = true;
+        }
+        assert_true(found);
+    }
+    for (int d = 0; d < 2; d++) {
+        if (e->cn[d] != ANY) {
+            assert_int_equal(t->dir[d].close_notify, e->cn[d]);
+            assert_int_equal(t->dir[d].close_notify_reason == NULL, e->cn[d] == YES);
+        }
+    }
+    assert_int_equal(t->num_desyncs, 0);
+}
+
+static void test_sample(void **state)
+{
+    const struct sample_case *t = *state;
+    struct conn_out *out = calloc(MAX_CONNS, sizeof(*out));
+    size_t n = dissect_file(t->file, out);
+    if (t->each) {
+        assert_true(n >= t->num_conns);
+    } else {
+        assert_int_equal(n, t->num_conns);
+    }
+    for (size_t i = 0; i < n; i++) {
+        check_conn(&t->conns[t->each ? 0 : i], &out[i].tls);
+    }
+    free(out);
+}
+
+/* The proxy dropped 444 server bytes 1000 bytes into the body of the record at stream offset
+ * 149212 (16408 bytes long); the TCP stream is intact. truth.json "fault". */
+static void test_dropped_444(void **state)
+{
+    (void)state;
+    struct conn_out *out = calloc(MAX_CONNS, sizeof(*out));
+    size_t n = dissect_file("tls12-dropped-444.pcap", out);
+    assert_int_equal(n, 1);
+    const struct tls_summary *t = &out[0].tls;
+    assert_int_equal(t->version, 0x0303);
+    assert_int_equal(t->handshake, TLS_HS_FULL);
+    assert_true(t->num_desyncs >= 1);
+    const struct tls_desync *d = &t->desyncs[0];
+    assert_int_equal(d->from, CAP_DIR_SERVER);
+    assert_false(d->after_gap);
+    assert_int_equal(d->last_good_offset, 149212);
+    assert_int_equal(d->bad_offset, 149212 + 5 + 16408);
+    assert_true(d->resynced);
+    assert_true(d->estimate_valid);
+    assert_int_equal(d->estimated_missing_bytes, 444);
+    assert_int_equal(d->resync_offset, 149212 + 5 + 16408 - 444);
+    /* The client's answer: an encrypted (fatal bad_record_mac) alert. */
+    assert_true(t->num_alerts >= 1);
+    assert_int_equal(t->alerts[0].from, CAP_DIR_CLIENT);
+    assert_true(t->alerts[0].encrypted);
+    assert_int_equal(out[0].tls.dir[CAP_DIR_SERVER].oversized_records, 0);
+    free(out);
+}
+
+/* Capture loss: two server packets deleted, each inside a record body: gaps, never a desync, and
+ * the close_notify of both sides still found. */
+static void test_download_loss(void **state)
+{
+    (void)state;
+    struct conn_out *out = calloc(MAX_CONNS, sizeof(*out));
+    size_t n = dissect_file("tls12-download-loss.pcap", out);
+    assert_int_equal(n, 1);
+    const struct tls_summary *t = &out[0].tls;
+    assert_true(out[0].flow.dir[CAP_DIR_SERVER].num_gaps >= 1);
+    assert_int_equal(t->num_desyncs, 0);
+    assert_int_equal(t->handshake, TLS_HS_FULL);
+    assert_int_equal(t->dir[CAP_DIR_SERVER].close_notify, TLS_CN_YES);
+    assert_int_equal(t->dir[CAP_DIR_CLIENT].close_notify, TLS_CN_YES);
+    free(out);
+}
+
+#define ROW(fn, tbl, i) cmocka_unit_test_prestate(fn, (void *)&tbl[i])
+
+int main(void)
+{
+    struct CMUnitTest tests[32];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(SAMPLES) / sizeof(SAMPLES[0]); i++) {
+        tests[n] = (struct CMUnitTest)ROW(test_sample, SAMPLES, i);
+        tests[n++].name = SAMPLES[i].name;
+    }
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_dropped_444);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_download_loss);
+    return _cmocka_run_group_tests("tls_samples", tests, n, NULL, NULL);
+}
