@@ -374,8 +374,7 @@ static const char *conn_state(const struct cap_flow *f)
     bool r_inactive = rs == EP_INACTIVE || rs == EP_PARTIAL;
     if (rs == EP_RESET) {
         if (os == EP_SYN_SENT || os == EP_SYN_ACK_SENT ||
-            (os == EP_RESET && side_st_c(f, cs)->bytes == 0 &&
-             side_st_c(f, cs ^ 1)->bytes == 0)) {
+            (os == EP_RESET && side_st_c(f, cs)->bytes == 0 && side_st_c(f, cs ^ 1)->bytes == 0)) {
             return "REJ";
         }
         return o_inactive ? "RSTRH" : "RSTR";
@@ -534,8 +533,8 @@ static bool evict_lru(struct cap_flow_table *t)
 
 /* flow_new: the client is the SYN sender (or the receiver of a SYN-ACK); with neither, the
  * higher port, the sender on a tie, until the consumer says otherwise. */
-static struct cap_flow *flow_new(struct cap_flow_table *t, const struct cap_segment *s,
-                                 uint64_t h, int *out_side)
+static struct cap_flow *flow_new(struct cap_flow_table *t, const struct cap_segment *s, uint64_t h,
+                                 int *out_side)
 {
     if (t->stats.flows_active >= t->cfg.max_flows && !evict_lru(t)) {
         return NULL;

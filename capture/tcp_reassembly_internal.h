@@ -62,7 +62,7 @@ struct tcp_reasm {
     uint64_t next;     /* next offset to deliver: everything below was delivered or a gap */
     uint64_t high;     /* one past the highest byte (or FIN) seen */
     bool ack_valid;
-    uint64_t acked; /* highest offset the peer acknowledged, FIN excluded */
+    uint64_t acked;                   /* highest offset the peer acknowledged, FIN excluded */
     struct tcp_ooo_node *head, *tail; /* held bytes, ordered, never overlapping, all above next */
     uint32_t ooo_segments;
     uint64_t ooo_bytes;
@@ -76,7 +76,7 @@ struct tcp_reasm {
     bool hole_open; /* data is held above a hole that no ACK covers */
     int64_t hole_ts;
     uint64_t hole_pkts;
-    uint64_t pkts; /* segments of this direction (the clock of an unacked hole) */
+    uint64_t pkts;           /* segments of this direction (the clock of an unacked hole) */
     struct cap_gap last_gap; /* the most recent gap, also beyond CAP_MAX_GAPS */
     bool any_gap;
 };

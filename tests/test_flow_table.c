@@ -43,7 +43,7 @@ struct rec {
     int swap_to; /* >= 0: on the first data of direction swap_to, call cap_flow_set_client */
     bool swap_result;
     int swap_calls;
-    uint16_t swap_client_port;      /* the summary's view right after the swap */
+    uint16_t swap_client_port; /* the summary's view right after the swap */
     uint64_t swap_client_packets;
 };
 
@@ -71,8 +71,8 @@ static void on_data(void *user, struct cap_flow *flow, enum cap_dir dir, uint64_
     struct flow_rec *fr = cap_flow_get_user(flow);
     if (r->swap_to >= 0 && (int)dir == r->swap_to && r->swap_calls == 0) {
         r->swap_calls++;
-        r->swap_result = cap_flow_set_client(flow, CAP_DIR_CLIENT == dir ? CAP_DIR_CLIENT
-                                                                          : CAP_DIR_SERVER);
+        r->swap_result =
+            cap_flow_set_client(flow, CAP_DIR_CLIENT == dir ? CAP_DIR_CLIENT : CAP_DIR_SERVER);
         if (r->swap_result) {
             /* The consumer swaps its own per-direction state, as the contract says. */
             uint64_t t0 = fr->cursor[0];
@@ -183,8 +183,8 @@ static void conn_init(struct conn *k, uint32_t isn, uint16_t cport, bool v6)
 }
 
 struct pkt_opts {
-    uint8_t ttl; /* 0: 64 */
-    uint8_t mac; /* last byte of the link source; 0: side-specific default */
+    uint8_t ttl;     /* 0: 64 */
+    uint8_t mac;     /* last byte of the link source; 0: side-specific default */
     uint16_t window; /* 0 means 0 only with zero_window */
     bool zero_window;
     int64_t dt_us; /* 0: 1000 */
@@ -274,7 +274,10 @@ struct script {
     struct exp_flow flows[2];
 };
 
-#define P(from, fl, rel, len, ack) {1, from, fl, rel, len, ack}
+#define P(from, fl, rel, len, ack)                                                                 \
+    {                                                                                              \
+        1, from, fl, rel, len, ack                                                                 \
+    }
 #define HANDSHAKE P(C, SYN, -1, 0, 0), P(S, SYN | ACK, -1, 0, 0), P(C, ACK, 0, 0, 0)
 
 static const struct script SCRIPTS[] = {
@@ -283,7 +286,8 @@ static const struct script SCRIPTS[] = {
                P(C, ACK | FIN, 100, 0, 200), P(S, ACK | FIN, 200, 0, 101), P(C, ACK, 101, 0, 201)},
      .num_flows = 1,
      .flows = {{"SF", CAP_END_FIN, CAP_ROLE_SYN, 100, 200, 0, 0, true, true, true, false}}},
-    {.name = "SF_ipv6", .v6 = true,
+    {.name = "SF_ipv6",
+     .v6 = true,
      .steps = {HANDSHAKE, P(C, ACK | PSH, 0, 100, 0), P(S, ACK | PSH, 0, 200, 100),
                P(C, ACK | FIN, 100, 0, 200), P(S, ACK | FIN, 200, 0, 101)},
      .num_flows = 1,
@@ -296,14 +300,17 @@ static const struct script SCRIPTS[] = {
      .steps = {HANDSHAKE, P(C, ACK | PSH, 0, 10, 0), P(S, ACK | PSH, 0, 20, 10)},
      .num_flows = 1,
      .flows = {{"S1", CAP_END_CAPTURE_END, CAP_ROLE_SYN, 10, 20, 0, 0, true, true, true}}},
-    {.name = "REJ", .steps = {P(C, SYN, -1, 0, 0), P(S, RST | ACK, 0, 0, 0)}, .num_flows = 1,
+    {.name = "REJ",
+     .steps = {P(C, SYN, -1, 0, 0), P(S, RST | ACK, 0, 0, 0)},
+     .num_flows = 1,
      .flows = {{"REJ", CAP_END_RST, CAP_ROLE_SYN, 0, 0, 0, 0, true, false, false}}},
     /* A SYN that repeats the ISN after the rejection is the same attempt, not a new flow. */
     {.name = "REJ_then_same_syn",
      .steps = {P(C, SYN, -1, 0, 0), P(S, RST | ACK, 0, 0, 0), P(C, SYN, -1, 0, 0)},
      .num_flows = 1,
      .flows = {{"REJ", CAP_END_RST, CAP_ROLE_SYN, 0, 0, 0, 0, true, false, false}}},
-    {.name = "RSTO", .steps = {HANDSHAKE, P(C, ACK | PSH, 0, 10, 0), P(C, RST | ACK, 10, 0, 0)},
+    {.name = "RSTO",
+     .steps = {HANDSHAKE, P(C, ACK | PSH, 0, 10, 0), P(C, RST | ACK, 10, 0, 0)},
      .num_flows = 1,
      .flows = {{"RSTO", CAP_END_RST, CAP_ROLE_SYN, 10, 0, 0, 0, true, true, true}}},
     /* RST in the middle: the client keeps sending after the server's RST. */
@@ -312,18 +319,28 @@ static const struct script SCRIPTS[] = {
                P(C, ACK | PSH, 10, 5, 0)},
      .num_flows = 1,
      .flows = {{"RSTR", CAP_END_RST, CAP_ROLE_SYN, 15, 0, 0, 0, true, true, true, true}}},
-    {.name = "RSTOS0", .steps = {P(C, SYN, -1, 0, 0), P(C, RST, 0, 0, 0)}, .num_flows = 1,
+    {.name = "RSTOS0",
+     .steps = {P(C, SYN, -1, 0, 0), P(C, RST, 0, 0, 0)},
+     .num_flows = 1,
      .flows = {{"RSTOS0", CAP_END_RST, CAP_ROLE_SYN, 0, 0, 0, 0, true, false, false}}},
-    {.name = "RSTRH", .steps = {P(S, SYN | ACK, -1, 0, 0), P(S, RST | ACK, 0, 0, 0)},
+    {.name = "RSTRH",
+     .steps = {P(S, SYN | ACK, -1, 0, 0), P(S, RST | ACK, 0, 0, 0)},
      .num_flows = 1,
      .flows = {{"RSTRH", CAP_END_RST, CAP_ROLE_SYN, 0, 0, 0, 0, false, true, false}}},
-    {.name = "S2", .steps = {HANDSHAKE, P(C, ACK | FIN, 0, 0, 0)}, .num_flows = 1,
+    {.name = "S2",
+     .steps = {HANDSHAKE, P(C, ACK | FIN, 0, 0, 0)},
+     .num_flows = 1,
      .flows = {{"S2", CAP_END_CAPTURE_END, CAP_ROLE_SYN, 0, 0, 0, 0, true, true, true}}},
-    {.name = "S3", .steps = {HANDSHAKE, P(S, ACK | FIN, 0, 0, 0)}, .num_flows = 1,
+    {.name = "S3",
+     .steps = {HANDSHAKE, P(S, ACK | FIN, 0, 0, 0)},
+     .num_flows = 1,
      .flows = {{"S3", CAP_END_CAPTURE_END, CAP_ROLE_SYN, 0, 0, 0, 0, true, true, true}}},
-    {.name = "SH", .steps = {P(C, SYN, -1, 0, 0), P(C, FIN, 0, 0, 0)}, .num_flows = 1,
+    {.name = "SH",
+     .steps = {P(C, SYN, -1, 0, 0), P(C, FIN, 0, 0, 0)},
+     .num_flows = 1,
      .flows = {{"SH", CAP_END_CAPTURE_END, CAP_ROLE_SYN, 0, 0, 0, 0, true, false, false}}},
-    {.name = "SHR", .steps = {P(S, SYN | ACK, -1, 0, 0), P(S, FIN | ACK, 0, 0, 0)},
+    {.name = "SHR",
+     .steps = {P(S, SYN | ACK, -1, 0, 0), P(S, FIN | ACK, 0, 0, 0)},
      .num_flows = 1,
      .flows = {{"SHR", CAP_END_CAPTURE_END, CAP_ROLE_SYN, 0, 0, 0, 0, false, true, false}}},
     /* Mid-stream pickup: no SYN, so the higher port (the client's 40000) is the client, and
@@ -334,9 +351,14 @@ static const struct script SCRIPTS[] = {
      .flows = {{"OTH", CAP_END_CAPTURE_END, CAP_ROLE_PORT, 20, 30, 0, 0, false, false, false}}},
     /* Port reuse: a closed connection, then a new SYN with another ISN on the same tuple. */
     {.name = "port_reuse",
-     .steps = {HANDSHAKE, P(C, ACK | PSH, 0, 10, 0), P(C, ACK | FIN, 10, 0, 0),
-               P(S, ACK | FIN, 0, 0, 11), {2, C, 0, 0, 0, 0}, P(C, SYN, -1, 0, 0),
-               P(S, SYN | ACK, -1, 0, 0), P(C, ACK | PSH, 0, 7, 0)},
+     .steps = {HANDSHAKE,
+               P(C, ACK | PSH, 0, 10, 0),
+               P(C, ACK | FIN, 10, 0, 0),
+               P(S, ACK | FIN, 0, 0, 11),
+               {2, C, 0, 0, 0, 0},
+               P(C, SYN, -1, 0, 0),
+               P(S, SYN | ACK, -1, 0, 0),
+               P(C, ACK | PSH, 0, 7, 0)},
      .num_flows = 2,
      .flows = {{"SF", CAP_END_PORT_REUSE, CAP_ROLE_SYN, 10, 0, 0, 0, true, true, true},
                {"S1", CAP_END_CAPTURE_END, CAP_ROLE_SYN, 7, 0, 0, 0, true, true, true}}},
@@ -418,8 +440,8 @@ static void run_script(void **state)
 
 struct timeout_case {
     const char *name;
-    int kind;         /* 0 established, 1 closed (FIN both ways), 2 half-open (SYN only) */
-    int64_t idle_us;  /* capture time until another flow's packet */
+    int kind;        /* 0 established, 1 closed (FIN both ways), 2 half-open (SYN only) */
+    int64_t idle_us; /* capture time until another flow's packet */
     bool expect_ended;
     enum cap_end_reason reason;
 };
@@ -525,7 +547,7 @@ static void roles_port_then_swap(void **state)
     struct cap_flow_table *t = table_new(r, NULL);
     struct conn k;
     conn_init(&k, 123, 443, false);
-    k.port[S] = 50000; /* the real server has the higher port */
+    k.port[S] = 50000;                             /* the real server has the higher port */
     send_pkt(t, &k, S, ACK | PSH, 0, 40, 0, NULL); /* the port rule calls this side client */
     r->swap_to = CAP_DIR_SERVER;                   /* the ClientHello comes from "server" */
     send_pkt(t, &k, C, ACK | PSH, 0, 25, 40, NULL);
@@ -591,12 +613,12 @@ static void ttl_and_mac_changes(void **state)
     struct pkt_opts o64 = {.ttl = 64, .mac = 0xaa}, o63 = {.ttl = 63, .mac = 0xaa},
                     o63b = {.ttl = 63, .mac = 0xbb}, o64b = {.ttl = 64, .mac = 0xbb},
                     zw = {.ttl = 64, .zero_window = true};
-    send_pkt(t, &k, C, SYN, -1, 0, 0, &o64);            /* pkt 1 */
-    send_pkt(t, &k, S, SYN | ACK, -1, 0, 0, &zw);       /* pkt 2 */
-    send_pkt(t, &k, C, ACK, 0, 0, 0, &o64);             /* pkt 3 */
-    send_pkt(t, &k, C, ACK | PSH, 0, 10, 0, &o63);      /* pkt 4: TTL 64 -> 63 */
-    send_pkt(t, &k, C, ACK | PSH, 10, 10, 0, &o63b);    /* pkt 5: MAC ..aa -> ..bb */
-    send_pkt(t, &k, C, ACK | PSH, 20, 10, 0, &o64b);    /* pkt 6: TTL 63 -> 64 */
+    send_pkt(t, &k, C, SYN, -1, 0, 0, &o64);         /* pkt 1 */
+    send_pkt(t, &k, S, SYN | ACK, -1, 0, 0, &zw);    /* pkt 2 */
+    send_pkt(t, &k, C, ACK, 0, 0, 0, &o64);          /* pkt 3 */
+    send_pkt(t, &k, C, ACK | PSH, 0, 10, 0, &o63);   /* pkt 4: TTL 64 -> 63 */
+    send_pkt(t, &k, C, ACK | PSH, 10, 10, 0, &o63b); /* pkt 5: MAC ..aa -> ..bb */
+    send_pkt(t, &k, C, ACK | PSH, 20, 10, 0, &o64b); /* pkt 6: TTL 63 -> 64 */
     cap_flow_table_finish(t);
     const struct cap_dir_stats *c = &r->flows[0].sum.dir[CAP_DIR_CLIENT];
     const struct cap_dir_stats *s = &r->flows[0].sum.dir[CAP_DIR_SERVER];
@@ -952,8 +974,13 @@ static void frame_segment(const char *path, uint64_t n, struct cap_segment *out)
 static bool tshark_payload(const char *path, uint16_t port, uint64_t *out_bytes,
                            uint64_t *out_retrans)
 {
-    char *argv[] = {"tshark", "-n", "-r", (char *)path, "-Y", "tcp", "-T", "fields",
-                    "-e", "tcp.srcport", "-e", "tcp.len", "-e", "tcp.analysis.retransmission",
+    char *argv[] = {"tshark", "-n",
+                    "-r",     (char *)path,
+                    "-Y",     "tcp",
+                    "-T",     "fields",
+                    "-e",     "tcp.srcport",
+                    "-e",     "tcp.len",
+                    "-e",     "tcp.analysis.retransmission",
                     NULL};
     char *out = NULL;
     int status = 0;
@@ -1103,6 +1130,6 @@ int main(void)
     for (size_t i = 0; i < G_N_ELEMENTS(fixed); i++) {
         g_array_append_val(tests, fixed[i]);
     }
-    return _cmocka_run_group_tests("flow_table", (const struct CMUnitTest *)tests->data,
-                                   tests->len, NULL, NULL);
+    return _cmocka_run_group_tests("flow_table", (const struct CMUnitTest *)tests->data, tests->len,
+                                   NULL, NULL);
 }

@@ -30,7 +30,7 @@ enum { CLEAN = 0, CORRUPT = 1 };
 
 struct step {
     enum op op;
-    int64_t rel;  /* SEG: offset of the first byte (or of the SYN/FIN/RST); ACK: acked offset */
+    int64_t rel; /* SEG: offset of the first byte (or of the SYN/FIN/RST); ACK: acked offset */
     uint32_t len;
     uint8_t flags;
     int corrupt;
@@ -44,7 +44,7 @@ struct exp_gap {
 
 struct row {
     const char *name;
-    bool midstream;  /* no SYN: offset 0 is the first step's byte */
+    bool midstream;   /* no SYN: offset 0 is the first step's byte */
     unsigned permute; /* >0: steps[1..permute] are run in every order (one test per order) */
     uint32_t ooo_max_bytes, ooo_max_segments, recent_bytes; /* 0: generous defaults */
     uint64_t max_memory;                                    /* 0: generous default */
@@ -64,152 +64,284 @@ struct row {
     bool data_after_close;
 };
 
-#define SYN_STEP {SEG, -1, 0, CAP_TCP_SYN, CLEAN, 0}
-#define S(rel, len) {SEG, rel, len, CAP_TCP_ACK, CLEAN, 0}
-#define SC(rel, len) {SEG, rel, len, CAP_TCP_ACK, CORRUPT, 0}
-#define ST(rel, len, dt) {SEG, rel, len, CAP_TCP_ACK, CLEAN, dt}
-#define SF(rel, len, fl) {SEG, rel, len, (uint8_t)(CAP_TCP_ACK | (fl)), CLEAN, 0}
-#define A(rel) {ACK, rel, 0, 0, CLEAN, 0}
-#define G(o, l, r) {o, l, CAP_GAP_##r}
+#define SYN_STEP                                                                                   \
+    {                                                                                              \
+        SEG, -1, 0, CAP_TCP_SYN, CLEAN, 0                                                          \
+    }
+#define S(rel, len)                                                                                \
+    {                                                                                              \
+        SEG, rel, len, CAP_TCP_ACK, CLEAN, 0                                                       \
+    }
+#define SC(rel, len)                                                                               \
+    {                                                                                              \
+        SEG, rel, len, CAP_TCP_ACK, CORRUPT, 0                                                     \
+    }
+#define ST(rel, len, dt)                                                                           \
+    {                                                                                              \
+        SEG, rel, len, CAP_TCP_ACK, CLEAN, dt                                                      \
+    }
+#define SF(rel, len, fl)                                                                           \
+    {                                                                                              \
+        SEG, rel, len, (uint8_t)(CAP_TCP_ACK | (fl)), CLEAN, 0                                     \
+    }
+#define A(rel)                                                                                     \
+    {                                                                                              \
+        ACK, rel, 0, 0, CLEAN, 0                                                                   \
+    }
+#define G(o, l, r)                                                                                 \
+    {                                                                                              \
+        o, l, CAP_GAP_##r                                                                          \
+    }
 
 static const struct row ROWS[] = {
     {.name = "in_order",
      .steps = {SYN_STEP, S(0, 100), S(100, 100), S(200, 50)},
-     .end = 250, .fin_offset = -1, .rst_offset = -1},
+     .end = 250,
+     .fin_offset = -1,
+     .rst_offset = -1},
     {.name = "reversed",
      .steps = {SYN_STEP, S(200, 50), S(100, 100), S(0, 100)},
-     .end = 250, .fin_offset = -1, .rst_offset = -1},
-    {.name = "perm4", .permute = 4,
+     .end = 250,
+     .fin_offset = -1,
+     .rst_offset = -1},
+    {.name = "perm4",
+     .permute = 4,
      .steps = {SYN_STEP, S(0, 10), S(10, 20), S(30, 30), S(60, 40)},
-     .end = 100, .fin_offset = -1, .rst_offset = -1},
-    {.name = "perm4_overlapping", .permute = 4,
+     .end = 100,
+     .fin_offset = -1,
+     .rst_offset = -1},
+    {.name = "perm4_overlapping",
+     .permute = 4,
      .steps = {SYN_STEP, S(0, 30), S(20, 30), S(40, 40), S(70, 30)},
-     .end = 100, .retrans = 30, .fin_offset = -1, .rst_offset = -1},
+     .end = 100,
+     .retrans = 30,
+     .fin_offset = -1,
+     .rst_offset = -1},
     {.name = "duplicates",
      .steps = {SYN_STEP, S(0, 100), S(0, 100), S(100, 50), S(100, 50)},
-     .end = 150, .retrans = 150, .fin_offset = -1, .rst_offset = -1},
+     .end = 150,
+     .retrans = 150,
+     .fin_offset = -1,
+     .rst_offset = -1},
     {.name = "duplicate_while_held",
      .steps = {SYN_STEP, S(100, 50), S(100, 50), S(0, 100)},
-     .end = 150, .retrans = 50, .fin_offset = -1, .rst_offset = -1},
+     .end = 150,
+     .retrans = 50,
+     .fin_offset = -1,
+     .rst_offset = -1},
     /* [50,150) overlaps delivered bytes on its left; [180,320) overlaps a held piece [200,300)
      * on both sides; only the new parts are delivered. */
     {.name = "partial_overlaps",
      .steps = {SYN_STEP, S(0, 100), S(50, 100), S(200, 100), S(180, 140), S(150, 30)},
-     .end = 320, .retrans = 50 + 100, .fin_offset = -1, .rst_offset = -1},
+     .end = 320,
+     .retrans = 50 + 100,
+     .fin_offset = -1,
+     .rst_offset = -1},
     {.name = "incons_after_delivery",
      .steps = {SYN_STEP, S(0, 100), SC(20, 30), S(100, 10)},
-     .end = 110, .retrans = 30, .num_incons = 1, .incons_off = 20, .incons_len = 30,
-     .fin_offset = -1, .rst_offset = -1},
+     .end = 110,
+     .retrans = 30,
+     .num_incons = 1,
+     .incons_off = 20,
+     .incons_len = 30,
+     .fin_offset = -1,
+     .rst_offset = -1},
     {.name = "incons_held_first_copy_wins",
      .steps = {SYN_STEP, SC(100, 50), S(100, 50), S(0, 100)},
-     .end = 150, .retrans = 50, .num_incons = 1, .incons_off = 100, .incons_len = 50,
-     .flip_off = 100, .flip_len = 50, .fin_offset = -1, .rst_offset = -1},
+     .end = 150,
+     .retrans = 50,
+     .num_incons = 1,
+     .incons_off = 100,
+     .incons_len = 50,
+     .flip_off = 100,
+     .flip_len = 50,
+     .fin_offset = -1,
+     .rst_offset = -1},
     /* The in-order packet covers a held piece: the held (first) copy is what is delivered. */
     {.name = "incons_inorder_over_held",
      .steps = {SYN_STEP, S(50, 50), SC(0, 100)},
-     .end = 100, .retrans = 50, .num_incons = 1, .incons_off = 50, .incons_len = 50,
-     .flip_off = 0, .flip_len = 50, .fin_offset = -1, .rst_offset = -1},
+     .end = 100,
+     .retrans = 50,
+     .num_incons = 1,
+     .incons_off = 50,
+     .incons_len = 50,
+     .flip_off = 0,
+     .flip_len = 50,
+     .fin_offset = -1,
+     .rst_offset = -1},
     {.name = "hole_filled_late",
      .steps = {SYN_STEP, S(0, 100), S(200, 100), S(300, 100), S(400, 100), S(100, 100)},
-     .end = 500, .fin_offset = -1, .rst_offset = -1},
+     .end = 500,
+     .fin_offset = -1,
+     .rst_offset = -1},
     {.name = "hole_never_filled",
      .steps = {SYN_STEP, S(0, 100), S(200, 100), S(300, 50)},
-     .end = 350, .num_gaps = 1, .gaps = {G(100, 100, FLOW_END)}, .fin_offset = -1,
+     .end = 350,
+     .num_gaps = 1,
+     .gaps = {G(100, 100, FLOW_END)},
+     .fin_offset = -1,
      .rst_offset = -1},
     /* The receiver's ACK overtakes the data (SPAN reordering): no gap, the data fills it. */
     {.name = "ack_before_data_within_wait",
      .steps = {SYN_STEP, S(0, 100), A(200), A(200), S(100, 100)},
-     .end = 200, .fin_offset = -1, .rst_offset = -1},
+     .end = 200,
+     .fin_offset = -1,
+     .rst_offset = -1},
     /* The data does not come within gap_wait_packets (4) packets: a gap, and the bytes that
      * arrive afterwards are a retransmission of a range already reported missing. */
     {.name = "ack_before_data_after_wait",
      .steps = {SYN_STEP, S(0, 100), A(200), A(200), A(200), A(200), A(200), S(100, 100),
                S(200, 10)},
-     .end = 210, .num_gaps = 1, .gaps = {G(100, 100, ACKED_UNSEEN)}, .retrans = 100,
-     .fin_offset = -1, .rst_offset = -1},
+     .end = 210,
+     .num_gaps = 1,
+     .gaps = {G(100, 100, ACKED_UNSEEN)},
+     .retrans = 100,
+     .fin_offset = -1,
+     .rst_offset = -1},
     /* Same by capture time (gap_wait_us = 1 s) with fewer packets. */
     {.name = "ack_before_data_after_time",
      .steps = {SYN_STEP, S(0, 100), A(200), {ACK, 200, 0, 0, CLEAN, 1500000}, S(100, 100)},
-     .end = 200, .num_gaps = 1, .gaps = {G(100, 100, ACKED_UNSEEN)}, .retrans = 100,
-     .fin_offset = -1, .rst_offset = -1},
+     .end = 200,
+     .num_gaps = 1,
+     .gaps = {G(100, 100, ACKED_UNSEEN)},
+     .retrans = 100,
+     .fin_offset = -1,
+     .rst_offset = -1},
     /* Acked tail never seen: held data below the ACK is delivered after the gap. */
     {.name = "acked_hole_below_held",
      .steps = {SYN_STEP, S(0, 100), S(150, 50), A(200), A(200), A(200), A(200), A(200)},
-     .end = 200, .num_gaps = 1, .gaps = {G(100, 50, ACKED_UNSEEN)}, .fin_offset = -1,
+     .end = 200,
+     .num_gaps = 1,
+     .gaps = {G(100, 50, ACKED_UNSEEN)},
+     .fin_offset = -1,
      .rst_offset = -1},
     /* One beyond the last byte: the ACK of a FIN the capture missed, not a missing byte. */
     {.name = "ack_of_unseen_fin",
      .steps = {SYN_STEP, S(0, 100), A(101), A(101), A(101), A(101), A(101)},
-     .end = 100, .fin_offset = -1, .rst_offset = -1},
+     .end = 100,
+     .fin_offset = -1,
+     .rst_offset = -1},
     {.name = "acked_two_beyond_is_a_gap",
      .steps = {SYN_STEP, S(0, 100), A(102), A(102), A(102), A(102), A(102)},
-     .end = 102, .num_gaps = 1, .gaps = {G(100, 2, ACKED_UNSEEN)}, .fin_offset = -1,
+     .end = 102,
+     .num_gaps = 1,
+     .gaps = {G(100, 2, ACKED_UNSEEN)},
+     .fin_offset = -1,
      .rst_offset = -1},
     {.name = "acked_tail_unseen_at_end",
      .steps = {SYN_STEP, S(0, 100), A(300)},
-     .end = 300, .num_gaps = 1, .gaps = {G(100, 200, ACKED_UNSEEN)}, .fin_offset = -1,
+     .end = 300,
+     .num_gaps = 1,
+     .gaps = {G(100, 200, ACKED_UNSEEN)},
+     .fin_offset = -1,
      .rst_offset = -1},
     /* No ACK covers the hole: after 1 s and 4 segments of this direction it is a gap. */
     {.name = "unacked_hole_timeout",
      .steps = {SYN_STEP, S(0, 100), S(200, 100), ST(300, 100, 400000), ST(400, 100, 400000),
                ST(500, 100, 400000), ST(600, 100, 400000), S(100, 100)},
-     .end = 700, .num_gaps = 1, .gaps = {G(100, 100, TIMEOUT)}, .retrans = 100,
-     .fin_offset = -1, .rst_offset = -1},
+     .end = 700,
+     .num_gaps = 1,
+     .gaps = {G(100, 100, TIMEOUT)},
+     .retrans = 100,
+     .fin_offset = -1,
+     .rst_offset = -1},
     {.name = "fin_with_data",
      .steps = {SYN_STEP, S(0, 100), SF(100, 50, CAP_TCP_FIN), A(151)},
-     .end = 150, .fin_offset = 150, .rst_offset = -1},
+     .end = 150,
+     .fin_offset = 150,
+     .rst_offset = -1},
     {.name = "fin_with_data_then_more",
      .steps = {SYN_STEP, S(0, 100), SF(100, 50, CAP_TCP_FIN), S(150, 10)},
-     .end = 160, .fin_offset = 150, .rst_offset = -1, .data_after_close = true},
+     .end = 160,
+     .fin_offset = 150,
+     .rst_offset = -1,
+     .data_after_close = true},
     {.name = "fin_above_hole",
      .steps = {SYN_STEP, S(0, 100), SF(150, 50, CAP_TCP_FIN)},
-     .end = 200, .num_gaps = 1, .gaps = {G(100, 50, FLOW_END)}, .fin_offset = 200,
+     .end = 200,
+     .num_gaps = 1,
+     .gaps = {G(100, 50, FLOW_END)},
+     .fin_offset = 200,
      .rst_offset = -1},
     {.name = "rst_in_middle",
      .steps = {SYN_STEP, S(0, 100), SF(100, 0, CAP_TCP_RST), S(100, 50)},
-     .end = 150, .fin_offset = -1, .rst_offset = 100, .data_after_close = true},
+     .end = 150,
+     .fin_offset = -1,
+     .rst_offset = 100,
+     .data_after_close = true},
     {.name = "syn_retransmitted",
      .steps = {SYN_STEP, SYN_STEP, S(0, 100), SYN_STEP, S(100, 10)},
-     .end = 110, .fin_offset = -1, .rst_offset = -1},
-    {.name = "midstream", .midstream = true,
+     .end = 110,
+     .fin_offset = -1,
+     .rst_offset = -1},
+    {.name = "midstream",
+     .midstream = true,
      .steps = {S(0, 100), S(200, 100), S(100, 100)},
-     .end = 300, .fin_offset = -1, .rst_offset = -1},
+     .end = 300,
+     .fin_offset = -1,
+     .rst_offset = -1},
     /* Segments of a long stream; with ISN 2^32-11 the wrap is a few bytes in, with 2^32-1 at
      * the first byte. */
     {.name = "wraparound_long",
-     .steps = {SYN_STEP, S(0, 8000), S(16000, 8000), S(8000, 8000), S(24000, 8000),
-               S(40000, 8000), S(32000, 8000)},
-     .end = 48000, .fin_offset = -1, .rst_offset = -1},
+     .steps = {SYN_STEP, S(0, 8000), S(16000, 8000), S(8000, 8000), S(24000, 8000), S(40000, 8000),
+               S(32000, 8000)},
+     .end = 48000,
+     .fin_offset = -1,
+     .rst_offset = -1},
     /* 4 held pieces max: the 5th out-of-order segment turns the lowest hole into a gap. */
-    {.name = "ooo_segment_cap", .ooo_max_segments = 4,
+    {.name = "ooo_segment_cap",
+     .ooo_max_segments = 4,
      .steps = {SYN_STEP, S(0, 10), S(20, 10), S(40, 10), S(60, 10), S(80, 10), S(100, 10)},
-     .end = 110, .num_gaps = 5,
+     .end = 110,
+     .num_gaps = 5,
      .gaps = {G(10, 10, OOO_CAP), G(30, 10, FLOW_END), G(50, 10, FLOW_END), G(70, 10, FLOW_END),
               G(90, 10, FLOW_END)},
-     .ooo_cap_hits = 1, .fin_offset = -1, .rst_offset = -1},
+     .ooo_cap_hits = 1,
+     .fin_offset = -1,
+     .rst_offset = -1},
     /* 25 held bytes max: the third held segment does not fit; bytes of the forced gap that come
      * later are counted as refused by the cap. */
-    {.name = "ooo_byte_cap_late_bytes", .ooo_max_bytes = 25,
+    {.name = "ooo_byte_cap_late_bytes",
+     .ooo_max_bytes = 25,
      .steps = {SYN_STEP, S(0, 10), S(20, 10), S(40, 10), S(60, 10), S(10, 10)},
-     .end = 70, .num_gaps = 3,
+     .end = 70,
+     .num_gaps = 3,
      .gaps = {G(10, 10, OOO_CAP), G(30, 10, FLOW_END), G(50, 10, FLOW_END)},
-     .ooo_cap_hits = 1, .cap_dropped = 10, .fin_offset = -1, .rst_offset = -1},
+     .ooo_cap_hits = 1,
+     .cap_dropped = 10,
+     .fin_offset = -1,
+     .rst_offset = -1},
     /* One segment larger than the whole cap is delivered after a gap, never copied. */
-    {.name = "ooo_segment_larger_than_cap", .ooo_max_bytes = 100,
+    {.name = "ooo_segment_larger_than_cap",
+     .ooo_max_bytes = 100,
      .steps = {SYN_STEP, S(0, 10), S(50, 500)},
-     .end = 550, .num_gaps = 1, .gaps = {G(10, 40, OOO_CAP)}, .ooo_cap_hits = 1,
-     .fin_offset = -1, .rst_offset = -1},
+     .end = 550,
+     .num_gaps = 1,
+     .gaps = {G(10, 40, OOO_CAP)},
+     .ooo_cap_hits = 1,
+     .fin_offset = -1,
+     .rst_offset = -1},
     /* Global memory too small for the held piece: a MEMORY_CAP gap, bytes still delivered. */
-    {.name = "memory_cap", .max_memory = 64,
+    {.name = "memory_cap",
+     .max_memory = 64,
      .steps = {SYN_STEP, S(0, 10), S(20, 100)},
-     .end = 120, .num_gaps = 1, .gaps = {G(10, 10, MEMORY_CAP)}, .fin_offset = -1,
+     .end = 120,
+     .num_gaps = 1,
+     .gaps = {G(10, 10, MEMORY_CAP)},
+     .fin_offset = -1,
      .rst_offset = -1},
     /* The ring keeps 4 KiB: a different retransmission of older bytes cannot be compared and is
      * counted only; one inside the ring is caught. */
-    {.name = "retransmission_beyond_ring", .recent_bytes = 4096,
+    {.name = "retransmission_beyond_ring",
+     .recent_bytes = 4096,
      .steps = {SYN_STEP, S(0, 3000), S(3000, 3000), S(6000, 3000), SC(0, 100), SC(8000, 100)},
-     .end = 9000, .retrans = 200, .num_incons = 1, .incons_off = 8000, .incons_len = 100,
-     .fin_offset = -1, .rst_offset = -1},
+     .end = 9000,
+     .retrans = 200,
+     .num_incons = 1,
+     .incons_off = 8000,
+     .incons_len = 100,
+     .fin_offset = -1,
+     .rst_offset = -1},
 };
 
 static const uint32_t ISNS[] = {0, 1, 0xffffffffu, 0xfffffff5u};
@@ -268,8 +400,13 @@ static void run(void **state)
     memset(&st, 0, sizeof(st));
     bool cap_hit = false;
     struct recorder *rec = g_new0(struct recorder, 1);
-    struct tcp_reasm_ctx c = {.lim = &lim, .mem = &mem, .st = &st, .cap_hit = &cap_hit,
-                              .on_data = on_data, .on_gap = on_gap, .arg = rec};
+    struct tcp_reasm_ctx c = {.lim = &lim,
+                              .mem = &mem,
+                              .st = &st,
+                              .cap_hit = &cap_hit,
+                              .on_data = on_data,
+                              .on_gap = on_gap,
+                              .arg = rec};
     struct tcp_reasm r;
     tcp_reasm_init(&r);
     /* Sequence number of offset 0: ISN+1 after a SYN, the first byte's own number midstream. */
@@ -437,10 +574,9 @@ int main(void)
                 in->row = row;
                 in->isn = ISNS[ii];
                 memcpy(in->order, order, sizeof(order));
-                char *name = row->permute
-                                 ? g_strdup_printf("%s/order%02u/isn=%u", row->name, perm_no,
-                                                   in->isn)
-                                 : g_strdup_printf("%s/isn=%u", row->name, in->isn);
+                char *name = row->permute ? g_strdup_printf("%s/order%02u/isn=%u", row->name,
+                                                            perm_no, in->isn)
+                                          : g_strdup_printf("%s/isn=%u", row->name, in->isn);
                 struct CMUnitTest t = cmocka_unit_test_prestate(run, in);
                 t.name = name;
                 g_array_append_val(tests, t);
