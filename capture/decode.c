@@ -57,6 +57,7 @@ enum link_result {
 struct ip_view {
     struct cur payload;  /* after extension headers: the TCP segment, clipped */
     bool clipped;        /* the capture ended before the declared end, or no end was declared */
+    bool dst_elsewhere;  /* a routing header holds the pseudo-header's destination */
     size_t declared_len; /* TCP segment length per the IP header; SIZE_MAX when unknown */
     size_t l3_len;       /* captured bytes of the IP packet, link padding excluded */
     uint32_t pseudo_sum; /* one's-complement sum of the TCP pseudo-header minus its length */
@@ -245,6 +246,7 @@ static void set_payload(const struct cur *rest, size_t hdr_len, bool length_know
                         size_t declared_len, struct ip_view *ip)
 {
     ip->payload = *rest;
+    ip->dst_elsewhere = false;
     if (!length_known) {
         ip->clipped = true;
         ip->declared_len = SIZE_MAX;
@@ -364,12 +366,22 @@ static bool decode_ipv6(struct cur *c, struct cap_segment *out, struct ip_view *
         case IPPROTO_NUM_ROUTING:
         case IPPROTO_NUM_DSTOPTS:
             /* §4.3, §4.4, §4.6: next header(8) | hdr ext len(8) in 8-octet units, not counting
-             * the first 8 octets. */
+             * the first 8 octets; a routing header goes on with type(8) | segments left(8). */
             if (!cur_skip(&peek, 1) || !cur_u8(&peek, &hdr_ext_len)) {
                 *out_reason = ext_failure(ip, ext_len + 2);
                 return false;
             }
             len = ((size_t)hdr_ext_len + 1) * 8;
+            if (next == IPPROTO_NUM_ROUTING) {
+                uint8_t segments_left;
+                if (!cur_skip(&peek, 1) || !cur_u8(&peek, &segments_left)) {
+                    *out_reason = ext_failure(ip, ext_len + 4);
+                    return false;
+                }
+                /* §8.1: with segments left, the checksum covers the final destination, which
+                 * sits inside the routing header in a type-specific place: not verified. */
+                ip->dst_elsewhere |= segments_left != 0;
+            }
             break;
         case IPPROTO_NUM_AH:
             /* RFC 4302 §2.2: payload len in 4-octet units, minus 2. */
@@ -487,7 +499,7 @@ static bool decode_tcp(const struct ip_view *ip, bool verify, struct cap_segment
     parse_tcp_options(opts, out);
     out->payload_len = cur_len(&c);
     (void)cur_bytes(&c, out->payload_len, &out->payload);
-    if (verify && !ip->clipped) {
+    if (verify && !ip->clipped && !ip->dst_elsewhere) {
         /* RFC 9293 §3.1: pseudo-header, header and data summed with the checksum are all
          * ones when the checksum is right. */
         uint64_t sum = sum_words(ip->payload, (uint64_t)ip->pseudo_sum + ip->declared_len);

@@ -172,6 +172,7 @@ enum l3_kind {
     V6,
     V6_HBH_DST,     /* hop-by-hop + destination options */
     V6_ROUTING,     /* routing header, segments left 0 */
+    V6_ROUTING_SL1, /* segments left 1: the checksum's destination is elsewhere */
     V6_ATOMIC_FRAG, /* fragment header with offset 0 and M clear (RFC 6946) */
     V6_FRAG_M,      /* first fragment */
     V6_FRAG_OFFSET, /* later fragment */
@@ -281,12 +282,13 @@ static void build_v6(struct frame *f, const uint8_t *real, size_t real_len, enum
         put_opts_ext(f, 6);
         break;
     case V6_ROUTING:
+    case V6_ROUTING_SL1:
         first = 43;
-        /* next, len 0, routing type 4 (RFC 8754), segments left 0, 4 bytes of type data */
+        /* next, len 0, routing type 4 (RFC 8754), segments left, 4 bytes of type data */
         put8(f, 6);
         put8(f, 0);
         put8(f, 4);
-        put8(f, 0);
+        put8(f, k == V6_ROUTING_SL1 ? 1 : 0);
         put32(f, 0);
         break;
     case V6_ATOMIC_FRAG:
@@ -486,6 +488,9 @@ static const struct decode_case DECODE_CASES[] = {
     /* IPv6 extension headers */
     {"v6_hbh_dstopts", DLT_EN10MB, L_ETH, V6_HBH_DST, 0, false, true, 0, true, 0, -1, true, true},
     {"v6_routing", DLT_RAW, L_RAW, V6_ROUTING, 0, false, true, 0, true, 0, -1, false, true},
+    /* the checksum was computed over ::1, which is not the final destination: unverifiable */
+    {"v6_routing_segments_left", DLT_RAW, L_RAW, V6_ROUTING_SL1, 0, false, true, 0, true, 0, -1,
+     false, false},
     {"v6_atomic_fragment", DLT_RAW, L_RAW, V6_ATOMIC_FRAG, 0, false, true, 0, true, 0, -1, false,
      true},
     SKIP("v6_fragment_first", DLT_RAW, L_RAW, V6_FRAG_M, CAP_SKIP_IP_FRAGMENT),
@@ -621,6 +626,7 @@ static const struct trunc_case TRUNC_CASES[] = {
     {"trunc_eth_v4_options", DLT_EN10MB, L_ETH, V4_OPTS, 0, false},
     {"trunc_eth_v6_hbh_dstopts", DLT_EN10MB, L_ETH, V6_HBH_DST, 0, false},
     {"trunc_raw_v6_routing", DLT_RAW, L_RAW, V6_ROUTING, 0, false},
+    {"trunc_raw_v6_fragment_atomic", DLT_RAW, L_RAW, V6_ATOMIC_FRAG, 0, false},
     {"trunc_eth_v4_syn_options", DLT_EN10MB, L_ETH, V4, 0, true},
 };
 
