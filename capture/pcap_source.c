@@ -112,8 +112,14 @@ static bool open_next_file(struct cap_source *src, GError **error)
     /* Nanosecond files are scaled by libpcap, so every source speaks microseconds. */
     pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
     if (p == NULL) {
+        /* libpcap prefixes system errors with the name ("x.pcap: No such file or directory"). */
+        const char *reason = errbuf;
+        size_t path_len = strlen(path);
+        if (strncmp(reason, path, path_len) == 0 && strncmp(reason + path_len, ": ", 2) == 0) {
+            reason += path_len + 2;
+        }
         g_set_error(error, CAP_ERROR, CAP_ERROR_OPEN, "cannot read capture file \"%s\": %s", path,
-                    errbuf);
+                    reason);
         return false;
     }
     if (!apply_filter(p, src->bpf, path, error)) {
