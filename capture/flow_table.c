@@ -475,8 +475,10 @@ static void flow_end(struct cap_flow_table *t, struct cap_flow *f, enum cap_end_
 {
     f->sum.end_reason = reason;
     t->busy = true;
-    for (int d = CAP_DIR_CLIENT; d <= CAP_DIR_SERVER; d++) {
-        int side = d ^ (int)f->swapped;
+    /* Client's side first; fixed before the loop because a consumer may swap roles meanwhile. */
+    int first = (int)f->swapped;
+    for (int k = 0; k < 2; k++) {
+        int side = first ^ k;
         struct emit_arg arg;
         struct tcp_reasm_ctx c = side_ctx(t, f, side, &arg);
         tcp_reasm_finish(&f->rs[side], &c, t->now);

@@ -40,7 +40,8 @@ struct rec {
     int num_closed;
     uint64_t close_order[MAX_FLOWS_REC];
     bool keep_bytes;
-    int swap_to; /* >= 0: on the first data of direction swap_to, call cap_flow_set_client */
+    int swap_to;  /* >= 0: on the first data of direction swap_to, call cap_flow_set_client */
+    int swap_arg; /* with this direction; -1: the event's own direction */
     bool swap_result;
     int swap_calls;
     uint16_t swap_client_port; /* the summary's view right after the swap */
@@ -72,7 +73,7 @@ static void on_data(void *user, struct cap_flow *flow, enum cap_dir dir, uint64_
     if (r->swap_to >= 0 && (int)dir == r->swap_to && r->swap_calls == 0) {
         r->swap_calls++;
         r->swap_result =
-            cap_flow_set_client(flow, CAP_DIR_CLIENT == dir ? CAP_DIR_CLIENT : CAP_DIR_SERVER);
+            cap_flow_set_client(flow, r->swap_arg >= 0 ? (enum cap_dir)r->swap_arg : dir);
         if (r->swap_result) {
             /* The consumer swaps its own per-direction state, as the contract says. */
             uint64_t t0 = fr->cursor[0];
@@ -129,6 +130,7 @@ static struct rec *rec_new(void)
 {
     struct rec *r = g_new0(struct rec, 1);
     r->swap_to = -1;
+    r->swap_arg = -1;
     return r;
 }
 
@@ -576,6 +578,37 @@ static void roles_port_then_swap(void **state)
     for (guint i = 0; i < 50; i++) {
         assert_int_equal(fr->bytes[CAP_DIR_SERVER]->data[i], pattern(S, i));
     }
+    cap_flow_table_free(t);
+    rec_free(r);
+}
+
+/* A swap while the end of the flow flushes held bytes: both directions are still flushed. */
+static void swap_during_flush(void **state)
+{
+    (void)state;
+    struct rec *r = rec_new();
+    struct cap_flow_table *t = table_new(r, NULL);
+    struct conn k;
+    conn_init(&k, 4242, 443, false);
+    k.port[S] = 50000;                              /* the port rule makes S the client */
+    send_pkt(t, &k, S, ACK | PSH, 0, 10, 0, NULL);  /* delivered */
+    send_pkt(t, &k, S, ACK | PSH, 20, 10, 0, NULL); /* held above a hole */
+    send_pkt(t, &k, C, ACK | PSH, 0, 5, 0, NULL);
+    send_pkt(t, &k, C, ACK | PSH, 15, 10, 0, NULL);
+    /* The first bytes flushed at the end (the port-client's) trigger the swap. */
+    r->swap_to = CAP_DIR_CLIENT;
+    r->swap_arg = CAP_DIR_SERVER;
+    cap_flow_table_finish(t);
+    assert_int_equal(r->swap_calls, 1);
+    assert_true(r->swap_result);
+    const struct flow_rec *fr = &r->flows[0];
+    assert_int_equal(fr->sum.client_port, 443);
+    assert_int_equal(fr->cursor[CAP_DIR_SERVER], 30);
+    assert_int_equal(fr->cursor[CAP_DIR_CLIENT], 25);
+    assert_int_equal(fr->sum.dir[CAP_DIR_SERVER].num_gaps, 1);
+    assert_int_equal(fr->sum.dir[CAP_DIR_CLIENT].num_gaps, 1);
+    assert_int_equal(fr->sum.dir[CAP_DIR_SERVER].delivered_bytes, 20);
+    assert_int_equal(fr->sum.dir[CAP_DIR_CLIENT].delivered_bytes, 15);
     cap_flow_table_free(t);
     rec_free(r);
 }
@@ -1117,6 +1150,7 @@ int main(void)
         cmocka_unit_test(timeout_configurable_and_ordered),
         cmocka_unit_test(roles_port_then_swap),
         cmocka_unit_test(roles_syn_not_swapped),
+        cmocka_unit_test(swap_during_flush),
         cmocka_unit_test(ttl_and_mac_changes),
         cmocka_unit_test(ooo_flood),
         cmocka_unit_test(max_flows_evicts_lru),
