@@ -447,8 +447,11 @@ static void process_data(struct tcp_reasm *r, const struct tcp_reasm_ctx *c, int
          * them, and they were not delivered either; counted as retransmitted. */
         uint64_t drop = (uint64_t)(MIN(e, 0) - o);
         c->st->retransmitted_bytes += drop;
+        if (e <= 0) {
+            return;
+        }
         data += drop;
-        o = MIN(e, 0);
+        o = 0;
     }
     uint64_t uo = (uint64_t)o, ue = (uint64_t)e;
     while (uo < ue) {
