@@ -1,11 +1,309 @@
-/* Placeholder entry point until the CLI wiring lands (issue 2). */
+/* tlsscope's entry point: options, input, privileges, signals, the capture loop, exit status.
+ * Nothing else in the program prints to the user or exits. */
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "report.h"
+#include "options.h"
+#include "pipeline.h"
+#include "progress.h"
 #include "tlsscope_version.h"
 
-int main(void)
+#define EXIT_FINDINGS 1
+#define EXIT_USAGE 2
+
+static struct cap_source *volatile g_source;
+static volatile sig_atomic_t g_stop_requested;
+
+/* First signal: stop reading and report everything analyzed so far. SA_RESETHAND restores the
+ * default action, so a second signal quits at once. */
+static void on_signal(int sig)
 {
-    printf("tlsscope %s\n", TLSSCOPE_VERSION);
-    return 0;
+    (void)sig;
+    g_stop_requested = 1;
+    if (g_source != NULL) {
+        cap_source_stop(g_source);
+    }
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static int fail(const char *what, const GError *error)
+{
+    fprintf(stderr, "tlsscope: %s%s%s\n", what ? what : "", what ? ": " : "",
+            error ? error->message : "unknown error");
+    return EXIT_USAGE;
+}
+
+struct run {
+    struct pipeline pipe;
+    struct cap_source *src;
+    struct progress progress;
+    const struct cli_options *opt;
+    bool live;
+    int64_t packets;
+    int64_t wall_start_us;
+    bool limit_reached;
+};
+
+/* Limits are checked per packet so that -c and an offline --duration stop at the same packet
+ * on every run. */
+static void on_packet(void *user, const struct cap_packet *pkt)
+{
+    struct run *r = user;
+    if (r->limit_reached) {
+        return;
+    }
+    if (!r->live && r->opt->duration > 0 && r->pipe.pkt_index > 0 &&
+        (double)(pkt->ts_us - r->pipe.first_ts_us) >= r->opt->duration * 1e6) {
+        r->limit_reached = true;
+        cap_source_stop(r->src);
+        return;
+    }
+    pipeline_packet(&r->pipe, pkt);
+    r->packets++;
+    if (r->opt->count > 0 && r->packets >= r->opt->count) {
+        r->limit_reached = true;
+        cap_source_stop(r->src);
+    }
+}
+
+static bool open_source(struct run *r, const struct cli_options *o, GError **error)
+{
+    if (o->iface != NULL) {
+        r->live = true;
+        r->src = cap_source_open_live(o->iface, &o->live, o->bpf, error);
+    } else {
+        r->src = cap_source_open_files((const char *const *)o->read_files->pdata,
+                                       o->read_files->len, o->bpf, error);
+    }
+    return r->src != NULL;
+}
+
+/* Privileges go right after the device is open, before any packet is parsed (issue: capture as
+ * root, parse as nobody). Reading files never needed them, so only live capture drops. */
+static bool drop_privileges(const struct cli_options *o, GError **error)
+{
+    const char *user = o->drop_user;
+    if (user == NULL) {
+        if (geteuid() != 0) {
+            return true;
+        }
+        user = "nobody";
+    }
+    if (strcmp(user, "root") == 0) {
+        return true;
+    }
+    return cap_drop_privileges(user, error);
+}
+
+/* With TPACKET_V3 a read on an idle interface can block past the read timeout, so live capture
+ * waits on the descriptor itself and --duration and signals are honoured on a quiet link. */
+static bool wait_readable(struct cap_source *src)
+{
+    int fd = cap_source_get_fd(src);
+    if (fd < 0) {
+        return true;
+    }
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    return poll(&pfd, 1, 200) > 0;
+}
+
+static void read_loop(struct run *r, bool *out_read_error, GError **error)
+{
+    const struct cli_options *o = r->opt;
+    *out_read_error = false;
+    for (;;) {
+        if (g_stop_requested || r->limit_reached) {
+            break;
+        }
+        if (r->live && !wait_readable(r->src)) {
+            if (o->duration > 0 &&
+                (double)(g_get_monotonic_time() - r->wall_start_us) >= o->duration * 1e6) {
+                break;
+            }
+            continue;
+        }
+        int max = 0;
+        if (o->count > 0) {
+            int64_t left = o->count - r->packets;
+            max = left > 4096 ? 4096 : (int)left;
+        }
+        enum cap_source_status st = cap_source_dispatch(r->src, max, on_packet, r, error);
+        progress_update(&r->progress, r->src);
+        if (st == CAP_SOURCE_EOF || st == CAP_SOURCE_STOPPED) {
+            break;
+        }
+        if (st == CAP_SOURCE_ERROR) {
+            *out_read_error = true;
+            break;
+        }
+        if (r->live && o->duration > 0 &&
+            (double)(g_get_monotonic_time() - r->wall_start_us) >= o->duration * 1e6) {
+            break;
+        }
+    }
+}
+
+static bool want_color(const struct cli_options *o, FILE *out)
+{
+    if (o->color == CLI_COLOR_ALWAYS) {
+        return true;
+    }
+    if (o->color == CLI_COLOR_NEVER || getenv("NO_COLOR") != NULL) {
+        return false;
+    }
+    return isatty(fileno(out));
+}
+
+static int run_capture(const struct cli_options *o)
+{
+    GError *error = NULL;
+    struct run r;
+    memset(&r, 0, sizeof(r));
+    r.opt = o;
+    r.wall_start_us = g_get_monotonic_time();
+
+    if (!open_source(&r, o, &error)) {
+        int rc = fail(NULL, error);
+        g_clear_error(&error);
+        return rc;
+    }
+    if (r.live && cap_source_warning(r.src) != NULL) {
+        fprintf(stderr, "tlsscope: warning: %s\n", cap_source_warning(r.src));
+    }
+
+    /* The JSON or NDJSON stream may own stdout; the text summary then goes to stderr. */
+    bool stdout_taken = (o->json_path && strcmp(o->json_path, "-") == 0) ||
+                        (o->ndjson_path && strcmp(o->ndjson_path, "-") == 0);
+    struct rpt_options ro;
+    rpt_options_defaults(&ro);
+    ro.version = TLSSCOPE_VERSION;
+    ro.json_path = o->json_path;
+    ro.ndjson_path = o->ndjson_path;
+    ro.text_out = o->quiet ? NULL : (stdout_taken ? stderr : stdout);
+    ro.color = ro.text_out != NULL && want_color(o, ro.text_out);
+    struct rpt_ctx *rpt = rpt_new(&ro, &error);
+    if (rpt == NULL) {
+        int rc = fail("cannot write the report", error);
+        g_clear_error(&error);
+        cap_source_free(r.src);
+        return rc;
+    }
+    if (r.live && !drop_privileges(o, &error)) {
+        int rc = fail("cannot drop privileges", error);
+        g_clear_error(&error);
+        rpt_free(rpt);
+        cap_source_free(r.src);
+        return rc;
+    }
+
+    struct cap_classifier *classifier = NULL;
+    if (!o->no_ndpi) {
+        classifier = cap_classifier_new(&error);
+        if (classifier == NULL) {
+            fprintf(stderr, "tlsscope: warning: %s; continuing without classification\n",
+                    error->message);
+            g_clear_error(&error);
+        }
+    }
+    pipeline_init(&r.pipe, &o->flow, &o->tls, classifier, rpt);
+    progress_init(&r.progress, !o->quiet && !r.live && isatty(STDERR_FILENO));
+    g_source = r.src;
+    bool read_error;
+    read_loop(&r, &read_error, &error);
+    g_source = NULL;
+    progress_clear(&r.progress);
+    if (read_error) {
+        fprintf(stderr, "tlsscope: %s (reporting what was read before it)\n",
+                error ? error->message : "read error");
+        g_clear_error(&error);
+    }
+
+    pipeline_finish(&r.pipe);
+    struct cap_source_stats sst;
+    cap_source_get_stats(r.src, &sst);
+    if (sst.truncated_file != NULL) {
+        fprintf(stderr,
+                "tlsscope: warning: %s is cut short mid-packet (truncated capture) after %llu "
+                "packets; everything before the cut was analyzed\n",
+                sst.truncated_file, (unsigned long long)sst.truncated_after_packets);
+    }
+    struct cap_table_stats tst;
+    cap_flow_table_get_stats(r.pipe.flows, &tst);
+    struct rpt_capture_info info = {
+        .num_sources = r.live ? 1 : o->read_files->len,
+        .sources = r.live ? (const char *const *)&o->iface
+                          : (const char *const *)o->read_files->pdata,
+        .source = &sst,
+        .table = &tst,
+        .first_ts_us = r.pipe.first_ts_us,
+        .last_ts_us = r.pipe.last_ts_us,
+        .interrupted = g_stop_requested != 0,
+    };
+    memcpy(info.skipped, r.pipe.skipped, sizeof(info.skipped));
+    bool written = rpt_finish(rpt, &info, &error);
+    int rc = 0;
+    if (!written) {
+        rc = fail("cannot write the report", error);
+        g_clear_error(&error);
+    } else if (read_error) {
+        rc = EXIT_USAGE;
+    } else if (o->fail_on != RPT_SEV_NEVER && rpt_max_severity(rpt) >= (int)o->fail_on) {
+        rc = EXIT_FINDINGS;
+    }
+    rpt_free(rpt);
+    pipeline_cleanup(&r.pipe);
+    cap_classifier_free(classifier);
+    cap_source_free(r.src);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli_options o;
+    GError *error = NULL;
+    int rc;
+
+    if (!cli_options_parse(argc, argv, &o, &error)) {
+        rc = fail(NULL, error);
+        g_clear_error(&error);
+        cli_options_cleanup(&o);
+        return rc;
+    }
+    if (o.show_help) {
+        cli_print_usage(stdout);
+        rc = 0;
+    } else if (o.show_version) {
+        printf("tlsscope %s\n", TLSSCOPE_VERSION);
+        rc = 0;
+    } else if (o.list_interfaces) {
+        GString *s = g_string_new(NULL);
+        if (cap_list_interfaces(s, &error)) {
+            fputs(s->str, stdout);
+            rc = 0;
+        } else {
+            rc = fail("cannot list interfaces", error);
+            g_clear_error(&error);
+        }
+        g_string_free(s, TRUE);
+    } else {
+        install_signals();
+        rc = run_capture(&o);
+    }
+    cli_options_cleanup(&o);
+    return rc;
 }

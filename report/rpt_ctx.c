@@ -221,10 +221,14 @@ static bool finish_json(struct rpt_ctx *r, const struct rpt_capture_info *info, 
     }
     r->json_out = NULL;
     if (ok && rename(r->json_tmp_path, r->json_path) != 0) {
+        /* The report is complete under its temporary name (typically after -Z dropped the
+         * right to write the directory): keep it and say where, rather than lose it. */
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-                    "cannot rename %s to %s: %s", r->json_tmp_path, r->json_path,
-                    g_strerror(errno));
-        ok = false;
+                    "cannot rename %s to %s: %s; the complete report is in %s",
+                    r->json_tmp_path, r->json_path, g_strerror(errno), r->json_tmp_path);
+        g_free(r->json_tmp_path);
+        r->json_tmp_path = NULL;
+        return false;
     }
     if (ok) {
         g_free(r->json_tmp_path);

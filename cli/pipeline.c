@@ -1,0 +1,144 @@
+/* Stream events from the flow table drive one tls_conn (and, unless --no-ndpi, one nDPI
+ * classification) per flow. This is the only place where capture's, dissect's and report's
+ * types meet. */
+#include <string.h>
+
+#include "pipeline.h"
+
+/* What the pipeline keeps per flow, hung on the flow's user pointer. */
+struct flow_ctx {
+    struct tls_conn *tls;
+    struct cap_class_flow *cls; /* NULL with --no-ndpi */
+    bool cls_done;
+};
+
+static void on_open(void *user, struct cap_flow *flow)
+{
+    struct pipeline *p = user;
+    struct flow_ctx *ctx = g_new0(struct flow_ctx, 1);
+    ctx->tls = tls_conn_new(&p->tls_cfg);
+    if (p->classifier != NULL) {
+        ctx->cls = cap_class_flow_new(p->classifier);
+    }
+    cap_flow_set_user(flow, ctx);
+}
+
+static void on_segment(void *user, struct cap_flow *flow, enum cap_dir dir,
+                       const struct cap_segment *seg)
+{
+    struct pipeline *p = user;
+    struct flow_ctx *ctx = cap_flow_get_user(flow);
+    if (ctx != NULL && ctx->cls != NULL && !ctx->cls_done) {
+        ctx->cls_done = cap_classify_segment(p->classifier, ctx->cls, seg, dir == CAP_DIR_CLIENT);
+    }
+}
+
+/* Without a SYN capture guesses roles from ports; a ClientHello settles them. */
+static void settle_roles(struct cap_flow *flow, struct tls_conn *conn)
+{
+    enum cap_dir hello_dir;
+    if (cap_flow_get_summary(flow)->roles == CAP_ROLE_PORT &&
+        tls_conn_client_hello_dir(conn, &hello_dir) && hello_dir == CAP_DIR_SERVER &&
+        cap_flow_set_client(flow, CAP_DIR_SERVER)) {
+        tls_conn_swap_dirs(conn);
+    }
+}
+
+static void on_data(void *user, struct cap_flow *flow, enum cap_dir dir, uint64_t offset,
+                    const uint8_t *data, size_t len, int64_t ts_us)
+{
+    (void)user;
+    struct flow_ctx *ctx = cap_flow_get_user(flow);
+    if (ctx == NULL || !tls_conn_wants_data(ctx->tls)) {
+        return;
+    }
+    tls_conn_data(ctx->tls, dir, offset, data, len, ts_us);
+    settle_roles(flow, ctx->tls);
+}
+
+static void on_gap(void *user, struct cap_flow *flow, enum cap_dir dir, const struct cap_gap *gap)
+{
+    (void)user;
+    struct flow_ctx *ctx = cap_flow_get_user(flow);
+    if (ctx != NULL) {
+        tls_conn_gap(ctx->tls, dir, gap->offset, gap->len, gap->ts_us);
+    }
+}
+
+static void on_close(void *user, struct cap_flow *flow)
+{
+    struct pipeline *p = user;
+    struct flow_ctx *ctx = cap_flow_get_user(flow);
+    const struct cap_flow_summary *fs = cap_flow_get_summary(flow);
+    struct rpt_connection rc = {.flow = fs};
+    if (ctx != NULL) {
+        tls_conn_finish(ctx->tls, fs);
+        rc.tls = tls_conn_get_summary(ctx->tls);
+        if (ctx->cls != NULL) {
+            cap_class_flow_finish(p->classifier, ctx->cls);
+            rc.app = cap_class_flow_app(ctx->cls);
+            rc.ndpi_risks = cap_class_flow_risks(ctx->cls);
+        }
+    }
+    rpt_add_connection(p->rpt, &rc);
+    if (ctx != NULL) {
+        tls_conn_free(ctx->tls);
+        cap_class_flow_free(ctx->cls);
+        g_free(ctx);
+    }
+    cap_flow_set_user(flow, NULL);
+}
+
+static const struct cap_stream_events pipeline_events = {
+    .on_open = on_open,
+    .on_data = on_data,
+    .on_gap = on_gap,
+    .on_close = on_close,
+    .on_segment = on_segment,
+};
+
+void pipeline_init(struct pipeline *p, const struct cap_flow_config *flow_cfg,
+                   const struct tls_config *tls_cfg, struct cap_classifier *classifier,
+                   struct rpt_ctx *rpt)
+{
+    memset(p, 0, sizeof(*p));
+    p->rpt = rpt;
+    p->classifier = classifier;
+    p->tls_cfg = *tls_cfg;
+    p->verify_checksums = flow_cfg->verify_checksums;
+    p->flows = cap_flow_table_new(flow_cfg, &pipeline_events, p);
+}
+
+void pipeline_packet(void *user, const struct cap_packet *pkt)
+{
+    struct pipeline *p = user;
+    struct cap_segment seg;
+    enum cap_skip_reason why;
+
+    /* Frame numbers count every packet read, decoded or not, as tshark's frame.number does. */
+    p->pkt_index++;
+    if (p->pkt_index == 1 || pkt->ts_us < p->first_ts_us) {
+        p->first_ts_us = pkt->ts_us;
+    }
+    if (pkt->ts_us > p->last_ts_us) {
+        p->last_ts_us = pkt->ts_us;
+    }
+    if (!cap_decode(pkt->linktype, pkt->data, pkt->caplen, p->verify_checksums, &seg, &why)) {
+        p->skipped[why]++;
+        return;
+    }
+    seg.ts_us = pkt->ts_us;
+    seg.pkt_index = p->pkt_index;
+    cap_flow_table_add(p->flows, &seg);
+}
+
+void pipeline_finish(struct pipeline *p)
+{
+    cap_flow_table_finish(p->flows);
+}
+
+void pipeline_cleanup(struct pipeline *p)
+{
+    cap_flow_table_free(p->flows);
+    p->flows = NULL;
+}
