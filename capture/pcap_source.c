@@ -30,7 +30,9 @@
 #define PCAP_TRUNCATED_MARK "truncated"
 
 struct cap_source {
-    pcap_t *pcap; /* current handle; NULL between files */
+    /* Current handle; NULL between files. volatile because cap_source_stop reads it from a
+     * signal handler: it is cleared before a handle is closed and set after one is ready. */
+    pcap_t *volatile pcap;
     bool live;
     bool memory;
     /* Set by cap_source_stop (possibly from a signal handler), read by the dispatch loop. */
@@ -126,10 +128,10 @@ static bool open_next_file(struct cap_source *src, GError **error)
         pcap_close(p);
         return false;
     }
-    src->pcap = p;
     src->cur_path = path;
     src->next_path++;
     note_linktype(src, pcap_datalink(p));
+    src->pcap = p;
     return true;
 }
 
@@ -141,9 +143,10 @@ static void close_current(struct cap_source *src)
     if (!src->live && !src->memory && src->next_path > 0) {
         src->bytes_done += src->file_sizes[src->next_path - 1];
     }
-    pcap_close(src->pcap);
+    pcap_t *p = src->pcap;
     src->pcap = NULL;
     src->cur_path = NULL;
+    pcap_close(p);
 }
 
 struct cap_source *cap_source_open_files(const char *const *paths, size_t num_paths,
@@ -293,8 +296,7 @@ static void on_pcap_packet(u_char *user, const struct pcap_pkthdr *h, const u_ch
     src->stats.packets++;
     src->stats.bytes += h->len;
     src->fn(src->fn_user, &pkt);
-    /* A stop asked for while reading a file is honoured here, after the packet, because only
-     * live handles are broken from the signal handler (see cap_source_stop). */
+    /* Covers a stop from another thread that landed while the handle was being replaced. */
     if (src->stop_requested) {
         pcap_breakloop(src->pcap);
     }
@@ -360,12 +362,15 @@ enum cap_source_status cap_source_dispatch(struct cap_source *src, int max_packe
 void cap_source_stop(struct cap_source *src)
 {
     src->stop_requested = 1;
-    /* Only a live handle is touched here: it never changes while the source exists, whereas a
-     * file handle may be in the middle of being replaced by the next file when a signal lands.
-     * pcap_breakloop only sets a flag (and, for live Linux handles, writes an eventfd), both
-     * async-signal-safe; file reads notice stop_requested after the current packet. */
-    if (src->live && src->pcap != NULL) {
-        pcap_breakloop(src->pcap);
+    /* pcap_breakloop only sets a flag (and, for live Linux handles, writes an eventfd to wake a
+     * blocked poll), both async-signal-safe. It must reach libpcap even for files: with a BPF
+     * that rejects everything, the read loop inside pcap_dispatch calls us back for nothing and
+     * would otherwise run to the end of the file. A handler interrupts the dispatching thread
+     * between two instructions, and the handle is unpublished before it is closed, so the
+     * pointer read here is either NULL or a live handle. */
+    pcap_t *p = src->pcap;
+    if (p != NULL) {
+        pcap_breakloop(p);
     }
 }
 

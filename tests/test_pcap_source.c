@@ -228,6 +228,18 @@ static void test_bpf_case(void **state)
     collect_free(&c);
 }
 
+/* A filter that rejects every packet still walks every file to the end. */
+static void test_bpf_matches_nothing(void **state)
+{
+    (void)state;
+    const char *paths[] = {CAP_PCAP, BIG_PCAP, CAP_PCAPNG};
+    struct collect c;
+    collect_init(&c);
+    read_files(paths, 3, "tcp port 1", &c);
+    assert_int_equal(c.pkts->len, 0);
+    collect_free(&c);
+}
+
 /* ------------------------------------------------------------------ files */
 
 static void test_pcapng_same_as_pcap(void **state)
@@ -858,6 +870,7 @@ static void test_drop_privileges_child(void **state)
 int main(void)
 {
     static const struct CMUnitTest singles[] = {
+        cmocka_unit_test(test_bpf_matches_nothing),
         cmocka_unit_test(test_pcapng_same_as_pcap),
         cmocka_unit_test(test_two_files_in_sequence),
         cmocka_unit_test(test_batches_and_progress),
