@@ -127,7 +127,8 @@ struct cap_source *cap_source_open_files(const char *const *paths, size_t num_pa
  * and returned by cap_source_warning(). */
 struct cap_source *cap_source_open_live(const char *iface, const struct cap_live_options *o,
                                         const char *bpf, GError **error);
-/* cap_source_open_pcap_bytes: a source over an in-memory capture (fuzzing, tests). */
+/* cap_source_open_pcap_bytes: a source over an in-memory capture (fuzzing, tests). The bytes are
+ * read in place: they must outlive the source. */
 struct cap_source *cap_source_open_memory(const void *bytes, size_t len, const char *bpf,
                                           GError **error);
 void cap_source_free(struct cap_source *src);
@@ -139,9 +140,11 @@ enum cap_source_status {
     CAP_SOURCE_ERROR,     /* *error set; packets before it were delivered */
 };
 
-/* cap_source_dispatch: delivers up to max_packets (<= 0: one buffer's worth) to fn. A file cut
- * short mid-packet ends that file as if at EOF and is recorded in the stats (truncated_file),
- * then the next file is opened. */
+/* cap_source_dispatch: delivers up to max_packets (<= 0: one buffer's worth; for files 4096) to
+ * fn. A file cut short mid-packet ends that file as if at EOF and is recorded in the stats
+ * (truncated_file), then the next file is opened. On an idle live interface it may block until a
+ * packet or cap_source_stop() arrives (Linux TPACKET_V3 ignores the timeout when nothing came):
+ * poll cap_source_get_fd() first to stay responsive. */
 enum cap_source_status cap_source_dispatch(struct cap_source *src, int max_packets,
                                            cap_packet_fn fn, void *user, GError **error)
     __attribute__((warn_unused_result));
