@@ -532,6 +532,93 @@ static void stream_longer_than_4gib(void **state)
     tcp_reasm_cleanup(&r, &mem);
 }
 
+/* Random covers: a stream of RANDOM_LEN bytes sent as random segments (random offsets and
+ * lengths, so duplicates and overlaps of every shape) in random order, then every byte once more
+ * in order so that nothing is left unsent. With generous caps the stream must come out whole,
+ * gap-free; with tight caps gaps may be forced, but the events stay continuous, every delivered
+ * byte is the sender's, and every byte sent is accounted exactly once: delivered, retransmitted,
+ * or refused by a cap. */
+#define RANDOM_LEN 3000
+
+struct random_case {
+    uint32_t seed;
+    uint32_t isn;
+    bool tight;
+};
+
+static void random_cover(void **state)
+{
+    const struct random_case *rc = *state;
+    struct tcp_reasm_limits lim = {
+        .ooo_max_bytes = rc->tight ? 300 : 1u << 20,
+        .ooo_max_segments = rc->tight ? 4 : 1024,
+        .recent_bytes = 64u << 10,
+        .gap_wait_packets = 4,
+        .gap_wait_us = 1000000,
+    };
+    struct tcp_mem mem = {.max = 64u << 20};
+    struct cap_dir_stats st;
+    memset(&st, 0, sizeof(st));
+    bool cap_hit = false;
+    struct recorder *rec = g_new0(struct recorder, 1);
+    struct tcp_reasm_ctx c = {.lim = &lim,
+                              .mem = &mem,
+                              .st = &st,
+                              .cap_hit = &cap_hit,
+                              .on_data = on_data,
+                              .on_gap = on_gap,
+                              .arg = rec};
+    struct tcp_reasm r;
+    tcp_reasm_init(&r);
+    GRand *rnd = g_rand_new_with_seed(rc->seed);
+    uint8_t buf[RANDOM_LEN];
+    int64_t ts = 1700000000000000;
+    uint64_t pkts = 1, sent = 0;
+    tcp_reasm_segment(&r, &c, rc->isn, CAP_TCP_SYN, NULL, 0, ts, pkts);
+    for (int i = 0; i < 60 + RANDOM_LEN / 100; i++) {
+        uint32_t off, len;
+        if (i < 60) {
+            off = (uint32_t)g_rand_int_range(rnd, 0, RANDOM_LEN - 1);
+            len = (uint32_t)g_rand_int_range(rnd, 1, 200);
+        } else {
+            off = (uint32_t)(i - 60) * 100;
+            len = 100;
+        }
+        len = MIN(len, (uint32_t)RANDOM_LEN - off);
+        for (uint32_t k = 0; k < len; k++) {
+            buf[k] = pattern(off + k);
+        }
+        ts += 1000;
+        pkts++;
+        tcp_reasm_segment(&r, &c, rc->isn + 1 + off, CAP_TCP_ACK, buf, len, ts, pkts);
+        tcp_reasm_tick(&r, &c, ts, pkts);
+        sent += len;
+    }
+    tcp_reasm_finish(&r, &c, ts);
+    g_rand_free(rnd);
+
+    assert_int_equal(rec->cursor, RANDOM_LEN);
+    assert_int_equal(st.delivered_bytes + st.missing_bytes, RANDOM_LEN);
+    assert_int_equal(st.delivered_bytes + st.retransmitted_bytes + st.cap_dropped_bytes, sent);
+    assert_int_equal(st.num_incons, 0);
+    for (uint32_t off = 0; off < RANDOM_LEN; off++) {
+        bool in_gap = false;
+        for (uint32_t i = 0; i < rec->num_gaps; i++) {
+            in_gap |= off >= rec->gaps[i].offset && off < rec->gaps[i].offset + rec->gaps[i].len;
+        }
+        if (!in_gap && rec->stream[off] != pattern(off)) {
+            fail_msg("byte at offset %u", off);
+        }
+    }
+    if (!rc->tight) {
+        assert_int_equal(rec->num_gaps, 0);
+        assert_false(cap_hit);
+    }
+    tcp_reasm_cleanup(&r, &mem);
+    assert_int_equal(mem.in_use, 0);
+    g_free(rec);
+}
+
 static unsigned count_steps(const struct row *row)
 {
     unsigned n = 0;
@@ -595,6 +682,20 @@ int main(void)
             }
             perm_no++;
         } while (row->permute && next_perm(order + 1, MIN(row->permute, n - 1)));
+    }
+    for (uint32_t seed = 1; seed <= 16; seed++) {
+        for (size_t ii = 0; ii < G_N_ELEMENTS(ISNS); ii++) {
+            for (int tight = 0; tight < 2; tight++) {
+                struct random_case *rc = g_new0(struct random_case, 1);
+                rc->seed = seed;
+                rc->isn = ISNS[ii];
+                rc->tight = tight;
+                struct CMUnitTest t = cmocka_unit_test_prestate(random_cover, rc);
+                t.name = g_strdup_printf("random_cover/%s/seed=%u/isn=%u",
+                                         tight ? "tight_caps" : "generous", seed, rc->isn);
+                g_array_append_val(tests, t);
+            }
+        }
     }
     struct CMUnitTest big = cmocka_unit_test(stream_longer_than_4gib);
     g_array_append_val(tests, big);
