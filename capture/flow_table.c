@@ -529,6 +529,8 @@ static bool evict_lru(struct cap_flow_table *t)
         return false;
     }
     t->stats.flows_evicted++;
+    /* Whatever the connection sends next lands in a new, midstream flow. */
+    victim->sum.cap_hit = true;
     flow_end(t, victim, CAP_END_EVICTED);
     return true;
 }

@@ -765,9 +765,11 @@ static void max_flows_evicts_lru(void **state)
     for (int i = 0; i < 90; i++) {
         assert_int_equal(r->close_order[i], (uint64_t)i + 2);
         assert_int_equal(r->flows[i + 1].sum.end_reason, CAP_END_EVICTED);
+        assert_true(r->flows[i + 1].sum.cap_hit);
     }
     assert_false(r->flows[0].closed);
     cap_flow_table_finish(t);
+    assert_false(r->flows[0].sum.cap_hit);
     cap_flow_table_get_stats(t, &st);
     assert_int_equal(st.memory_in_use, 0);
     cap_flow_table_free(t);
