@@ -13,7 +13,14 @@
  * timeout only depends on its list, so the heads are the only candidates: expiry costs O(1) per
  * packet plus O(1) per expired flow, and the least recently active flow (for eviction) is the
  * oldest of the three heads. Capture time only moves forward here: a packet stamped earlier
- * than the latest one is treated as arriving at the latest time. */
+ * than the latest one is treated as arriving at the latest time.
+ *
+ * Choices the public header leaves open: a SYN-ACK without its SYN also fixes roles (its
+ * receiver is the client, CAP_ROLE_SYN); at cap_flow_table_finish a flow whose TCP connection
+ * is already over (FIN both ways, or RST) ends with CAP_END_FIN or CAP_END_RST rather than
+ * CAP_END_CAPTURE_END; "half-open" means that only one side has sent anything yet; an evicted
+ * flow is marked cap_hit. Memory: each flow is charged sizeof(struct cap_flow) (about 3.6 KB,
+ * most of it the fixed arrays of struct cap_dir_stats), plus its rings and held bytes. */
 #include <stdlib.h>
 #include <string.h>
 
