@@ -19,7 +19,7 @@
  * receiver is the client, CAP_ROLE_SYN); at cap_flow_table_finish a flow whose TCP connection
  * is already over (FIN both ways, or RST) ends with CAP_END_FIN or CAP_END_RST rather than
  * CAP_END_CAPTURE_END; "half-open" means that only one side has sent anything yet; an evicted
- * flow is marked cap_hit. Memory: each flow is charged sizeof(struct cap_flow) (about 3.6 KB,
+ * flow is marked cap_hit. Memory: each flow is charged sizeof(struct cap_flow) (about 3.8 KB,
  * most of it the fixed arrays of struct cap_dir_stats), plus its rings and held bytes. */
 #include <stdlib.h>
 #include <string.h>
