@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <json-glib/json-glib.h>
@@ -104,6 +105,12 @@ static size_t dissect_file(const char *file, struct conn_out *out)
 {
     char path[512];
     snprintf(path, sizeof(path), "%s/samples/%s", TLSSCOPE_SOURCE_DIR, file);
+    if (access(path, R_OK) != 0) {
+        /* samples/ is produced by samples/make-samples; a tree without it skips, visibly.
+         * skip() does not return: out (the caller's) is freed here. */
+        free(out);
+        skip();
+    }
     struct run r = {0};
     r.out = out;
     tls_config_defaults(&r.tc);
@@ -333,6 +340,9 @@ static int64_t fault_field(const char *sample, const char *field)
 {
     char path[512];
     snprintf(path, sizeof(path), "%s/samples/truth.json", TLSSCOPE_SOURCE_DIR);
+    if (access(path, R_OK) != 0) {
+        skip();
+    }
     JsonParser *p = json_parser_new();
     assert_true(json_parser_load_from_file(p, path, NULL));
     JsonArray *samples =
