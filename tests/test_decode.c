@@ -146,6 +146,7 @@ enum link_kind {
     L_ETH_8023, /* 802.3 length field instead of an EtherType */
     L_SLL,
     L_SLL_ARP,
+    L_SLL_ADDR4, /* a 4-byte link address (IP-in-IP tunnel): not a hardware source */
     L_SLL2,
     L_RAW,
     L_NULL_LE,
@@ -363,9 +364,10 @@ static void build_link(struct frame *f, enum link_kind lk, bool v6, uint32_t nul
         break;
     case L_SLL:
     case L_SLL_ARP:
-        put16(f, 0); /* sent to us */
-        put16(f, 1); /* ARPHRD_ETHER */
-        put16(f, 6); /* address length */
+    case L_SLL_ADDR4:
+        put16(f, 0);                           /* sent to us */
+        put16(f, lk == L_SLL_ADDR4 ? 768 : 1); /* ARPHRD_TUNNEL or ARPHRD_ETHER */
+        put16(f, lk == L_SLL_ADDR4 ? 4 : 6);   /* address length */
         put(f, TEST_MAC, 6);
         put16(f, 0); /* address field padding */
         put16(f, lk == L_SLL_ARP ? 0x0806 : etype);
@@ -463,6 +465,8 @@ static const struct decode_case DECODE_CASES[] = {
     SKIP("eth_arp", DLT_EN10MB, L_ETH_ARP, V4, CAP_SKIP_NOT_IP),
     SKIP("eth_8023_length", DLT_EN10MB, L_ETH_8023, V4, CAP_SKIP_NOT_IP),
     SKIP("vlan_five_tags", DLT_EN10MB, L_VLAN5, V4, CAP_SKIP_NOT_IP),
+    {"sll_addr_len_4", DLT_LINUX_SLL, L_SLL_ADDR4, V4, 0, false, false, 0, true, 0, -1, false,
+     false},
     SKIP("sll_arp", DLT_LINUX_SLL, L_SLL_ARP, V4, CAP_SKIP_NOT_IP),
     {"null_family_7", DLT_NULL, L_NULL_LE, V4, 7, false, false, 0, false, CAP_SKIP_NOT_IP, 0, false,
      false},
@@ -670,6 +674,61 @@ static void test_truncation(void **state)
     }
 }
 
+/* ------------------------------------------------------------------ TCP options table */
+
+/* Frame 1 with its 20 option bytes replaced (data offset stays 10; unlisted bytes are 0, EOL).
+ * A malformed option list ends option parsing but never rejects the segment. */
+struct opt_case {
+    const char *name;
+    uint8_t opts[20];
+    uint16_t mss;
+    int8_t wscale;
+    bool sack;
+};
+
+static const struct opt_case OPT_CASES[] = {
+    {"opts_real_syn",
+     {0x02, 0x04, 0xff, 0xd7, 0x04, 0x02, 0x08, 0x0a, 0xeb, 0xbf,
+      0xf6, 0xae, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x03, 0x0a},
+     65495,
+     10,
+     true},
+    {"opts_wscale_20_is_14", {0x03, 0x03, 20, 0x01, 0, 0, 0, 0, 0, 0, 0, 0}, 0, 14, false},
+    {"opts_nops_then_all",
+     {0x01, 0x01, 0x02, 0x04, 0x05, 0xb4, 0x03, 0x03, 7, 0x04, 0x02, 0x00},
+     1460,
+     7,
+     true},
+    {"opts_eol_first", {0x00, 0x02, 0x04, 0x05, 0xb4, 0, 0, 0, 0, 0, 0, 0}, 0, -1, false},
+    {"opts_length_1", {0x08, 0x01, 0x02, 0x04, 0x05, 0xb4, 0, 0, 0, 0, 0, 0}, 0, -1, false},
+    {"opts_mss_then_overrun",
+     {0x02, 0x04, 0x05, 0xb4, 0x08, 0x20, 0, 0, 0, 0, 0, 0},
+     1460,
+     -1,
+     false},
+    {"opts_mss_wrong_length", {0x02, 0x03, 0x05, 0x04, 0x02, 0, 0, 0, 0, 0, 0, 0}, 0, -1, true},
+    {"opts_unknown_kind_skipped",
+     {0xfd, 0x04, 0xaa, 0xbb, 0x03, 0x03, 2, 0, 0, 0, 0, 0},
+     0,
+     2,
+     false},
+};
+
+static void test_tcp_options(void **state)
+{
+    const struct opt_case *tc = *state;
+    uint8_t frame[sizeof(FRAME_SYN)];
+    memcpy(frame, FRAME_SYN, sizeof(frame));
+    memcpy(frame + REAL_TCP_OFF + 20, tc->opts, sizeof(tc->opts));
+    struct cap_segment seg = {0};
+    enum cap_skip_reason reason;
+    assert_true(cap_decode(DLT_EN10MB, frame, sizeof(frame), false, &seg, &reason));
+    assert_int_equal(seg.mss, tc->mss);
+    assert_int_equal(seg.wscale, tc->wscale);
+    assert_int_equal(seg.sack_permitted, tc->sack);
+    assert_int_equal(seg.payload_len, 0);
+}
+
 /* ------------------------------------------------------------------ tshark agreement */
 
 /* Every packet of a real capture, decoded here and by tshark (run at test time, an independent
@@ -819,7 +878,8 @@ int main(void)
     };
     size_t n_single = sizeof(singles) / sizeof(singles[0]);
     size_t n_ts = sizeof(TSHARK_CASES) / sizeof(TSHARK_CASES[0]);
-    size_t n = n_single + n_dec + n_tr + n_ts;
+    size_t n_opt = sizeof(OPT_CASES) / sizeof(OPT_CASES[0]);
+    size_t n = n_single + n_dec + n_tr + n_ts + n_opt;
     struct CMUnitTest *tests = calloc(n, sizeof(*tests));
     if (tests == NULL) {
         return 1;
@@ -835,6 +895,10 @@ int main(void)
     for (size_t i = 0; i < n_tr; i++) {
         tests[k++] = (struct CMUnitTest){TRUNC_CASES[i].name, test_truncation, NULL, NULL,
                                          (void *)&TRUNC_CASES[i]};
+    }
+    for (size_t i = 0; i < n_opt; i++) {
+        tests[k++] = (struct CMUnitTest){OPT_CASES[i].name, test_tcp_options, NULL, NULL,
+                                         (void *)&OPT_CASES[i]};
     }
     for (size_t i = 0; i < n_ts; i++) {
         tests[k++] = (struct CMUnitTest){TSHARK_CASES[i].name, test_tshark_agrees, NULL, NULL,
