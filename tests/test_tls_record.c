@@ -560,6 +560,100 @@ static void test_midstream_pickup(void **state)
     free(s.p);
 }
 
+/* Every strict prefix: the records whose header is complete, nothing else; no desync, no
+ * not-TLS verdict, even at finish (a capture that stops mid-record is not a short write). */
+static void test_every_prefix(void **state)
+{
+    (void)state;
+    struct stream s;
+    build_mixed(&s);
+    struct tls_framer f;
+    struct recorder ref, got;
+    framer_new(&f, &ref);
+    tls_framer_data(&f, 0, s.p, s.len, 0);
+    tls_framer_cleanup(&f);
+    for (size_t a = 1; a < s.len; a++) {
+        framer_new(&f, &got);
+        feed_chunks(&f, s.p, a, 29);
+        tls_framer_finish(&f);
+        tls_framer_cleanup(&f);
+        size_t expect = 0;
+        for (size_t i = 0; i < ref.num_records; i++) {
+            expect += ref.records[i].offset + 5 <= a;
+        }
+        assert_int_equal(got.num_records, expect);
+        assert_int_equal(got.num_desyncs, 0);
+        assert_false(f.not_tls);
+    }
+    free(s.p);
+}
+
+/* Length fields off by one: the framing break is measured as one byte missing (claimed one
+ * too many) or one extra (claimed one too few). */
+struct lenpm_case {
+    const char *name;
+    int delta;
+};
+
+static const struct lenpm_case LENPM[] = {{"length_plus_1", 1}, {"length_minus_1", -1}};
+
+static void test_length_off_by_one(void **state)
+{
+    const struct lenpm_case *t = *state;
+    struct stream s = {0};
+    s.seed = 41;
+    add_record(&s, 23, 0x0303, 700, 700);
+    uint64_t bad = add_record(&s, 23, 0x0303, (uint16_t)(900 + t->delta), 900);
+    uint64_t next = add_record(&s, 23, 0x0303, 600, 600);
+    add_record(&s, 23, 0x0303, 600, 600);
+    add_record(&s, 23, 0x0303, 600, 600);
+    struct tls_framer f;
+    struct recorder r;
+    framer_new(&f, &r);
+    feed_chunks(&f, s.p, s.len, 1448);
+    tls_framer_finish(&f);
+    tls_framer_cleanup(&f);
+    assert_int_equal(r.num_desyncs, 1);
+    assert_int_equal(r.desyncs[0].last_good_offset, bad);
+    assert_int_equal(r.desyncs[0].resync_offset, next);
+    assert_int_equal(r.desyncs[0].estimated_missing_bytes, t->delta);
+    free(s.p);
+}
+
+/* Hostile lengths: 0xffff and 0x8000 on short records. Oversized is counted, the framer hops
+ * the claimed length (nothing is allocated for it) and the damage shows as a desync without an
+ * estimate, since no look-back is kept for records above 2^14 + 2048. */
+struct hostile_case {
+    const char *name;
+    uint16_t len;
+};
+
+static const struct hostile_case HOSTILE[] = {{"len_ffff", 0xffff}, {"len_8000", 0x8000}};
+
+static void test_hostile_length(void **state)
+{
+    const struct hostile_case *t = *state;
+    struct stream s = {0};
+    s.seed = 43;
+    add_record(&s, 23, 0x0303, 700, 700);
+    add_record(&s, 23, 0x0303, t->len, 100);
+    for (int i = 0; i < 12; i++) {
+        add_record(&s, 23, 0x0303, 16000, 16000);
+    }
+    struct tls_framer f;
+    struct recorder r;
+    framer_new(&f, &r);
+    feed_chunks(&f, s.p, s.len, 1448);
+    assert_true(f.rec_alloc <= 65536);
+    tls_framer_finish(&f);
+    tls_framer_cleanup(&f);
+    assert_true(r.oversized[1]);
+    assert_int_equal(r.num_desyncs, 1);
+    assert_true(r.desyncs[0].resynced);
+    assert_false(r.desyncs[0].estimate_valid);
+    free(s.p);
+}
+
 #define ROW(fn, tbl, i) cmocka_unit_test_prestate(fn, (void *)&tbl[i])
 
 int main(void)
@@ -567,6 +661,15 @@ int main(void)
     struct CMUnitTest tests[64];
     size_t n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_every_split_point);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_every_prefix);
+    for (size_t i = 0; i < sizeof(LENPM) / sizeof(LENPM[0]); i++) {
+        tests[n] = (struct CMUnitTest)ROW(test_length_off_by_one, LENPM, i);
+        tests[n++].name = LENPM[i].name;
+    }
+    for (size_t i = 0; i < sizeof(HOSTILE) / sizeof(HOSTILE[0]); i++) {
+        tests[n] = (struct CMUnitTest)ROW(test_hostile_length, HOSTILE, i);
+        tests[n++].name = HOSTILE[i].name;
+    }
     for (size_t i = 0; i < sizeof(OVERSIZED) / sizeof(OVERSIZED[0]); i++) {
         tests[n] = (struct CMUnitTest)ROW(test_oversized, OVERSIZED, i);
         tests[n++].name = OVERSIZED[i].name;
