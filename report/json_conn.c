@@ -144,7 +144,7 @@ static void tcp_member(JsonBuilder *b, const struct cap_flow_summary *f)
     }
     rpt_jb_str(b, "roles", role_name(f->roles));
     if (f->syn_ts_us && f->synack_ts_us && f->ack_ts_us && f->ack_ts_us >= f->syn_ts_us) {
-        rpt_jb_double(b, "rtt_ms", (double)(f->ack_ts_us - f->syn_ts_us) / 1000.0);
+        rpt_jb_int(b, "rtt_us", f->ack_ts_us - f->syn_ts_us);
     }
     rpt_jb_bool(b, "cap_hit", f->cap_hit);
     tcp_dir(b, "client", &f->dir[CAP_DIR_CLIENT]);
@@ -309,8 +309,12 @@ static void tls_member(JsonBuilder *b, const struct cap_flow_summary *f,
             n = buf;
         }
         rpt_jb_str(b, "cipher", n);
+        char id[8];
+        g_snprintf(id, sizeof(id), "0x%04x", t->cipher);
+        rpt_jb_str(b, "cipher_id", id);
     } else {
         rpt_jb_null(b, "cipher");
+        rpt_jb_null(b, "cipher_id");
     }
     rpt_jb_uint(b, "client_cipher_count", t->num_client_ciphers);
     str_or_null(b, "sni", t->sni);
@@ -412,7 +416,7 @@ char *rpt_json_connection(const struct rpt_connection *c, const uint64_t *findin
     rpt_jb_endpoint(b, "server", &f->server_ip, f->server_port);
     rpt_jb_ts(b, "start", f->first_ts_us);
     rpt_jb_ts(b, "end", f->last_ts_us);
-    rpt_jb_double(b, "duration_s", (double)(f->last_ts_us - f->first_ts_us) / 1e6);
+    rpt_jb_int(b, "duration_us", f->last_ts_us - f->first_ts_us);
     rpt_jb_str(b, "end_reason", cap_end_reason_name(f->end_reason));
     rpt_jb_str(b, "app", c->app);
     json_builder_set_member_name(b, "ndpi_risks");

@@ -255,7 +255,7 @@ static void check_document(const struct json_case *tc, const struct scenario *s,
         assert_string_equal(json_object_get_string_member(c, "start"),
                             rpt_format_ts(sc->flow.first_ts_us, ts, sizeof(ts)));
         JsonObject *tcp = json_object_get_object_member(c, "tcp");
-        assert_true(json_object_get_double_member(tcp, "rtt_ms") == 0.5);
+        assert_true(json_object_get_int_member(tcp, "rtt_us") == 500);
         JsonObject *tcp_server = json_object_get_object_member(tcp, "server");
         assert_int_equal(json_object_get_int_member(tcp_server, "bytes"), sc->flow.dir[1].bytes);
         assert_int_equal(json_array_get_length(json_object_get_array_member(tcp_server, "gaps")),
