@@ -343,6 +343,18 @@ static const struct row ROWS[] = {
      .rst_offset = -1},
     /* The ring keeps 4 KiB: a different retransmission of older bytes cannot be compared and is
      * counted only; one inside the ring is caught. */
+    /* The ring grows with the stream (4 -> 32 KiB here); bytes copied into the grown ring must
+     * still compare equal, and a change is found at its exact offset. */
+    {.name = "retransmission_after_ring_growth",
+     .steps = {SYN_STEP, S(0, 3000), S(3000, 3000), S(6000, 3000), S(9000, 3000), S(12000, 8000),
+               S(1000, 5000), S(4000, 9000), SC(15000, 10), S(19990, 20)},
+     .end = 20010,
+     .retrans = 5000 + 9000 + 10 + 10,
+     .num_incons = 1,
+     .incons_off = 15000,
+     .incons_len = 10,
+     .fin_offset = -1,
+     .rst_offset = -1},
     {.name = "retransmission_beyond_ring",
      .recent_bytes = 4096,
      .steps = {SYN_STEP, S(0, 3000), S(3000, 3000), S(6000, 3000), SC(0, 100), SC(8000, 100)},
