@@ -18,6 +18,7 @@
 
 #include <glib.h>
 
+#include "cursor.h"
 #include "tls_record_internal.h"
 
 #define TLS_CT_FIRST 20 /* change_cipher_spec, RFC 8446 §5.1 */
@@ -29,27 +30,42 @@
 
 enum chain_result { CHAIN_NO, CHAIN_YES, CHAIN_NEED_MORE };
 
-static uint16_t hdr_u16(const uint8_t *h, size_t off)
+/* struct { ContentType type; ProtocolVersion legacy_record_version; uint16 length; }
+ * TLSPlaintext header (RFC 8446 §5.1, RFC 5246 §6.2.1). */
+struct rec_hdr {
+    uint8_t type;
+    uint16_t version;
+    uint16_t length;
+};
+
+static bool read_header(struct cur *c, struct rec_hdr *out)
 {
-    return (uint16_t)((h[off] << 8) | h[off + 1]);
+    return cur_u8(c, &out->type) && cur_u16(c, &out->version) && cur_u16(c, &out->length);
 }
 
 /* A header the framer follows: a known content type, a 3.x version (SSL 3.0 to TLS 1.3 all use
  * major 3 on the record layer, RFC 8446 §5.1 and appendix D), and a non-empty body unless
  * application_data (RFC 5246 §6.2.1: zero-length fragments only for application data). The
  * length limit is checked separately: an oversized but otherwise sane record is framed. */
-static bool header_valid(const uint8_t h[TLS_RECORD_HEADER_LEN])
+static bool header_valid(const struct rec_hdr *h)
 {
-    uint16_t len = hdr_u16(h, 3);
-    if (h[0] < TLS_CT_FIRST || h[0] > TLS_CT_LAST || h[1] != 3 || h[2] > 4) {
+    if (h->type < TLS_CT_FIRST || h->type > TLS_CT_LAST || (h->version >> 8) != 3 ||
+        (h->version & 0xff) > 4) {
         return false;
     }
-    return len > 0 || h[0] == TLS_CT_APPDATA;
+    return h->length > 0 || h->type == TLS_CT_APPDATA;
+}
+
+static bool plausible(const struct rec_hdr *h)
+{
+    return header_valid(h) && h->length <= TLS_MAX_CIPHERTEXT_LEN;
 }
 
 bool tls_framer_header_plausible(const uint8_t h[TLS_RECORD_HEADER_LEN])
 {
-    return header_valid(h) && hdr_u16(h, 3) <= TLS_MAX_CIPHERTEXT_LEN;
+    struct cur c = cur_make(h, TLS_RECORD_HEADER_LEN);
+    struct rec_hdr rh;
+    return read_header(&c, &rh) && plausible(&rh);
 }
 
 static bool buf_append(uint8_t **buf, size_t *len, size_t *alloc, const uint8_t *data, size_t n,
@@ -122,34 +138,27 @@ static void release_scan(struct tls_framer *f)
 static enum chain_result chain_check(const struct tls_framer *f, const uint8_t *data, size_t len,
                                      bool at_end)
 {
-    size_t q = 0;
+    struct cur c = cur_make(data, len);
     uint32_t k = 0;
     uint16_t version = 0;
     for (;;) {
-        if (at_end && k >= 1 && q == len) {
+        if (at_end && k >= 1 && cur_empty(&c)) {
             return CHAIN_YES;
         }
-        if (len - q < TLS_RECORD_HEADER_LEN) {
+        struct rec_hdr h;
+        if (!read_header(&c, &h)) {
             return at_end ? CHAIN_NO : CHAIN_NEED_MORE;
         }
-        const uint8_t *h = data + q;
-        if (!tls_framer_header_plausible(h)) {
+        if (!plausible(&h) || (k > 0 && h.version != version)) {
             return CHAIN_NO;
         }
-        if (k == 0) {
-            version = hdr_u16(h, 1);
-        } else if (hdr_u16(h, 1) != version) {
-            return CHAIN_NO;
-        }
-        k++;
-        if (k >= f->resync_chain) {
+        version = h.version;
+        if (++k >= f->resync_chain) {
             return CHAIN_YES;
         }
-        size_t step = TLS_RECORD_HEADER_LEN + hdr_u16(h, 3);
-        if (step > len - q) {
+        if (!cur_skip(&c, h.length)) {
             return at_end ? CHAIN_NO : CHAIN_NEED_MORE;
         }
-        q += step;
     }
 }
 
@@ -409,41 +418,46 @@ static void header_complete(struct tls_framer *f, struct chunk_body *cb, const u
     f->hdr_have = 0;
     bool at_start = f->stream_start;
     f->stream_start = false;
+    struct cur hc = cur_make(f->hdr, TLS_RECORD_HEADER_LEN);
+    struct rec_hdr h;
+    bool whole = read_header(&hc, &h);
+    assert(whole); /* hdr holds exactly TLS_RECORD_HEADER_LEN bytes */
+    (void)whole;
     /* SSLv2-compatible CLIENT-HELLO (RFC 6101 appendix E.2; RFC 5246 appendix E.2): a 2-byte
      * header with the high bit set, msg_type 1, then the client's version (2.0 or 3.x). Only
-     * ever the first bytes of a stream. */
-    bool v2_version = (f->hdr[3] == 3 && f->hdr[4] <= 4) || (f->hdr[3] == 0 && f->hdr[4] == 2);
-    if (at_start && hdr_off == 0 && (f->hdr[0] & 0x80) && f->hdr[2] == 1 && v2_version) {
-        uint16_t len = (uint16_t)(((f->hdr[0] & 0x7f) << 8) | f->hdr[1]);
-        if (len >= 3) {
-            f->cur_sslv2 = true;
-            f->cur.content_type = 0;
-            f->cur.version = 0x0002;
-            f->cur.length = len;
-            f->cur.offset = 0;
-            f->cur.ts_us = f->hdr_ts;
-            f->cur_want = true;
-            f->lookback_ok = false;
-            f->has_good = true;
-            start_record(f, cb, data, i);
-            /* Three bytes of the body were read as part of the 5-byte header; len >= 3. */
-            buf_append(&f->rec, &f->rec_len, &f->rec_alloc, f->hdr + 2, 3, TLS_REC_BUF_MAX);
-            f->body_left -= 3;
-            if (f->body_left == 0) {
-                f->state = TLS_FR_HEADER;
-                body_complete(f, cb);
-            }
-            return;
+     * ever the first bytes of a stream. The same 5 bytes read as a TLS header: */
+    uint16_t v2_len = (uint16_t)(((h.type & 0x7f) << 8) | (h.version >> 8));
+    uint8_t v2_msg_type = (uint8_t)h.version;
+    bool v2_version = ((h.length >> 8) == 3 && (h.length & 0xff) <= 4) || h.length == 0x0002;
+    if (at_start && hdr_off == 0 && (h.type & 0x80) && v2_msg_type == 1 && v2_version &&
+        v2_len >= 3) {
+        f->cur_sslv2 = true;
+        f->cur.content_type = 0;
+        f->cur.version = 0x0002;
+        f->cur.length = v2_len;
+        f->cur.offset = 0;
+        f->cur.ts_us = f->hdr_ts;
+        f->cur_want = true;
+        f->lookback_ok = false;
+        f->has_good = true;
+        start_record(f, cb, data, i);
+        /* Three bytes of the body were read as part of the 5-byte header; v2_len >= 3. */
+        buf_append(&f->rec, &f->rec_len, &f->rec_alloc, f->hdr + 2, 3, TLS_REC_BUF_MAX);
+        f->body_left -= 3;
+        if (f->body_left == 0) {
+            f->state = TLS_FR_HEADER;
+            body_complete(f, cb);
         }
+        return;
     }
-    if (!header_valid(f->hdr)) {
+    if (!header_valid(&h)) {
         header_failed(f, cb, hdr_off);
         return;
     }
     f->cur_sslv2 = false;
-    f->cur.content_type = f->hdr[0];
-    f->cur.version = hdr_u16(f->hdr, 1);
-    f->cur.length = hdr_u16(f->hdr, 3);
+    f->cur.content_type = h.type;
+    f->cur.version = h.version;
+    f->cur.length = h.length;
     f->cur.offset = hdr_off;
     f->cur.ts_us = f->hdr_ts;
     f->has_good = true;
