@@ -134,7 +134,12 @@ struct tls_summary {
     uint32_t num_alpn;
     char alpn[TLS_MAX_ALPN][TLS_MAX_ALPN_LEN];
     char alpn_selected[TLS_MAX_ALPN_LEN];
-    char history[TLS_MAX_HISTORY + 1]; /* Zeek ssl_history letters */
+    /* Zeek ssl_history letters (upper case: client): c hello, s server hello, j hello retry,
+     * x certificate, k server key exchange, n hello done, g client key exchange, t ticket,
+     * i CCS, f Finished (TLS <= 1.2: the first encrypted handshake record after CCS), l alert
+     * (plaintext, or a TLS <= 1.2 encrypted one), b heartbeat; TLS 1.3 encrypted messages and
+     * inferred alerts add nothing. */
+    char history[TLS_MAX_HISTORY + 1];
     enum tls_handshake_kind handshake;
     bool hello_retry_request;
     bool renegotiation;
@@ -190,8 +195,9 @@ void tls_conn_gap(struct tls_conn *c, enum cap_dir dir, uint64_t offset, uint64_
 void tls_conn_swap_dirs(struct tls_conn *c);
 /* tls_conn_client_hello_dir: true with *out when a ClientHello was seen (roles hint). */
 bool tls_conn_client_hello_dir(const struct tls_conn *c, enum cap_dir *out);
-/* tls_conn_wants_data: false once nothing more in any direction needs looking at (never, for
- * now: every record header is followed for the life of the connection). */
+/* tls_conn_wants_data: false once nothing more in any direction needs looking at: after the
+ * flow was declared not TLS, or after tls_conn_finish. A TLS flow is followed header by header
+ * for its whole life (close_notify and desyncs need every record). */
 bool tls_conn_wants_data(const struct tls_conn *c);
 /* tls_conn_finish: the connection ended; infer close_notify and TLS 1.3 encrypted alerts from
  * the TCP close facts in flow, and settle handshake/resumption outcomes. */

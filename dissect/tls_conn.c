@@ -628,7 +628,9 @@ void tls_conn_swap_dirs(struct tls_conn *c)
         c->fr[d].user = &c->ctx[d];
         c->fr[d].desync.from = (enum cap_dir)d;
     }
-    c->sum.client_hello_dir = flip(c->sum.client_hello_dir);
+    if (c->sum.client_hello_seen) {
+        c->sum.client_hello_dir = flip(c->sum.client_hello_dir);
+    }
     for (uint32_t i = 0; i < c->sum.num_alerts && i < TLS_MAX_ALERTS; i++) {
         c->sum.alerts[i].from = flip(c->sum.alerts[i].from);
     }
