@@ -422,6 +422,14 @@ static void test_lab_gap(void **state)
     assert_int_equal(base->handshake, TLS_HS_FULL);
     uint64_t records = base->dir[CAP_DIR_SERVER].records;
     assert_true(records > 16);
+    /* The recent-records ring comes out oldest first, ending with the last record. */
+    const struct tls_dir_summary *sd = &base->dir[CAP_DIR_SERVER];
+    assert_int_equal(sd->num_recent, TLS_MAX_RECENT_RECORDS);
+    for (uint32_t i = 1; i < sd->num_recent; i++) {
+        assert_int_equal(sd->recent[i].offset,
+                         sd->recent[i - 1].offset + 5 + sd->recent[i - 1].length);
+    }
+    assert_int_equal(sd->recent[sd->num_recent - 1].offset, sd->last_record.offset);
     assert_int_equal(dissect_file("lab/gap.pcap", out), 1);
     const struct tls_summary *t = &out[0].tls;
     assert_true(out[0].flow.dir[CAP_DIR_SERVER].num_gaps >= 1);
