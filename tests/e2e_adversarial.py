@@ -1,0 +1,323 @@
+"""Adversarial traffic against the whole program (issue 7): captures built at test time to push
+every cap (flows, out-of-order bytes and segments, memory, handshake message size, record
+framing), each run in a fresh process whose peak RSS (os.wait4's rusage for that child alone)
+must stay under --max-memory plus a fixed overhead, with the caps' counters in the report
+showing that the cap, not luck, kept it there.
+
+In the ASan build the SYN flood shrinks to 50k SYNs (its 200k take ~45 s there, most of it
+writing a 240 MB report); every other case runs at full size. Throughput is not timed here."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pcapgen as pg  # noqa: E402
+
+TLSSCOPE, SRC, BUILD = sys.argv[1], sys.argv[2], sys.argv[3]
+TMP = tempfile.mkdtemp(prefix="tlsscope-adv-")
+results = {"passed": 0, "failed": 0}
+
+
+def linked_asan(binary):
+    try:
+        out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+    except OSError:
+        return False
+    return "libasan" in out
+
+
+ASAN = linked_asan(TLSSCOPE)
+SMALL = ASAN and not os.environ.get("TLSSCOPE_ADV_FULL")
+# RSS bounds: the program's own baseline (nDPI, GLib, libpcap: about 20 MB) plus slack for the
+# report builder. Under ASan every allocation carries redzones and freed memory sits in the
+# quarantine (capped at 16 MB below), so allowed memory is scaled instead of added to.
+OVERHEAD_MB = 150 if ASAN else 48
+SCALE = 3 if ASAN else 1
+TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+ENV = dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=16:detect_leaks=1",
+           G_SLICE="always-malloc")
+
+
+def check(name, cond, detail=""):
+    if cond:
+        results["passed"] += 1
+        print(f"ok   {name}")
+    else:
+        results["failed"] += 1
+        print(f"FAIL {name} {detail}")
+
+
+def run(name, pcap, args, max_memory_mb, bound_known_bad=False, per_conn=None):
+    """Runs tlsscope in a fresh child under /usr/bin/time, which reports that child's own peak
+    RSS (rusage of a child forked from this python would include python's pages: Linux keeps the
+    high-water mark across exec). Returns the report, or None. With per_conn the connections
+    are handed to it one by one instead of being kept (a 200k-flow report is 200+ MB)."""
+    out = os.path.join(TMP, name + ".json")
+    rss_file = os.path.join(TMP, name + ".rss")
+    cmd = [TLSSCOPE, "-q", "-r", pcap, "-o", out, "--max-memory", str(max_memory_mb)] + args
+    if TIME:
+        cmd = [TIME, "-f", "%M", "-o", rss_file] + cmd
+    t = time.monotonic()
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    err = p.stderr.decode(errors="replace")
+    rss_mb = None
+    if TIME:
+        with open(rss_file) as f:
+            lines = f.read().split()
+        rss_mb = int(lines[-1]) / 1024.0 if lines and lines[-1].isdigit() else None
+    print(f"     {name}: exit {p.returncode}, peak RSS {rss_mb or 0:.1f} MB, "
+          f"{time.monotonic() - t:.1f} s")
+    check(f"{name}: exit 0", p.returncode == 0, err[-2000:])
+    check(f"{name}: no sanitizer report",
+          "ERROR: AddressSanitizer" not in err and "runtime error:" not in err, err[-2000:])
+    bound = SCALE * max_memory_mb + OVERHEAD_MB
+    if rss_mb is None:
+        print(f"skip {name}: peak RSS (no /usr/bin/time)")
+    elif bound_known_bad and ASAN:
+        print(f"skip {name}: peak RSS (known bug, below; ASan's overhead blurs the margin)")
+    elif bound_known_bad:
+        # Expected failure, see the caller: flips to a failure once it passes, so the flag
+        # gets removed together with the fix.
+        check(f"{name}: KNOWN BUG peak RSS {rss_mb:.0f} MB still > {bound} MB", rss_mb > bound,
+              "now within bound: drop bound_known_bad")
+    else:
+        check(f"{name}: peak RSS {rss_mb:.0f} MB <= {bound} MB", rss_mb <= bound)
+    doc = None
+    if p.returncode == 0:
+        try:
+            doc = load_report(out, per_conn)
+        except (OSError, ValueError) as e:
+            check(f"{name}: report parses", False, str(e))
+    for f in (out, rss_file, pcap):
+        if os.path.exists(f):
+            os.unlink(f)
+    return doc
+
+
+def load_report(path, per_conn):
+    if per_conn is None:
+        with open(path) as f:
+            return json.load(f)
+    # The writer puts each connection on its own line; parse them one at a time, and the rest
+    # (a few lines) as one document with an empty connections array.
+    rest = []
+    with open(path) as f:
+        for line in f:
+            s = line.strip()
+            if s.startswith('{"id"'):
+                per_conn(json.loads(s.rstrip(",")))
+            else:
+                rest.append(line)
+    return json.loads("".join(rest))
+
+
+def case_syn_flood():
+    n, max_flows = (50000, 5000) if SMALL else (200000, 10000)
+    pcap = os.path.join(TMP, "syn.pcap")
+    with pg.PcapWriter(pcap) as w:
+        dst = pg.ip4("10.255.0.1")
+        for i in range(n):
+            src = bytes([10, (i >> 16) & 255, (i >> 8) & 255, i & 255])
+            w.write(pg.tcp_ipv4(src, dst, 1024 + i % 60000, 443, i * 7919, 0, pg.TCP_SYN))
+    evicted = [0]
+
+    def per_conn(c):
+        evicted[0] += c["end_reason"] == "evicted"
+
+    # KNOWN BUG (/work/repro/syn-flood-unaccounted-memory): each flow's tls_conn (~7 KB) and
+    # nDPI state are allocated at SYN time outside --max-memory's accounting, so 10,000 SYN-only
+    # flows take ~100 MB beyond the cap.
+    doc = run("syn_flood", pcap, ["--max-flows", str(max_flows)], 64, bound_known_bad=True,
+              per_conn=per_conn)
+    if doc:
+        fl = doc["capture"]["flows"]
+        check("syn_flood: every SYN made a flow", fl["total"] == n, str(fl))
+        check("syn_flood: never more than --max-flows at once", fl["peak"] <= max_flows, str(fl))
+        # SYNs 10 us apart: no flow times out, so every flow beyond the cap evicts one.
+        check("syn_flood: evictions counted", fl["evicted"] == n - max_flows, str(fl))
+        check("syn_flood: evicted connections say so", evicted[0] == n - max_flows,
+              str(evicted[0]))
+        check("syn_flood: every connection reported", doc["summary"]["connections"] == n,
+              str(doc["summary"]))
+
+
+def case_many_ooo_flows():
+    """Many flows each holding out-of-order data behind a hole that never fills: together they
+    ask for far more than --max-memory."""
+    nflows, nseg = 1000, 40
+    mem = 8
+    pcap = os.path.join(TMP, "ooo_many.pcap")
+    seg = bytes(range(256)) * 5 + b"x" * 168  # 1448 bytes, not TLS-framed on purpose
+    with pg.PcapWriter(pcap) as w:
+        conns = []
+        for i in range(nflows):
+            c = pg.TcpConn(w, cli=f"10.1.{i >> 8}.{i & 255}", sport=20000 + i)
+            c.handshake()
+            c.seq[False] += len(seg)  # the server's first segment is never captured
+            conns.append(c)
+        for _ in range(nseg):
+            for c in conns:
+                c.pkt(False, pg.TCP_ACK, seg)
+    doc = run("ooo_many_flows", pcap, ["--no-ndpi"], mem)
+    if doc:
+        fl = doc["capture"]["flows"]
+        want = nflows * nseg * len(seg)
+        check(f"ooo_many_flows: {want >> 20} MB out of order hit the memory cap",
+              fl["memory_cap_hits"] > 0, str(fl))
+        check("ooo_many_flows: accounted memory stayed under --max-memory",
+              fl["memory_peak"] <= mem << 20, str(fl))
+        conns = doc["connections"]
+        check("ooo_many_flows: every flow reported", len(conns) == nflows, str(len(conns)))
+        reasons = {g["reason"] for c in conns for g in c["tcp"]["server"]["gaps"]}
+        check("ooo_many_flows: some data given up for memory", "memory_cap" in reasons,
+              str(reasons))
+        seen = sum(c["tcp"]["server"]["delivered_bytes"] + c["tcp"]["server"]["missing_bytes"]
+                   for c in conns)
+        check("ooo_many_flows: no flow delivers more than it was sent",
+              all(c["tcp"]["server"]["delivered_bytes"] <= nseg * len(seg) for c in conns),
+              str(seen))
+
+
+def case_huge_ooo_window():
+    """One flow: the first segment is lost, then 16 MB  arrives behind the hole,
+    and segments land 2^30 and 2^31-1 bytes ahead."""
+    total = 16 << 20
+    pcap = os.path.join(TMP, "ooo_huge.pcap")
+    data = b"\x17" * 1448
+    with pg.PcapWriter(pcap) as w:
+        c = pg.TcpConn(w)
+        c.handshake()
+        base = c.seq[False]
+        c.seq[False] += 1448
+        for _ in range(total // 1448):
+            c.pkt(False, pg.TCP_ACK, data)
+        c.pkt(False, pg.TCP_ACK, data, seq=base + (1 << 30))
+        c.pkt(False, pg.TCP_ACK, data, seq=base + (1 << 31) - 1)
+        c.close()
+    doc = run("ooo_huge_window", pcap, [], 32)
+    if doc:
+        fl = doc["capture"]["flows"]
+        check("ooo_huge_window: per-direction out-of-order cap hit", fl["ooo_cap_hits"] >= 1,
+              str(fl))
+        conn = doc["connections"][0]
+        check("ooo_huge_window: connection says a cap was hit", conn["tcp"]["cap_hit"] is True)
+        reasons = {g["reason"] for g in conn["tcp"]["server"]["gaps"]}
+        check("ooo_huge_window: a gap blames the cap", "ooo_cap" in reasons, str(reasons))
+        check("ooo_huge_window: memory peak within --max-memory",
+              fl["memory_peak"] <= 32 << 20, str(fl))
+
+
+def tls_conn_start(w, sport=40000):
+    c = pg.TcpConn(w, sport=sport)
+    c.handshake()
+    c.send(True, pg.client_hello())
+    return c
+
+
+def case_handshake_16mb():
+    """A server Certificate message claiming 16 MB - 1 whose bytes really arrive ,
+    followed by an alert: the dissector must skip it under its cap and keep framing."""
+    claim = 0xFFFFFF
+    sent = claim
+    pcap = os.path.join(TMP, "hs16.pcap")
+    with pg.PcapWriter(pcap) as w:
+        c = tls_conn_start(w)
+        msg = pg.handshake(11, b"", length=claim) + b"\xab" * sent
+        nrec = 0
+        stream = bytearray()
+        for i in range(0, len(msg), 16384):
+            stream += pg.tls_record(pg.TLS_HANDSHAKE, msg[i:i + 16384])
+            nrec += 1
+            if len(stream) > 1 << 20:
+                c.send(False, bytes(stream))
+                stream.clear()
+        stream += pg.tls_record(pg.TLS_ALERT, b"\x02\x28")
+        nrec += 1
+        c.send(False, bytes(stream))
+        c.close()
+    doc = run("handshake_16mb", pcap, [], 32)
+    if doc:
+        tls = doc["connections"][0].get("tls") or {}
+        check("handshake_16mb: every server record framed",
+              tls.get("records", {}).get("server") == nrec, str(tls.get("records")))
+        alerts = [a for a in tls.get("alerts", []) if a["from"] == "server"]
+        check("handshake_16mb: the alert after it is still seen",
+              any(a["description"] == "handshake_failure" for a in alerts), str(alerts))
+
+
+def case_tiny_records():
+    n = 1000000
+    pcap = os.path.join(TMP, "tiny.pcap")
+    with pg.PcapWriter(pcap) as w:
+        c = tls_conn_start(w)
+        rec = pg.tls_record(pg.TLS_APP_DATA, b"\x42")
+        chunk = rec * 10000
+        for _ in range(n // 10000):
+            c.send(True, chunk)
+        c.close()
+    doc = run("tiny_records", pcap, [], 32)
+    if doc:
+        tls = doc["connections"][0].get("tls") or {}
+        ad = tls.get("app_data", {}).get("client", {})
+        check(f"tiny_records: {n} one-byte records counted", ad.get("records") == n, str(ad))
+        check("tiny_records: their bytes counted", ad.get("bytes") == n, str(ad))
+
+
+def case_max_records():
+    """Records at the largest length TLS allows (2^14 + 2048, RFC 5246 §6.2.3) and at 0xffff,
+    which no TLS version allows."""
+    nmax, nover = 200, 50
+    pcap = os.path.join(TMP, "maxrec.pcap")
+    with pg.PcapWriter(pcap) as w:
+        c = tls_conn_start(w)
+        stream = pg.tls_record(pg.TLS_APP_DATA, b"\x5a" * (16384 + 2048)) * nmax
+        stream += pg.tls_record(pg.TLS_APP_DATA, b"\xa5" * 0xFFFF) * nover
+        c.send(True, stream)
+        c.close()
+    doc = run("max_records", pcap, [], 32)
+    if doc:
+        tls = doc["connections"][0].get("tls") or {}
+        ad = tls.get("app_data", {}).get("client", {})
+        check("max_records: over-long records counted as oversized",
+              ad.get("oversized_records") == nover, str(ad))
+        check("max_records: every record counted", ad.get("records") == nmax + nover, str(ad))
+
+
+def case_non_tls_443():
+    size = 50 << 20
+    pcap = os.path.join(TMP, "nontls.pcap")
+    junk = (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" + bytes(range(256))) * 5
+    junk = junk[:1448]
+    with pg.PcapWriter(pcap) as w:
+        c = pg.TcpConn(w)
+        c.handshake()
+        for _ in range(size // len(junk)):
+            c.pkt(True, pg.TCP_ACK, junk)
+        c.close()
+    doc = run("non_tls_443", pcap, [], 32)
+    if doc:
+        conn = doc["connections"][0]
+        sent = (size // len(junk)) * len(junk)
+        check("non_tls_443: every byte delivered",
+              conn["tcp"]["client"]["delivered_bytes"] == sent, str(conn["tcp"]["client"]))
+        tls = conn.get("tls")
+        check("non_tls_443: not taken for TLS",
+              tls is None or not tls.get("version"), json.dumps(tls)[:300])
+
+
+def main():
+    print(f"# {'ASan build: SYN flood reduced to 50k' if SMALL else 'full sizes'}")
+    for case in (case_syn_flood, case_many_ooo_flows, case_huge_ooo_window, case_handshake_16mb,
+                 case_tiny_records, case_max_records, case_non_tls_443):
+        case()
+    shutil.rmtree(TMP, ignore_errors=True)
+    print(f"# passed {results['passed']}, failed {results['failed']}")
+    sys.exit(1 if results["failed"] else 0)
+
+
+if __name__ == "__main__":
+    main()
