@@ -733,6 +733,17 @@ static void test_sslv2_client_hello(void **state)
     tls_conn_free(c);
 }
 
+/* RFC 8446 §5.2: 2 alert bytes + 1 inner content type + the AEAD tag (RFC 6655: CCM_8 has 8). */
+static void test_alert_record_len13(void **state)
+{
+    (void)state;
+    assert_int_equal(tls_alert_record_len13(0x1301), 19); /* AES_128_GCM */
+    assert_int_equal(tls_alert_record_len13(0x1302), 19); /* AES_256_GCM */
+    assert_int_equal(tls_alert_record_len13(0x1303), 19); /* CHACHA20_POLY1305 */
+    assert_int_equal(tls_alert_record_len13(0x1304), 19); /* AES_128_CCM */
+    assert_int_equal(tls_alert_record_len13(0x1305), 11); /* AES_128_CCM_8 */
+}
+
 #define ROW(fn, tbl, i) cmocka_unit_test_prestate(fn, (void *)&tbl[i])
 
 int main(void)
@@ -759,6 +770,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_encrypted_renegotiation);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_capture_cut_mid_record);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sslv2_client_hello);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_alert_record_len13);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_16mb_handshake_claim);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hs_every_split);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hs_limit);
