@@ -166,3 +166,95 @@ def pcapng_idb(linktype, snaplen=262144):
 def pcapng_epb(iface, ts_us, pkt):
     return pcapng_block(6, struct.pack("<IIIII", iface, ts_us >> 32, ts_us & 0xFFFFFFFF,
                                        len(pkt), len(pkt)) + pkt)
+
+
+def split_capture(data):
+    """The packets of a classic pcap or pcapng file, as dicts: rec (record or block start),
+    end (its end), caplen_off / len_off (where its caplen and original length fields sit),
+    data_off, caplen, link (link type), endian. None when data is neither format."""
+    if len(data) >= 24 and read_pcap(data) is not None:
+        info = read_pcap(data)
+        e = info["endian"]
+        pkts = []
+        for off in info["records"]:
+            caplen = struct.unpack(e + "I", data[off + 8:off + 12])[0]
+            pkts.append({"rec": off, "end": off + 16 + caplen, "caplen_off": off + 8,
+                         "len_off": off + 12, "data_off": off + 16, "caplen": caplen,
+                         "link": info["linktype"], "endian": e})
+        return {"kind": "pcap", "header_len": 24, "packets": pkts}
+    if len(data) < 12 or data[:4] != b"\x0a\x0d\x0d\x0a":
+        return None
+    e = "<" if data[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
+    links, pkts, off, first_data = [], [], 0, None
+    while off + 12 <= len(data):
+        btype, blen = struct.unpack(e + "II", data[off:off + 8])
+        if blen < 12 or off + blen > len(data):
+            break
+        if btype == 1:
+            links.append(struct.unpack(e + "H", data[off + 8:off + 10])[0])
+        elif btype == 6 and blen >= 32:
+            iface, caplen = struct.unpack(e + "I", data[off + 8:off + 12])[0], \
+                struct.unpack(e + "I", data[off + 20:off + 24])[0]
+            if first_data is None:
+                first_data = off
+            pkts.append({"rec": off, "end": off + blen, "caplen_off": off + 20,
+                         "len_off": off + 24, "data_off": off + 28, "caplen": caplen,
+                         "link": links[iface] if iface < len(links) else -1, "endian": e,
+                         "blen_off": off + 4})
+        off += blen
+    return {"kind": "pcapng", "header_len": first_data or 0, "packets": pkts}
+
+
+def layers(data, pkt):
+    """Offsets into data of one packet's IP and TCP headers and TLS records, as far as they
+    parse: {"ip": off, "ipv": 4|6, "tcp": off, "payload": off, "payload_end": off,
+    "records": [record header offsets]}. Missing keys: that layer did not parse."""
+    d, end = pkt["data_off"], min(pkt["data_off"] + pkt["caplen"], len(data))
+    link = pkt["link"]
+    out = {}
+    if link == LINKTYPE_EN10MB:
+        if d + 14 > end:
+            return out
+        etype, l3 = struct.unpack("!H", data[d + 12:d + 14])[0], d + 14
+        while etype in (0x8100, 0x88A8) and l3 + 4 <= end:
+            etype, l3 = struct.unpack("!H", data[l3 + 2:l3 + 4])[0], l3 + 4
+    elif link == 276:  # LINKTYPE_LINUX_SLL2: protocol first, 20-byte header
+        if d + 20 > end:
+            return out
+        etype, l3 = struct.unpack("!H", data[d:d + 2])[0], d + 20
+    elif link == 113:  # LINKTYPE_LINUX_SLL: 16-byte header, protocol last
+        if d + 16 > end:
+            return out
+        etype, l3 = struct.unpack("!H", data[d + 14:d + 16])[0], d + 16
+    elif link in (LINKTYPE_RAW, 12):
+        if d >= end:
+            return out
+        etype, l3 = (0x0800 if data[d] >> 4 == 4 else 0x86DD), d
+    else:
+        return out
+    if etype == 0x0800 and l3 + 20 <= end and data[l3] >> 4 == 4:
+        out.update(ip=l3, ipv=4)
+        ihl = (data[l3] & 15) * 4
+        if data[l3 + 9] != 6 or ihl < 20:
+            return out
+        tcp = l3 + ihl
+    elif etype == 0x86DD and l3 + 40 <= end:
+        out.update(ip=l3, ipv=6)
+        if data[l3 + 6] != 6:
+            return out
+        tcp = l3 + 40
+    else:
+        return out
+    if tcp + 20 > end:
+        return out
+    out["tcp"] = tcp
+    pay = tcp + (data[tcp + 12] >> 4) * 4
+    if pay > end:
+        return out
+    out["payload"], out["payload_end"] = pay, end
+    recs, r = [], pay
+    while r + 5 <= end and 20 <= data[r] <= 24 and data[r + 1] == 3:
+        recs.append(r)
+        r += 5 + struct.unpack("!H", data[r + 3:r + 5])[0]
+    out["records"] = recs
+    return out
