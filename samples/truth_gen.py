@@ -295,6 +295,7 @@ for fr in [int(x) for x in os.environ["LOSS_FRAMES"].split()]:
     lo, hi = seq - 1, seq - 1 + ln   # stream offsets (relative seq 1 = offset 0)
     cut = [i + 1 for i, st in enumerate(starts) if st < hi and st + 5 + rec_lens[i] > lo]
     headers = [i + 1 for i, st in enumerate(starts) if lo <= st < hi]
+    # records are numbered from 1 over ALL server->client records, handshake ones included
     removed.append({"frame": fr, "direction": "s2c", "tcp_seq_relative": seq, "length": ln,
                     "stream_offset_begin": lo, "stream_offset_end": hi,
                     "records_cut": cut, "record_headers_lost": headers})
