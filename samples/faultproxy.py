@@ -85,7 +85,13 @@ class Direction:
             for r in self.rules:
                 if r.kind == "truncate" and self.offset == r.offset:
                     self.truncated = True
-                    self._emit(action="truncate", offset=self.offset)
+                    where = {}
+                    if self.body_left > 0:   # cut inside a record body: say which one
+                        where = dict(record_type=self.rtype, record_offset=self.rec_start,
+                                     record_nth=self.seen.get(self.rtype, 0),
+                                     body_offset=self.body_off,
+                                     record_body_len=self.body_off + self.body_left)
+                    self._emit(action="truncate", offset=self.offset, **where)
             if self.truncated:
                 break
             in_body = self.body_left > 0

@@ -29,7 +29,7 @@ CIPHERS = {
 }
 # alert description name -> code (RFC 8446 section 6)
 ALERTS = {"close_notify": 0, "unexpected_message": 10, "bad_record_mac": 20,
-          "handshake_failure": 40, "unknown_ca": 48, "protocol_version": 70}
+          "handshake_failure": 40, "unknown_ca": 48, "decode_error": 50, "protocol_version": 70}
 
 
 def fail(msg):
@@ -268,6 +268,25 @@ samples.append(sample(
     "after that close_notify (alerts_order per_sender).",
     [serverleg_conn],
     keylog="tls12-dropped-444"))
+
+trunc_log = read_jsonl("truncate.log")
+trunc = [e for e in trunc_log if e["action"] == "truncate"]
+if len(trunc) != 1 or "record_offset" not in trunc[0]:
+    fail("truncate.log: expected one truncation inside a record, got %r" % trunc_log)
+trunc = trunc[0]
+samples.append(sample(
+    "tls12-truncated", "tls12-truncated.pcap", [4451],
+    "TLS 1.2 download of the 409,600-byte file through faultproxy.py --truncate s2c:100000: "
+    "the proxy forwards exactly 100000 server->client bytes (the cut falls inside an "
+    "application-data record), then shuts both connections down with FIN and no alert. "
+    "OpenSSL's client, at EOF in the middle of a record, sends an encrypted fatal decode_error; "
+    "the proxy has already closed, so its kernel answers with RST.",
+    [conn(0, TLS12, 0xc02f, 4451, alerts=[alert("client", "fatal", "decode_error", True)],
+          rst_from=["server"], note="the 'server' of this leg is the proxy")],
+    fault={"kind": "truncate", "direction": "s2c", "stream_offset": trunc["offset"],
+           "record_type": trunc["record_type"], "record_nth": trunc["record_nth"],
+           "record_offset": trunc["record_offset"], "record_body_len": trunc["record_body_len"],
+           "body_offset": trunc["body_offset"], "captured_s2c_bytes": trunc["offset"]}))
 
 samples.append(sample(
     "tls12-download", "tls12-download.pcap", [4446],

@@ -254,16 +254,18 @@ for s in truth["samples"]:
                     or dmg_c2s[off] != fault["flipped_byte"]:
                 err(name, "flip: legs differ at %s (truth: only %d, %d -> %d)"
                     % (diff[:5], off, fault["original_byte"], fault["flipped_byte"]))
-    if fault and fault["kind"] == "drop":
+    if fault and fault["kind"] in ("drop", "truncate"):
         _, s2c = follow_raw(path, s["connections"][0]["tcp_stream"], s["tls_ports"])
         if len(s2c) != fault["captured_s2c_bytes"]:
-            err(name, "drop: %d s2c bytes captured, truth says %d"
-                % (len(s2c), fault["captured_s2c_bytes"]))
+            err(name, "%s: %d s2c bytes captured, truth says %d"
+                % (fault["kind"], len(s2c), fault["captured_s2c_bytes"]))
         for a in s["connections"][0]["alerts"]:
             if a.get("optional") and "stream_offset" in a:
                 o = a["stream_offset"]
                 if s2c[o:o + 3] != b"\x15\x03\x03" or o + 5 + struct.unpack_from(">H", s2c, o + 3)[0] != len(s2c):
                     err(name, "no alert record ending the s2c stream at offset %d" % o)
+        if fault["kind"] == "truncate" and fault["record_offset"] + 5 + fault["record_body_len"] <= len(s2c):
+            err(name, "truncate: the record at %d is complete in the capture" % fault["record_offset"])
         if fault.get("server_leg_file"):
             # the server leg holds the undamaged stream: removing exactly [X, X+count) from it
             # must give the client leg
@@ -282,13 +284,14 @@ for s in truth["samples"]:
         hdr_ok = pos == fault["record_offset"] and pos + 5 <= len(s2c) \
             and s2c[pos] == fault["record_type"]
         if not hdr_ok:
-            err(name, "drop: no record header at stream offset %d" % fault["record_offset"])
+            err(name, "%s: no record header at stream offset %d"
+                % (fault["kind"], fault["record_offset"]))
         else:
             body_len = struct.unpack_from(">H", s2c, pos + 3)[0]
             if nth + 1 != fault["record_nth"] or body_len != fault["record_body_len"] or \
                     not (pos + 5 <= fault["stream_offset"] < pos + 5 + body_len) or \
                     fault["stream_offset"] - pos - 5 != fault["body_offset"]:
-                err(name, "drop: record at %d is #%d of type %d, body %d; truth: #%d, body %d, "
+                err(name, fault["kind"] + ": record at %d is #%d of type %d, body %d; truth: #%d, body %d, "
                     "drop at %d" % (pos, nth + 1, s2c[pos], body_len, fault["record_nth"],
                                     fault["record_body_len"], fault["stream_offset"]))
     if s.get("removed_packets"):
