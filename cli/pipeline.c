@@ -74,10 +74,16 @@ static void on_close(void *user, struct cap_flow *flow)
     if (ctx != NULL) {
         tls_conn_finish(ctx->tls, fs);
         rc.tls = tls_conn_get_summary(ctx->tls);
+        if (rc.tls->starttls[0]) {
+            rc.starttls = rc.tls->starttls;
+            rc.starttls_offset = rc.tls->starttls_offset[CAP_DIR_CLIENT];
+            rc.starttls_server_offset = rc.tls->starttls_offset[CAP_DIR_SERVER];
+        }
         if (ctx->cls != NULL) {
             cap_class_flow_finish(p->classifier, ctx->cls);
             rc.app = cap_class_flow_app(ctx->cls);
             rc.ndpi_risks = cap_class_flow_risks(ctx->cls);
+            rc.ndpi_ja3 = cap_class_flow_ja3(ctx->cls);
         }
     }
     rpt_add_connection(p->rpt, &rc);

@@ -170,6 +170,10 @@ struct tls_summary {
     uint32_t handshake_limit_hits; /* handshake messages longer than max_handshake_msg, skipped */
     char ja3_string[1024]; /* truncated if longer; the hash is computed on the full string */
     int64_t handshake_start_us, handshake_end_us;
+    /* STARTTLS: TLS began after a plaintext exchange ("smtp", "imap", ...; empty otherwise);
+     * starttls_offset is each direction's plaintext length, the stream offset where TLS began. */
+    char starttls[16];
+    uint64_t starttls_offset[2];
 };
 
 struct tls_config {

@@ -579,12 +579,75 @@ static void on_desync(void *user, const struct tls_desync *d)
     }
 }
 
+/* A direction's bytes before its TLS begins. Returns how many leading bytes of data are
+ * plaintext of a STARTTLS-style exchange (len: all of them, or the plaintext ran past
+ * TLS_PRELUDE_MAX without TLS and the flow is not TLS); the rest is framed as TLS. */
+static size_t prelude_data(struct tls_conn *c, enum cap_dir dir, uint64_t offset,
+                           const uint8_t *data, size_t len)
+{
+    struct tls_prelude *p = &c->pre[dir];
+    struct tls_prelude *peer = &c->pre[dir == CAP_DIR_CLIENT ? CAP_DIR_SERVER : CAP_DIR_CLIENT];
+    bool from_client = dir == CAP_DIR_CLIENT;
+    if (p->state == TLS_PRELUDE_UNDECIDED) {
+        /* Only a stream seen from its first byte can carry a prelude; a mid-stream pickup is
+         * the framer's to search. Once the peer is in a plaintext exchange, this side's first
+         * bytes are its answer (an LDAP or MySQL reply is binary but still plaintext). */
+        bool at_start = offset == 0 && c->fr[dir].pos == 0;
+        bool plain = at_start && !tls_prelude_tls_starts(from_client, data, len) &&
+                     (tls_prelude_looks_plain(data, len) || peer->state == TLS_PRELUDE_PLAIN ||
+                      (peer->state == TLS_PRELUDE_TLS && peer->plain_len > 0));
+        p->state = plain ? TLS_PRELUDE_PLAIN : TLS_PRELUDE_TLS;
+        if (!plain) {
+            return 0;
+        }
+        if (tls_prelude_never_upgrades(data, len)) {
+            p->state = TLS_PRELUDE_GAVE_UP;
+            tls_prelude_keep(p, data, len);
+            if (!c->sum.client_hello_seen) {
+                c->sum.not_tls = true;
+            }
+            return len;
+        }
+    }
+    if (p->state == TLS_PRELUDE_GAVE_UP) {
+        return len;
+    }
+    size_t k = tls_prelude_find_tls(from_client, data, len);
+    tls_prelude_keep(p, data, k);
+    if (k < len) {
+        /* The framer starts where TLS does, as if the plaintext were not part of the stream. */
+        p->state = TLS_PRELUDE_TLS;
+        c->fr[dir].pos = offset + k;
+        c->sum.starttls_offset[dir] = offset + k;
+        g_strlcpy(c->sum.starttls, tls_starttls_protocol(&c->pre[CAP_DIR_CLIENT],
+                                                         &c->pre[CAP_DIR_SERVER]),
+                  sizeof(c->sum.starttls));
+        return k;
+    }
+    if (p->plain_len > TLS_PRELUDE_MAX) {
+        p->state = TLS_PRELUDE_GAVE_UP;
+        if (!c->sum.client_hello_seen) {
+            c->sum.not_tls = true;
+        }
+    }
+    return len;
+}
+
 void tls_conn_data(struct tls_conn *c, enum cap_dir dir, uint64_t offset, const uint8_t *data,
                    size_t len, int64_t ts_us)
 {
     struct tls_framer *f = &c->fr[dir];
     if (c->sum.not_tls || c->finished_called) {
         return;
+    }
+    if (c->pre[dir].state != TLS_PRELUDE_TLS) {
+        size_t plain = prelude_data(c, dir, offset, data, len);
+        if (plain == len) {
+            return;
+        }
+        offset += plain;
+        data += plain;
+        len -= plain;
     }
     tls_framer_data(f, offset, data, len, ts_us);
     if (f->not_tls && !c->sum.client_hello_seen) {
@@ -596,6 +659,10 @@ void tls_conn_gap(struct tls_conn *c, enum cap_dir dir, uint64_t offset, uint64_
                   int64_t ts_us)
 {
     if (c->sum.not_tls || c->finished_called) {
+        return;
+    }
+    if (c->pre[dir].state == TLS_PRELUDE_PLAIN) {
+        c->pre[dir].plain_len += len; /* plaintext lost to the capture: still plaintext */
         return;
     }
     tls_framer_gap(&c->fr[dir], offset, len, ts_us);
@@ -622,6 +689,12 @@ void tls_conn_swap_dirs(struct tls_conn *c)
     swap_bytes(&c->fr[0], &c->fr[1], sizeof(c->fr[0]));
     swap_bytes(&c->hs[0], &c->hs[1], sizeof(c->hs[0]));
     swap_bytes(&c->ds[0], &c->ds[1], sizeof(c->ds[0]));
+    struct tls_prelude pre = c->pre[0];
+    c->pre[0] = c->pre[1];
+    c->pre[1] = pre;
+    uint64_t so = c->sum.starttls_offset[0];
+    c->sum.starttls_offset[0] = c->sum.starttls_offset[1];
+    c->sum.starttls_offset[1] = so;
     swap_bytes(&c->sum.dir[0], &c->sum.dir[1], sizeof(c->sum.dir[0]));
     for (int d = 0; d < 2; d++) {
         c->fr[d].dir = (enum cap_dir)d;
@@ -707,11 +780,25 @@ void tls_conn_finish(struct tls_conn *c, const struct cap_flow_summary *flow)
     if (c->finished_called) {
         return;
     }
+    bool any_tls_dir = false, any_plain = false;
     for (int d = 0; d < 2; d++) {
         tls_framer_finish(&c->fr[d]);
         if (c->fr[d].not_tls && !c->sum.client_hello_seen) {
             c->sum.not_tls = true;
         }
+        any_plain |= c->pre[d].state == TLS_PRELUDE_PLAIN || c->pre[d].state == TLS_PRELUDE_GAVE_UP;
+        any_tls_dir |= c->pre[d].state == TLS_PRELUDE_TLS;
+    }
+    /* Named again now that both directions' plaintext is known (the side that switched first
+     * may have done so before the other side's banner or greeting arrived). */
+    if (c->sum.starttls[0]) {
+        g_strlcpy(c->sum.starttls, tls_starttls_protocol(&c->pre[CAP_DIR_CLIENT],
+                                                         &c->pre[CAP_DIR_SERVER]),
+                  sizeof(c->sum.starttls));
+    }
+    /* Plaintext that never turned into TLS in either direction: a plaintext protocol. */
+    if (any_plain && !any_tls_dir && !c->sum.client_hello_seen) {
+        c->sum.not_tls = true;
     }
     c->finished_called = true;
     tls_close_settle(c, flow);

@@ -9,6 +9,7 @@
 #include "dissect.h"
 #include "tls_handshake_internal.h"
 #include "tls_record_internal.h"
+#include "tls_starttls_internal.h"
 
 struct tls_conn;
 
@@ -36,6 +37,7 @@ struct tls_conn {
     struct tls_hs_reasm hs[2];
     struct tls_dir_ctx ctx[2];
     struct tls_dir_state ds[2];
+    struct tls_prelude pre[2];
     bool tls13;
     bool hs_complete;
     bool abbreviated;        /* TLS <= 1.2: the server went to CCS without a key exchange */

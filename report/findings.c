@@ -750,10 +750,16 @@ void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connectio
     }
     if (!is_tls) {
         if (t && t->not_tls && tls_port(fl->server_port)) {
-            char *sum =
-                g_strdup_printf("Port %u carried bytes that do not frame as TLS.", fl->server_port);
+            /* A client speaking plaintext to a TLS port (HTTP to 443) is a classic
+             * misconfiguration, so this is a warning, not trivia. */
+            bool named = c->app && strcmp(c->app, "Unknown") != 0;
+            char *sum = named ? g_strdup_printf("Port %u, a TLS port, carried %s, not TLS (nDPI).",
+                                                fl->server_port, c->app)
+                              : g_strdup_printf("Port %u, a TLS port, carried bytes that do not "
+                                                "frame as TLS.",
+                                                fl->server_port);
             struct rpt_finding *f =
-                rpt_finding_new(RPT_K_NOT_TLS, RPT_SEV_INFO, fl->id, fl->first_ts_us, sum);
+                rpt_finding_new(RPT_K_NOT_TLS, RPT_SEV_WARNING, fl->id, fl->first_ts_us, sum);
             rpt_finding_cause(f, "other_protocol", RPT_CONF_MEDIUM, 1, "%s",
                               c->app ? c->app : "the payload is not a TLS record");
             g_ptr_array_add(out, f);

@@ -425,11 +425,13 @@ char *rpt_json_connection(const struct rpt_connection *c, const uint64_t *findin
         rpt_jb_add_string_value(b, c->ndpi_risks[i]);
     }
     json_builder_end_array(b);
+    rpt_jb_str(b, "ndpi_ja3", c->ndpi_ja3 && c->ndpi_ja3[0] ? c->ndpi_ja3 : NULL);
     if (c->starttls) {
         json_builder_set_member_name(b, "starttls");
         json_builder_begin_object(b);
         rpt_jb_str(b, "protocol", c->starttls);
         rpt_jb_uint(b, "offset", c->starttls_offset);
+        rpt_jb_uint(b, "server_offset", c->starttls_server_offset);
         json_builder_end_object(b);
     } else {
         rpt_jb_null(b, "starttls");

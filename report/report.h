@@ -46,8 +46,10 @@ struct rpt_connection {
     const struct tls_summary *tls; /* NULL when no TLS state was kept */
     const char *app;               /* nDPI protocol name, or NULL */
     const char *const *ndpi_risks; /* NULL-terminated, or NULL */
+    const char *ndpi_ja3;          /* nDPI's JA3 of the ClientHello, or NULL */
     const char *starttls;          /* protocol name when TLS followed a plaintext upgrade */
-    uint64_t starttls_offset;      /* plaintext prefix length */
+    uint64_t starttls_offset;      /* the client's plaintext prefix length */
+    uint64_t starttls_server_offset; /* the server's */
 };
 
 struct rpt_source_info {
