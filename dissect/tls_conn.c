@@ -330,7 +330,10 @@ static void on_message(void *user, uint8_t type, uint32_t len, struct cur body, 
                 s->cert = cert;
             }
         }
-        if (type == TLS_HT_SERVER_KEY_EXCHANGE) {
+        /* Only an ECDHE ServerKeyExchange names a group (RFC 8422 §5.4); a DHE one starts with
+         * its prime, whose first byte can look like the named_curve tag. */
+        const char *suite = s->cipher_known ? tls_cipher_name(s->cipher) : NULL;
+        if (type == TLS_HT_SERVER_KEY_EXCHANGE && suite && strstr(suite, "_ECDHE_")) {
             uint16_t group = 0;
             if (tls_decode_server_key_exchange_group(body, &group) == TLS_DECODE_OK) {
                 s->server_key_exchange_group = group;

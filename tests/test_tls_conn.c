@@ -16,6 +16,7 @@
 #include "tls_conn_internal.h"
 #include "tls_decode_internal.h"
 #include "tls_handshake_internal.h"
+#include "tls_vectors.h"
 
 /* ------------------------------------------------------------------ stream files */
 
@@ -744,6 +745,55 @@ static void test_alert_record_len13(void **state)
     assert_int_equal(tls_alert_record_len13(0x1305), 11); /* AES_128_CCM_8 */
 }
 
+/* One handshake message in its own record, from the server or the client. */
+static void feed_msg(struct tls_conn *c, enum cap_dir dir, uint64_t *off, uint8_t type,
+                     const uint8_t *body, size_t len)
+{
+    uint8_t rec[1024];
+    size_t msg = len + 4;
+    uint8_t h[9] = {22, 3, 3, (uint8_t)(msg >> 8), (uint8_t)msg, type, 0, (uint8_t)(len >> 8),
+                    (uint8_t)len};
+    assert_true(len + 9 <= sizeof(rec));
+    memcpy(rec, h, 9);
+    memcpy(rec + 9, body, len);
+    tls_conn_data(c, dir, *off, rec, len + 9, 1);
+    *off += len + 9;
+}
+
+/* The ServerKeyExchange group is read only for ECDHE suites: a DHE ServerKeyExchange starts
+ * with the length of its prime, whose first byte may be 3 (the ECDHE named_curve tag). */
+static void test_ske_group_only_for_ecdhe(void **state)
+{
+    (void)state;
+    static const struct {
+        uint16_t suite;
+        uint16_t want_group;
+    } rows[] = {{0xc02f, 0x001d}, {0x009e, 0}}; /* ECDHE_RSA_AES128_GCM; DHE_RSA_AES128_GCM */
+    /* named_curve(3), x25519, then a 32-byte key: also a DHE p length of 0x031d... */
+    uint8_t ske[3 + 1 + 32];
+    memset(ske, 0x42, sizeof(ske));
+    ske[0] = 3;
+    ske[1] = 0x00;
+    ske[2] = 0x1d;
+    ske[3] = 32;
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        uint8_t sh[sizeof(SH12)];
+        memcpy(sh, SH12, sizeof(SH12));
+        size_t cipher_off = 2 + 32 + 1 + SH12[34];
+        sh[cipher_off] = (uint8_t)(rows[i].suite >> 8);
+        sh[cipher_off + 1] = (uint8_t)rows[i].suite;
+        struct tls_conn *c = tls_conn_new(NULL);
+        uint64_t coff = 0, soff = 0;
+        feed_msg(c, CAP_DIR_CLIENT, &coff, TLS_HT_CLIENT_HELLO, CH12, sizeof(CH12));
+        feed_msg(c, CAP_DIR_SERVER, &soff, TLS_HT_SERVER_HELLO, sh, sizeof(sh));
+        feed_msg(c, CAP_DIR_SERVER, &soff, TLS_HT_SERVER_KEY_EXCHANGE, ske, sizeof(ske));
+        tls_conn_finish(c, NULL);
+        assert_int_equal(tls_conn_get_summary(c)->cipher, rows[i].suite);
+        assert_int_equal(tls_conn_get_summary(c)->server_key_exchange_group, rows[i].want_group);
+        tls_conn_free(c);
+    }
+}
+
 #define ROW(fn, tbl, i) cmocka_unit_test_prestate(fn, (void *)&tbl[i])
 
 int main(void)
@@ -771,6 +821,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_capture_cut_mid_record);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sslv2_client_hello);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_alert_record_len13);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ske_group_only_for_ecdhe);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_16mb_handshake_claim);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hs_every_split);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hs_limit);
