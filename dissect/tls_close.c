@@ -43,6 +43,20 @@ static bool gap_at_end(const struct cap_flow_summary *flow, enum cap_dir dir, ui
     return false;
 }
 
+/* The peer of dir had already closed (FIN or RST) when dir sent its final alert at ts_us, and
+ * the peer's own last record was not an alert: dir is answering an unclean close. */
+static bool answers_unclean_close(const struct tls_conn *c, const struct cap_flow_summary *flow,
+                                  enum cap_dir dir, int64_t ts_us)
+{
+    enum cap_dir peer = dir == CAP_DIR_CLIENT ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
+    if (!flow || c->ds[peer].last_is_alert || c->ds[peer].plain_close_notify) {
+        return false;
+    }
+    const struct cap_dir_stats *ps = &flow->dir[peer];
+    int64_t peer_close = ps->fin_seen ? ps->fin_ts_us : (ps->rst_seen ? ps->rst_ts_us : 0);
+    return peer_close != 0 && peer_close <= ts_us;
+}
+
 static void settle_side(struct tls_conn *c, const struct cap_flow_summary *flow, enum cap_dir dir)
 {
     struct tls_dir_summary *d = &c->sum.dir[dir];
@@ -97,6 +111,13 @@ static void settle_side(struct tls_conn *c, const struct cap_flow_summary *flow,
             d->close_notify = TLS_CN_UNKNOWN;
             d->close_notify_reason = "encrypted alert right after the handshake, before any "
                                      "application data: more likely fatal than close_notify";
+            return;
+        }
+        if (a && answers_unclean_close(c, flow, dir, a->ts_us)) {
+            d->close_notify = TLS_CN_UNKNOWN;
+            d->close_notify_reason =
+                "encrypted alert sent after the peer closed without close_notify: a close_notify "
+                "reply or a fatal alert about the truncated stream (JDK sends unexpected_message)";
             return;
         }
         if (closed && !ends_at_close) {

@@ -251,13 +251,16 @@ static const struct sample_case SAMPLES[] = {
        {{S, true, A_NONE}, {C, true, A_NONE}}, {ANY, YES}}}, false},
     /* Stream 0: the client FINs without close_notify; the JDK answers with an encrypted fatal
      * unexpected_message (again not distinguishable from close_notify: server not checked). */
+    /* Both Java samples: the server's final encrypted alert answers the client's close without
+     * close_notify. The wire cannot tell a close_notify reply (accepted) from the fatal
+     * unexpected_message of requireCloseNotify (refused), so the server side is unknown. */
     {"java_unclean_refused", "java-unclean-refused.pcap", 2,
-     {{0x0303, 0xc030, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, 1, {{S, true, A_NONE}}, {NO, ANY}},
+     {{0x0303, 0xc030, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, 1, {{S, true, A_NONE}}, {NO, UNK}},
       {0x0303, 0xc030, TLS_HS_FULL, TLS_OFFER_SESSION_ID, TLS_RESUME_REFUSED, false,
        CLOSE_BOTH_CS}},
      false},
     {"java_unclean_accepted", "java-unclean-accepted.pcap", 2,
-     {{0x0303, 0xc030, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, 1, {{S, true, A_NONE}}, {NO, YES}},
+     {{0x0303, 0xc030, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, 1, {{S, true, A_NONE}}, {NO, UNK}},
       {0x0303, 0xc030, TLS_HS_RESUMED, TLS_OFFER_SESSION_ID, TLS_RESUME_ACCEPTED, false,
        CLOSE_BOTH_CS}}, false},
     /* Every health check: a full TLS 1.3 handshake, then the client's RST, no alert. */
