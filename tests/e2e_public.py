@@ -124,8 +124,30 @@ def check_ndpi(path, tmp):
                   (t["ja3"], c["ndpi_ja3"]))
 
 
+def check_plain_on_tls_port(tmp):
+    """samples/http-on-443.pcap (samples/make-plaintext-samples): curl sends plain HTTP to port
+    443 twice. Each connection gets a not_tls warning that names nDPI's verdict, HTTP; without
+    nDPI the warning stays, without the name."""
+    path = os.path.join(SRC, "samples", "http-on-443.pcap")
+    for extra, named in (((), True), (("--no-ndpi",), False)):
+        doc = report(path, tmp, extra)
+        check(f"http-on-443 {extra}: report", doc is not None)
+        if doc is None:
+            continue
+        check(f"http-on-443 {extra}: two connections", len(doc["connections"]) == 2)
+        for c in doc["connections"]:
+            fs = [f for f in doc["findings"] if f["connection"] == c["id"] and f["kind"] == "not_tls"]
+            check(f"http-on-443 {extra} {c['id']}: one not_tls warning",
+                  len(fs) == 1 and fs[0]["severity"] == "warning", fs)
+            check(f"http-on-443 {extra} {c['id']}: names HTTP only with nDPI",
+                  bool(fs) and (("HTTP" in fs[0]["summary"]) == named), fs and fs[0]["summary"])
+            check(f"http-on-443 {extra} {c['id']}: no TLS analysis claimed",
+                  c["tls"] is None or c["tls"]["handshake"] is None)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="tlsscope-public-")
+    check_plain_on_tls_port(tmp)
     for f in sorted(os.listdir(PUBLIC)):
         if f.endswith(".pcap"):
             check_public(os.path.join(PUBLIC, f), tmp)
