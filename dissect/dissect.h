@@ -114,6 +114,10 @@ struct tls_dir_summary {
     struct tls_record_info recent[TLS_MAX_RECENT_RECORDS]; /* ring, oldest first after finish */
     struct tls_record_info last_record;
     bool has_last_record;
+    /* The side closed (FIN or RST) in the middle of last_record, with no TCP gap: its TLS stream
+     * was truncated (by the endpoint or a middlebox); truncated_at is the close offset. */
+    bool truncated;
+    uint64_t truncated_at;
 };
 
 struct tls_summary {

@@ -57,6 +57,26 @@ static bool answers_unclean_close(const struct tls_conn *c, const struct cap_flo
     return peer_close != 0 && peer_close <= ts_us;
 }
 
+/* The side's stream ended inside a record that the capture saw begin, with nothing missing. */
+static void note_truncation(struct tls_conn *c, const struct cap_flow_summary *flow,
+                            enum cap_dir dir)
+{
+    struct tls_dir_summary *d = &c->sum.dir[dir];
+    const struct tls_framer *f = &c->fr[dir];
+    uint64_t close_off = 0;
+    bool rst = false;
+    if (f->not_tls || !d->has_last_record || f->desync_pending ||
+        !close_offset(flow, dir, &close_off, &rst) || tls_framer_at_boundary(f)) {
+        return;
+    }
+    uint64_t last_end = d->last_record.offset + 5 + d->last_record.length;
+    if (close_off > d->last_record.offset && close_off < last_end &&
+        !gap_at_end(flow, dir, d->last_record.offset)) {
+        d->truncated = true;
+        d->truncated_at = close_off;
+    }
+}
+
 static void settle_side(struct tls_conn *c, const struct cap_flow_summary *flow, enum cap_dir dir)
 {
     struct tls_dir_summary *d = &c->sum.dir[dir];
@@ -74,6 +94,12 @@ static void settle_side(struct tls_conn *c, const struct cap_flow_summary *flow,
     if (f->not_tls || !d->has_last_record) {
         d->close_notify = TLS_CN_UNKNOWN;
         d->close_notify_reason = "no TLS records from this side";
+        return;
+    }
+    if (d->truncated) {
+        d->close_notify = TLS_CN_NO;
+        d->close_notify_reason = rst ? "RST in the middle of a record: the stream was truncated"
+                                     : "FIN in the middle of a record: the stream was truncated";
         return;
     }
     const struct tls_record_info *last = &d->last_record;
@@ -111,6 +137,15 @@ static void settle_side(struct tls_conn *c, const struct cap_flow_summary *flow,
             d->close_notify = TLS_CN_UNKNOWN;
             d->close_notify_reason = "encrypted alert right after the handshake, before any "
                                      "application data: more likely fatal than close_notify";
+            return;
+        }
+        enum cap_dir peer = dir == CAP_DIR_CLIENT ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
+        if (c->sum.dir[peer].truncated && answers_unclean_close(c, flow, dir, a->ts_us)) {
+            d->close_notify = TLS_CN_UNKNOWN;
+            d->close_notify_reason =
+                "encrypted alert sent after the peer's stream was cut in the middle of a record: "
+                "more likely a fatal alert about the truncation (OpenSSL sends decode_error) than "
+                "close_notify";
             return;
         }
         if (a && answers_unclean_close(c, flow, dir, a->ts_us)) {
@@ -196,6 +231,8 @@ void tls_close_settle(struct tls_conn *c, const struct cap_flow_summary *flow)
             add_probable_alert(c, order[i]);
         }
     }
+    note_truncation(c, flow, CAP_DIR_CLIENT);
+    note_truncation(c, flow, CAP_DIR_SERVER);
     settle_side(c, flow, CAP_DIR_CLIENT);
     settle_side(c, flow, CAP_DIR_SERVER);
 }

@@ -89,6 +89,10 @@ static const char *damage_before(const struct cap_flow_summary *f, const struct 
         }
     }
     const struct cap_dir_stats *ds = &f->dir[recv];
+    int64_t close_ts = ds->fin_seen ? ds->fin_ts_us : ds->rst_ts_us;
+    if (t->dir[recv].truncated && close_ts <= a->ts_us) {
+        return "sent after the stream it was receiving was cut in the middle of a record";
+    }
     for (uint32_t i = 0; i < MIN(ds->num_incons, (uint32_t)CAP_MAX_INCONS); i++) {
         if (ds->incons[i].ts_us <= a->ts_us) {
             return "sent after an inconsistent retransmission in the stream it was receiving";

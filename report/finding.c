@@ -22,6 +22,7 @@ const char *rpt_kind_name(enum rpt_kind k)
         [RPT_K_WEAK_CIPHER] = "weak_cipher",
         [RPT_K_NOT_TLS] = "not_tls",
         [RPT_K_FULL_HANDSHAKE_STORM] = "full_handshake_storm",
+        [RPT_K_TRUNCATED_STREAM] = "truncated_stream",
     };
     return (unsigned)k < RPT_K_COUNT ? names[k] : "unknown";
 }

@@ -317,6 +317,23 @@ static bool stream_causes(struct rpt_finding *f, const struct cap_flow_summary *
             ch->ts_us, ch->pkt_index);
     }
 
+    const struct tls_dir_summary *td = &t->dir[recv];
+    int64_t close_ts = d->fin_seen ? d->fin_ts_us : d->rst_ts_us;
+    if (td->truncated && before(close_ts, a->ts_us)) {
+        damaged = true;
+        rpt_finding_cause(f, "stream_truncated", RPT_CONF_HIGH, PRI_BYTES_MISSING,
+                          "the %s closed its stream at offset %" G_GUINT64_FORMAT " in the middle "
+                          "of a %u-byte record that began at offset %" G_GUINT64_FORMAT ", with no "
+                          "TCP gap: the %s or a middlebox cut the TLS stream short, and the %s "
+                          "could not finish reading the record",
+                          peer, td->truncated_at, td->last_record.length,
+                          td->last_record.offset, peer, rpt_dir_name(a->from));
+        pin(rpt_finding_evidence(f, "%s stream ends at %" G_GUINT64_FORMAT
+                                    " inside the record at %" G_GUINT64_FORMAT,
+                                 peer, td->truncated_at, td->last_record.offset),
+            recv, true, td->truncated_at, false, 0, close_ts, 0);
+    }
+
     uint32_t ng = MIN(d->num_gaps, (uint32_t)CAP_MAX_GAPS);
     for (uint32_t i = 0; i < ng; i++) {
         const struct cap_gap *g = &d->gaps[i];
@@ -629,6 +646,23 @@ static void dir_findings(const struct cap_flow_summary *fl, const struct tls_sum
                           "another device started answering for the %s mid-connection", side);
         rpt_finding_cause(f, "route_change", RPT_CONF_LOW, 2,
                           "the route between the %s and the capture point changed", side);
+        g_ptr_array_add(out, f);
+    }
+    if (t && t->dir[dir].truncated) {
+        const struct tls_dir_summary *td = &t->dir[dir];
+        const struct cap_dir_stats *ds = &fl->dir[dir];
+        char *sum = g_strdup_printf(
+            "The %s's TLS stream ended with %s at offset %" G_GUINT64_FORMAT " in the middle of a "
+            "%u-byte record that began at offset %" G_GUINT64_FORMAT
+            ", with no TCP gap: the stream was truncated.",
+            side, ds->fin_seen ? "FIN" : "RST", td->truncated_at, td->last_record.length,
+            td->last_record.offset);
+        struct rpt_finding *f = rpt_finding_new(RPT_K_TRUNCATED_STREAM, RPT_SEV_ERROR, fl->id,
+                                                ds->fin_seen ? ds->fin_ts_us : ds->rst_ts_us, sum);
+        rpt_finding_cause(f, "sender_or_middlebox_cut_stream", RPT_CONF_HIGH, 1,
+                          "the %s, or a proxy or load balancer in front of it, closed the TCP "
+                          "connection before the record it was sending was complete",
+                          side);
         g_ptr_array_add(out, f);
     }
     if (t && t->dir[dir].oversized_records > 0) {

@@ -28,6 +28,7 @@ enum rpt_kind {
     RPT_K_WEAK_CIPHER,
     RPT_K_NOT_TLS,
     RPT_K_FULL_HANDSHAKE_STORM,
+    RPT_K_TRUNCATED_STREAM,
     RPT_K_COUNT
 };
 const char *rpt_kind_name(enum rpt_kind k);

@@ -41,11 +41,12 @@ void rpt_text_summary(const struct rpt_ctx *r, FILE *out)
     bool colour = r->opts.color;
     uint64_t total = r->by_severity[0] + r->by_severity[1] + r->by_severity[2];
     fprintf(out,
-            "tlsscope: %" G_GUINT64_FORMAT " connections (%" G_GUINT64_FORMAT
+            "tlsscope: %" G_GUINT64_FORMAT " connection%s (%" G_GUINT64_FORMAT
             " TLS, %" G_GUINT64_FORMAT " failed); %" G_GUINT64_FORMAT
-            " findings: %" G_GUINT64_FORMAT " error, %" G_GUINT64_FORMAT
+            " finding%s: %" G_GUINT64_FORMAT " error, %" G_GUINT64_FORMAT
             " warning, %" G_GUINT64_FORMAT " info\n",
-            r->num_connections, r->num_tls, r->num_failed, total, r->by_severity[RPT_SEV_ERROR],
+            r->num_connections, r->num_connections == 1 ? "" : "s", r->num_tls, r->num_failed,
+            total, total == 1 ? "" : "s", r->by_severity[RPT_SEV_ERROR],
             r->by_severity[RPT_SEV_WARNING], r->by_severity[RPT_SEV_INFO]);
     unsigned lines = 0;
     for (int s = RPT_SEV_ERROR; s >= RPT_SEV_INFO; s--) {
