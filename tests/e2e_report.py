@@ -30,8 +30,11 @@ def check(name, cond, detail=""):
 def run(path, tmp, tag):
     doc = os.path.join(tmp, f"{tag}.json")
     nd = os.path.join(tmp, f"{tag}.ndjson")
-    p = subprocess.run([TLSSCOPE, "-q", "-r", path, "-o", doc, "--ndjson", nd],
-                       capture_output=True, text=True, timeout=300)
+    # Run beside the capture with its bare name, so the report's source name (and so the golden
+    # report) does not depend on where the checkout is.
+    p = subprocess.run([os.path.abspath(TLSSCOPE), "-q", "-r", os.path.basename(path), "-o", doc,
+                        "--ndjson", nd], capture_output=True, text=True, timeout=300,
+                       cwd=os.path.dirname(path))
     return p, doc, nd
 
 
