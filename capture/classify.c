@@ -11,9 +11,10 @@
 
 #include "capture.h"
 
-/* nDPI's own reader gives up after a few dozen packets per flow; a TLS handshake with a large
- * certificate chain fits comfortably in this many packets carrying payload. */
-#define CLASSIFY_MAX_PACKETS 32
+/* A TLS 1.2 full handshake has shown its certificate (the last thing nDPI's TLS dissector
+ * reads) within the first dozen packets; a TLS 1.3 certificate is encrypted, so following the
+ * flow further only costs time. */
+#define CLASSIFY_MAX_PACKETS 12
 
 struct cap_classifier {
     struct ndpi_detection_module_struct *ndpi;

@@ -711,8 +711,16 @@ static void flow_packet(struct cap_flow_table *t, struct cap_flow *f, int side,
     }
     t->busy = false;
     layout_settle(f);
+    enum tclass cls = classify(f);
+    if (cls == TCLASS_CLOSED && f->tclass != TCLASS_CLOSED) {
+        /* Closed flows wait timeout_closed for stragglers; the retransmission rings are the
+         * bulk of their memory, and a retransmission after both closes is counted without
+         * comparison. */
+        tcp_reasm_release_ring(&f->rs[0], &t->mem);
+        tcp_reasm_release_ring(&f->rs[1], &t->mem);
+    }
     list_unlink(t, f);
-    list_append(t, f, classify(f));
+    list_append(t, f, cls);
 }
 
 /* ------------------------------------------------------------------ the table */

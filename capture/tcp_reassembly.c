@@ -58,6 +58,19 @@ static void node_free(struct tcp_reasm *r, struct tcp_mem *mem, struct tcp_ooo_n
     g_free(n);
 }
 
+void tcp_reasm_release_ring(struct tcp_reasm *r, struct tcp_mem *mem)
+{
+    if (r->ring) {
+        tcp_mem_release(mem, r->ring_cap);
+        g_free(r->ring);
+        r->ring = NULL;
+        r->ring_cap = 0;
+    }
+    /* Nothing below next can be compared any more; ring_append never regrows past this. */
+    r->ring_lo = r->next;
+    r->ring_released = true;
+}
+
 void tcp_reasm_cleanup(struct tcp_reasm *r, struct tcp_mem *mem)
 {
     struct tcp_ooo_node *n = r->head;
@@ -146,7 +159,7 @@ static void ring_grow(struct tcp_reasm *r, const struct tcp_reasm_ctx *c, uint64
 static void ring_append(struct tcp_reasm *r, const struct tcp_reasm_ctx *c, const uint8_t *data,
                         size_t len)
 {
-    if (c->lim->recent_bytes == 0) {
+    if (c->lim->recent_bytes == 0 || r->ring_released) {
         return;
     }
     uint64_t want = r->next + len - r->ring_lo;

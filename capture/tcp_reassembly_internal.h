@@ -69,6 +69,7 @@ struct tcp_reasm {
     uint8_t *ring; /* the last ring_cap delivered bytes, indexed by offset % ring_cap */
     uint32_t ring_cap;
     uint64_t ring_lo; /* no ring byte below this offset is valid (set after every gap) */
+    bool ring_released; /* the flow closed: no more ring (tcp_reasm_release_ring) */
     bool waiting;     /* an acked hole is waiting for its data */
     int64_t wait_ts;
     uint64_t wait_pkts;
@@ -82,6 +83,9 @@ struct tcp_reasm {
 };
 
 void tcp_reasm_init(struct tcp_reasm *r);
+/* tcp_reasm_release_ring: frees the retransmission ring for good (the flow has closed); later
+ * retransmissions are counted without comparison. */
+void tcp_reasm_release_ring(struct tcp_reasm *r, struct tcp_mem *mem);
 /* tcp_reasm_cleanup: frees held bytes and the ring and returns their memory to mem. */
 void tcp_reasm_cleanup(struct tcp_reasm *r, struct tcp_mem *mem);
 
