@@ -76,7 +76,8 @@ def run(name, pcap, args, max_memory_mb, bound_known_bad=False, per_conn=None):
           f"{time.monotonic() - t:.1f} s")
     check(f"{name}: exit 0", p.returncode == 0, err[-2000:])
     check(f"{name}: no sanitizer report",
-          "ERROR: AddressSanitizer" not in err and "runtime error:" not in err, err[-2000:])
+          "ERROR: AddressSanitizer" not in err and "runtime error:" not in err and
+          "ERROR: LeakSanitizer" not in err, err[-2000:])
     bound = SCALE * max_memory_mb + OVERHEAD_MB
     if rss_mb is None:
         print(f"skip {name}: peak RSS (no /usr/bin/time)")
