@@ -2,7 +2,7 @@
 
 Part 1: every capture in samples/ and samples/lab/ gets MUTATIONS seeded mutations (bit flips,
 truncations, byte insertions and deletions, length fields set to extremes: pcap record
-caplen/len, pcapng block lengths, IP total length, IP header length, TCP data offset, TLS record
+caplen/len, pcapng block lengths, interface ids and link types, IP total length, IP header length, TCP data offset, TLS record
 and handshake lengths found by parsing the packet; packets duplicated or reordered). Each
 mutant runs through tlsscope with nDPI on; the run must end with exit 0 (and a report that
 parses) or exit 2, within a time limit, with no sanitizer report on stderr.
@@ -224,6 +224,24 @@ def m_hs_len(rng, buf, cap):
     return f"handshake length at {r + 6} = {v:#x}"
 
 
+def m_pcapng_iface(rng, buf, cap):
+    """pcapng only: a packet names an interface that does not exist, or an interface changes
+    its link type after packets used it."""
+    if cap["kind"] != "pcapng":
+        return m_caplen(rng, buf, cap)
+    p = rng.choice(cap["packets"])
+    e = p["endian"]
+    if rng.random() < 0.5:
+        v = rng.choice((1, 2, 0xFFFF, 0xFFFFFFFF))
+        put(buf, p["rec"] + 8, e + "I", v)
+        return f"EPB at {p['rec']}: interface {v:#x}"
+    # The first IDB sits right after the SHB, whose length is in its second word.
+    idb = struct.unpack(e + "I", bytes_of[0][4:8])[0]
+    v = rng.choice((0, 101, 113, 276, 0xFFFF))
+    put(buf, idb + 8, e + "H", v)
+    return f"IDB link type = {v}"
+
+
 def m_duplicate(rng, buf, cap):
     pk = cap["packets"]
     i = rng.randrange(len(pk))
@@ -253,7 +271,7 @@ def m_reorder(rng, buf, cap):
 
 MUTATORS = (m_bitflip, m_truncate, m_insert_raw, m_delete_raw, m_insert_in_packet,
             m_delete_in_packet, m_caplen, m_ip_len, m_tcp_doff, m_tls_len, m_tls_len, m_hs_len,
-            m_hs_len, m_duplicate, m_reorder)
+            m_hs_len, m_duplicate, m_reorder, m_pcapng_iface)
 
 
 def mutants(path):
