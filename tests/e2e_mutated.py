@@ -2,10 +2,11 @@
 
 Part 1: every capture in samples/ and samples/lab/ gets MUTATIONS seeded mutations (bit flips,
 truncations, byte insertions and deletions, length fields set to extremes: pcap record
-caplen/len, pcapng block lengths, interface ids and link types, IP total length, IP header length, TCP data offset, TLS record
-and handshake lengths found by parsing the packet; packets duplicated or reordered). Each
-mutant runs through tlsscope with nDPI on; the run must end with exit 0 (and a report that
-parses) or exit 2, within a time limit, with no sanitizer report on stderr.
+caplen/len, pcapng block lengths, interface ids and link types, IP total and header length,
+TCP data offset, TLS record and handshake lengths found by parsing the packet; packets
+duplicated or reordered). Each
+mutant runs through tlsscope with nDPI on; the run must end with exit 0 (and a report and an
+NDJSON stream that parse) or exit 2, within a time limit, with no sanitizer report on stderr.
 
 Part 2: files broken as files: cut at every record boundary and inside records, empty, wrong
 magic, huge snaplen, timestamps going backwards, a pcapng with two interfaces of different link
@@ -51,8 +52,10 @@ def sanitizer_report(err):
         "ERROR: LeakSanitizer" in err
 
 
-def run(path, extra=()):
+def run(path, extra=(), ndjson=None):
     out = path + ".json"
+    if ndjson:
+        extra = (*extra, "--ndjson", ndjson)
     try:
         p = subprocess.run([TLSSCOPE, "-q", "-r", path, "-o", out, *extra],
                            capture_output=True, text=True, errors="replace", timeout=TIMEOUT_S,
@@ -303,8 +306,24 @@ def mutants(path):
     return out
 
 
+def ndjson_ok(path):
+    """Every line of the NDJSON stream is one JSON object."""
+    try:
+        with open(path) as f:
+            for line in f:
+                if not isinstance(json.loads(line), dict):
+                    return False
+        return True
+    except (OSError, ValueError):
+        return False
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+
+
 def judge(name, path, what):
-    p, doc, perr = run(path)
+    nd = path + ".ndjson"
+    p, doc, perr = run(path, ndjson=nd)
     if p is None:
         return name, False, f"hang: no exit within {TIMEOUT_S} s ({what})", None
     err = p.stderr
@@ -314,6 +333,8 @@ def judge(name, path, what):
         return name, False, f"exit {p.returncode} ({what}): {err[-1500:]}", p.returncode
     if p.returncode == 0 and doc is None:
         return name, False, f"exit 0 without a parseable report ({what}): {perr}", 0
+    if p.returncode == 0 and not ndjson_ok(nd):
+        return name, False, f"exit 0 with an NDJSON line that does not parse ({what})", 0
     if p.returncode == 2 and not err.strip():
         return name, False, f"exit 2 without a message ({what})", 2
     return name, True, what, p.returncode
