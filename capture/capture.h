@@ -169,6 +169,7 @@ struct cap_source_stats {
     uint64_t interface_drops; /* pcap_stats ps_ifdrop */
     uint64_t kernel_received; /* ps_recv */
     const char *truncated_file; /* name of the first file cut short mid-packet, or NULL */
+    uint64_t bad_timestamps;    /* packets whose time did not fit (kept the previous time) */
     uint64_t truncated_after_packets; /* packets read when the cut was met */
     /* Progress through a file list (for a progress line; all 0/NULL for live). */
     size_t num_files;            /* files given (1 for a memory source) */

@@ -309,7 +309,10 @@ static bool decode_ipv4(struct cur *c, bool verify, struct cap_segment *out, str
     }
     if (verify) {
         struct cur hdr;
-        (void)cur_sub(&hdr_start, hdr_len, &hdr);
+        if (!cur_sub(&hdr_start, hdr_len, &hdr)) {
+            *out_reason = CAP_SKIP_TRUNCATED; /* cannot happen: the options were just skipped */
+            return false;
+        }
         /* RFC 791 §3.1, RFC 1071: the header summed with its checksum is all ones. */
         if (fold(sum_words(hdr, 0)) != 0xffff) {
             *out_reason = CAP_SKIP_BAD_CHECKSUM;

@@ -798,7 +798,7 @@ void cap_flow_table_finish(struct cap_flow_table *t)
         }
     }
     g_assert(k == n);
-    qsort(all, n, sizeof(*all), by_id);
+    qsort(all, n, sizeof(struct cap_flow *), by_id);
     for (size_t i = 0; i < n; i++) {
         struct cap_flow *f = all[i];
         flow_end(t, f, flow_closed(f) ? closed_reason(f) : CAP_END_CAPTURE_END);

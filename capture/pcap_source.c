@@ -30,6 +30,7 @@
 #define PCAP_TRUNCATED_MARK "truncated"
 
 struct cap_source {
+    int64_t last_ts_us; /* time of the last packet with a representable timestamp */
     /* Current handle; NULL between files. volatile because cap_source_stop reads it from a
      * signal handler: it is cleared before a handle is closed and set after one is ready. */
     pcap_t *volatile pcap;
@@ -283,11 +284,32 @@ void cap_source_free(struct cap_source *src)
     g_free(src);
 }
 
+/* RFC 3339 dates run from year 0000 to 9999: 0001-01-01 and 9999-12-31T23:59:59 in Unix
+ * seconds. A time outside them cannot be written in the report, nor come from a real clock. */
+#define TS_MIN_SECONDS (-62135596800LL)
+#define TS_MAX_SECONDS 253402300799LL
+
+/* Microseconds since the epoch. pcapng timestamps are 64-bit in if_tsresol units, so libpcap
+ * can hand back seconds far outside any real clock (up to 2^64 microseconds, or seconds with
+ * if_tsresol 0); such a packet keeps the previous packet's time (counted in bad_timestamps)
+ * rather than overflow, or jump every flow's idle clock to the end of time. A classic pcap
+ * microsecond field of a million or more is clamped. */
+static int64_t ts_micros(struct cap_source *src, const struct timeval *tv)
+{
+    if ((int64_t)tv->tv_sec < TS_MIN_SECONDS || (int64_t)tv->tv_sec > TS_MAX_SECONDS) {
+        src->stats.bad_timestamps++;
+        return src->last_ts_us;
+    }
+    int64_t us = tv->tv_usec < 0 ? 0 : (tv->tv_usec > 999999 ? 999999 : (int64_t)tv->tv_usec);
+    src->last_ts_us = (int64_t)tv->tv_sec * 1000000 + us; /* |tv_sec| < 2^38: cannot overflow */
+    return src->last_ts_us;
+}
+
 static void on_pcap_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
     struct cap_source *src = (struct cap_source *)user;
     struct cap_packet pkt = {
-        .ts_us = (int64_t)h->ts.tv_sec * 1000000 + (int64_t)h->ts.tv_usec,
+        .ts_us = ts_micros(src, &h->ts),
         .linktype = src->linktype,
         .data = bytes,
         .caplen = h->caplen,

@@ -5,22 +5,27 @@
 
 #include "pipeline.h"
 
-/* What the pipeline keeps per flow, hung on the flow's user pointer. */
+/* What the pipeline keeps per flow, hung on the flow's user pointer. The dissector and the
+ * classifier are made when the first payload arrives, so a flood of SYNs (or a scan) costs the
+ * flow table's entry and this, nothing more. */
 struct flow_ctx {
-    struct tls_conn *tls;
-    struct cap_class_flow *cls; /* NULL with --no-ndpi */
+    struct tls_conn *tls;       /* NULL until the first stream byte or gap */
+    struct cap_class_flow *cls; /* NULL until the first payload, and with --no-ndpi */
     bool cls_done;
 };
 
 static void on_open(void *user, struct cap_flow *flow)
 {
-    struct pipeline *p = user;
-    struct flow_ctx *ctx = g_new0(struct flow_ctx, 1);
-    ctx->tls = tls_conn_new(&p->tls_cfg);
-    if (p->classifier != NULL) {
-        ctx->cls = cap_class_flow_new(p->classifier);
+    (void)user;
+    cap_flow_set_user(flow, g_new0(struct flow_ctx, 1));
+}
+
+static struct tls_conn *flow_tls(struct pipeline *p, struct flow_ctx *ctx)
+{
+    if (ctx->tls == NULL) {
+        ctx->tls = tls_conn_new(&p->tls_cfg);
     }
-    cap_flow_set_user(flow, ctx);
+    return ctx->tls;
 }
 
 static void on_segment(void *user, struct cap_flow *flow, enum cap_dir dir,
@@ -28,9 +33,16 @@ static void on_segment(void *user, struct cap_flow *flow, enum cap_dir dir,
 {
     struct pipeline *p = user;
     struct flow_ctx *ctx = cap_flow_get_user(flow);
-    if (ctx != NULL && ctx->cls != NULL && !ctx->cls_done) {
-        ctx->cls_done = cap_classify_segment(p->classifier, ctx->cls, seg, dir == CAP_DIR_CLIENT);
+    if (ctx == NULL || p->classifier == NULL || ctx->cls_done) {
+        return;
     }
+    if (ctx->cls == NULL) {
+        if (seg->payload_len == 0) {
+            return;
+        }
+        ctx->cls = cap_class_flow_new(p->classifier);
+    }
+    ctx->cls_done = cap_classify_segment(p->classifier, ctx->cls, seg, dir == CAP_DIR_CLIENT);
 }
 
 /* Without a SYN capture guesses roles from ports; a ClientHello settles them. */
@@ -47,9 +59,8 @@ static void settle_roles(struct cap_flow *flow, struct tls_conn *conn)
 static void on_data(void *user, struct cap_flow *flow, enum cap_dir dir, uint64_t offset,
                     const uint8_t *data, size_t len, int64_t ts_us)
 {
-    (void)user;
     struct flow_ctx *ctx = cap_flow_get_user(flow);
-    if (ctx == NULL || !tls_conn_wants_data(ctx->tls)) {
+    if (ctx == NULL || !tls_conn_wants_data(flow_tls(user, ctx))) {
         return;
     }
     tls_conn_data(ctx->tls, dir, offset, data, len, ts_us);
@@ -58,10 +69,9 @@ static void on_data(void *user, struct cap_flow *flow, enum cap_dir dir, uint64_
 
 static void on_gap(void *user, struct cap_flow *flow, enum cap_dir dir, const struct cap_gap *gap)
 {
-    (void)user;
     struct flow_ctx *ctx = cap_flow_get_user(flow);
     if (ctx != NULL) {
-        tls_conn_gap(ctx->tls, dir, gap->offset, gap->len, gap->ts_us);
+        tls_conn_gap(flow_tls(user, ctx), dir, gap->offset, gap->len, gap->ts_us);
     }
 }
 
@@ -71,7 +81,7 @@ static void on_close(void *user, struct cap_flow *flow)
     struct flow_ctx *ctx = cap_flow_get_user(flow);
     const struct cap_flow_summary *fs = cap_flow_get_summary(flow);
     struct rpt_connection rc = {.flow = fs};
-    if (ctx != NULL) {
+    if (ctx != NULL && ctx->tls != NULL) {
         tls_conn_finish(ctx->tls, fs);
         rc.tls = tls_conn_get_summary(ctx->tls);
         if (rc.tls->starttls[0]) {
@@ -79,12 +89,12 @@ static void on_close(void *user, struct cap_flow *flow)
             rc.starttls_offset = rc.tls->starttls_offset[CAP_DIR_CLIENT];
             rc.starttls_server_offset = rc.tls->starttls_offset[CAP_DIR_SERVER];
         }
-        if (ctx->cls != NULL) {
-            cap_class_flow_finish(p->classifier, ctx->cls);
-            rc.app = cap_class_flow_app(ctx->cls);
-            rc.ndpi_risks = cap_class_flow_risks(ctx->cls);
-            rc.ndpi_ja3 = cap_class_flow_ja3(ctx->cls);
-        }
+    }
+    if (ctx != NULL && ctx->cls != NULL) {
+        cap_class_flow_finish(p->classifier, ctx->cls);
+        rc.app = cap_class_flow_app(ctx->cls);
+        rc.ndpi_risks = cap_class_flow_risks(ctx->cls);
+        rc.ndpi_ja3 = cap_class_flow_ja3(ctx->cls);
     }
     rpt_add_connection(p->rpt, &rc);
     if (ctx != NULL) {
@@ -118,23 +128,22 @@ void pipeline_init(struct pipeline *p, const struct cap_flow_config *flow_cfg,
 void pipeline_packet(void *user, const struct cap_packet *pkt)
 {
     struct pipeline *p = user;
-    struct cap_segment seg;
     enum cap_skip_reason why;
 
     /* Frame numbers count every packet read, decoded or not, as tshark's frame.number does. */
     p->pkt_index++;
+    /* cap_decode leaves these two as given. */
+    struct cap_segment seg = {.ts_us = pkt->ts_us, .pkt_index = p->pkt_index};
     if (p->pkt_index == 1 || pkt->ts_us < p->first_ts_us) {
         p->first_ts_us = pkt->ts_us;
     }
-    if (pkt->ts_us > p->last_ts_us) {
+    if (p->pkt_index == 1 || pkt->ts_us > p->last_ts_us) {
         p->last_ts_us = pkt->ts_us;
     }
     if (!cap_decode(pkt->linktype, pkt->data, pkt->caplen, p->verify_checksums, &seg, &why)) {
         p->skipped[why]++;
         return;
     }
-    seg.ts_us = pkt->ts_us;
-    seg.pkt_index = p->pkt_index;
     cap_flow_table_add(p->flows, &seg);
 }
 

@@ -146,6 +146,8 @@ struct server_key {
 
 struct rpt_servers {
     GHashTable *by_key; /* struct server_key * (owned) -> struct rpt_server * (owned) */
+    uint32_t max;       /* servers tracked at most; connections to others are only counted */
+    uint64_t untracked_connections;
 };
 
 static guint server_hash(gconstpointer p)
@@ -172,13 +174,16 @@ static void server_free(gpointer p)
         g_free(s->sni[i]);
     }
     g_array_free(s->unclean_conns, TRUE);
-    g_hash_table_destroy(s->hs_per_second);
+    if (s->hs_per_second) {
+        g_hash_table_destroy(s->hs_per_second);
+    }
     g_free(s);
 }
 
-struct rpt_servers *rpt_servers_new(void)
+struct rpt_servers *rpt_servers_new(uint32_t max_servers)
 {
     struct rpt_servers *s = g_new0(struct rpt_servers, 1);
+    s->max = max_servers;
     s->by_key = g_hash_table_new_full(server_hash, server_equal, g_free, server_free);
     return s;
 }
@@ -203,12 +208,15 @@ struct rpt_server *rpt_servers_get(struct rpt_servers *s, const struct cap_addr 
     if (srv) {
         return srv;
     }
+    /* A scan through the monitored link meets a new server per packet: past the cap, servers
+     * are not tracked (the first ones seen keep their aggregates; the rest are counted). */
+    if (s->max && g_hash_table_size(s->by_key) >= s->max) {
+        return NULL;
+    }
     srv = g_new0(struct rpt_server, 1);
     srv->ip = k.ip;
     srv->port = port;
     srv->unclean_conns = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-    /* Keys are whole seconds cast to pointers: 64-bit pointers hold any capture second. */
-    srv->hs_per_second = g_hash_table_new(g_direct_hash, g_direct_equal);
     g_hash_table_insert(s->by_key, g_memdup2(&k, sizeof(k)), srv);
     return srv;
 }
@@ -238,6 +246,16 @@ GPtrArray *rpt_servers_sorted(struct rpt_servers *s)
     }
     g_ptr_array_sort(out, server_cmp);
     return out;
+}
+
+size_t rpt_servers_count(const struct rpt_servers *s)
+{
+    return g_hash_table_size(s->by_key);
+}
+
+uint64_t rpt_servers_untracked(const struct rpt_servers *s)
+{
+    return s->untracked_connections;
 }
 
 double rpt_server_rate_mean(const struct rpt_server *s)
@@ -281,6 +299,11 @@ static void count_handshake(struct rpt_server *s, int64_t ts_us)
     s->hs_last_us = MAX(s->hs_last_us, ts_us);
     int64_t sec = ts_us >= 0 ? ts_us / 1000000 : -((-ts_us + 999999) / 1000000);
     gpointer key = GSIZE_TO_POINTER((gsize)sec);
+    if (!s->hs_per_second) {
+        /* Keys are whole seconds cast to pointers: 64-bit pointers hold any capture second.
+         * Made on the first full handshake: most servers of a scan never get one. */
+        s->hs_per_second = g_hash_table_new(g_direct_hash, g_direct_equal);
+    }
     uint64_t n = GPOINTER_TO_SIZE(g_hash_table_lookup(s->hs_per_second, key)) + 1;
     g_hash_table_insert(s->hs_per_second, key, GSIZE_TO_POINTER((gsize)n));
     /* Ties keep the earliest second so the reported peak time does not depend on the order in
@@ -333,6 +356,13 @@ void rpt_correlate_add(struct rpt_servers *servers, struct rpt_origins *origins,
     const struct cap_flow_summary *fl = c->flow;
     const struct tls_summary *t = c->tls;
     struct rpt_server *s = rpt_servers_get(servers, &fl->server_ip, fl->server_port);
+    if (!s) {
+        servers->untracked_connections++;
+        if (t && t->is_tls) {
+            remember_origin(origins, c, unclean_sides);
+        }
+        return;
+    }
     s->connections++;
     if (unclean_sides) {
         if (s->unclean_closes == 0) {

@@ -155,6 +155,7 @@ static void capture_object(JsonBuilder *b, const struct rpt_capture_info *info)
         rpt_jb_null(b, "interface_drops");
     }
     rpt_jb_str(b, "truncated_file", src ? src->truncated_file : NULL);
+    rpt_jb_uint(b, "bad_timestamps", src ? src->bad_timestamps : 0);
     rpt_jb_bool(b, "interrupted", info && info->interrupted);
     json_builder_set_member_name(b, "flows");
     json_builder_begin_object(b);
@@ -212,6 +213,8 @@ static void summary_members(JsonBuilder *b, const struct rpt_ctx *r)
     } else {
         rpt_jb_null(b, "max_severity");
     }
+    rpt_jb_uint(b, "servers_tracked", (uint64_t)rpt_servers_count(r->servers));
+    rpt_jb_uint(b, "connections_to_untracked_servers", rpt_servers_untracked(r->servers));
     json_builder_set_member_name(b, "session_origins");
     json_builder_begin_object(b);
     rpt_jb_uint(b, "tracked", rpt_origins_size(r->origins));

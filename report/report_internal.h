@@ -162,7 +162,11 @@ struct rpt_server {
 double rpt_server_rate_mean(const struct rpt_server *s);
 
 struct rpt_servers;
-struct rpt_servers *rpt_servers_new(void);
+/* rpt_servers_new: at most max_servers (0: no cap) are tracked; rpt_servers_get returns NULL
+ * for a new server past the cap and rpt_servers_untracked counts what went unaggregated. */
+struct rpt_servers *rpt_servers_new(uint32_t max_servers);
+uint64_t rpt_servers_untracked(const struct rpt_servers *s);
+size_t rpt_servers_count(const struct rpt_servers *s);
 void rpt_servers_free(struct rpt_servers *s);
 struct rpt_server *rpt_servers_get(struct rpt_servers *s, const struct cap_addr *ip, uint16_t port);
 /* rpt_correlate_add: counts the connection into its server and remembers the sessions it

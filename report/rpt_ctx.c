@@ -36,7 +36,7 @@ struct rpt_ctx *rpt_new(const struct rpt_options *o, GError **error)
     r->max_severity = -1;
     r->conn_index = g_array_new(FALSE, FALSE, sizeof(struct rpt_spool_entry));
     r->origins = rpt_origins_new(o->max_origins ? o->max_origins : RPT_ORIGIN_MAX);
-    r->servers = rpt_servers_new();
+    r->servers = rpt_servers_new(o->max_servers);
     for (int s = 0; s < 3; s++) {
         r->text_items[s] = g_ptr_array_new();
     }
@@ -161,8 +161,10 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
     unsigned unclean = 0;
     if (rpt_conn_wants_unclean(c, &unclean)) {
         struct rpt_server *srv = rpt_servers_get(r->servers, &fl->server_ip, fl->server_port);
-        if (srv->unclean_reported < r->opts.unclean_close_group) {
-            srv->unclean_reported++;
+        if (!srv || srv->unclean_reported < r->opts.unclean_close_group) {
+            if (srv) {
+                srv->unclean_reported++;
+            }
             g_ptr_array_add(findings, rpt_findings_unclean_close(c, unclean));
         }
     }

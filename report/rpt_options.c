@@ -14,6 +14,8 @@ void rpt_options_defaults(struct rpt_options *o)
     /* One origin costs about 100 bytes: a million sessions, about 100 MB at worst, covers the
      * session cache lifetimes (minutes to hours) of busy servers. */
     o->max_origins = 1000000;
+    /* A few hundred bytes each; a scan of a /16 fits, a /8 is counted instead of held. */
+    o->max_servers = 100000;
 }
 
 static const char *const severity_names[] = {"info", "warning", "error", "never"};

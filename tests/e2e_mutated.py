@@ -476,11 +476,10 @@ def test_time_backwards():
               f"{c['first_ts']} {c['last_ts']}")
 
 
-# KNOWN BUG (/work/repro/pcapng-timestamp-overflow): capture/pcap_source.c converts tv_sec to
-# microseconds with a signed multiply that overflows for pcapng's 64-bit timestamps. While True,
-# a sanitizer report for the pcapng cases below is expected (and its absence fails, so the flag
-# goes with the fix).
-KNOWN_TS_OVERFLOW = True
+# Was a known bug (capture/pcap_source.c multiplied pcapng's 64-bit seconds into an overflowing
+# int64); fixed by saturating the conversion. While True, a sanitizer report for the pcapng cases
+# below is expected (and its absence fails).
+KNOWN_TS_OVERFLOW = False
 
 
 def test_extreme_timestamps():
