@@ -456,6 +456,46 @@ static void test_abandoned_leaves_nothing(void **state)
     g_free(dir);
 }
 
+/* The per-server table is capped: a scan meets a new server per connection. The first servers
+ * keep their aggregates, connections to the rest are counted, and the output says so. */
+static void test_server_cap(void **state)
+{
+    (void)state;
+    char *doc = g_strdup_printf("%s/test_report_json-%d-servers.json", TLSSCOPE_BINARY_DIR,
+                                (int)getpid());
+    struct rpt_options o;
+    rpt_options_defaults(&o);
+    o.json_path = doc;
+    o.max_servers = 3;
+    struct scenario *s = g_new0(struct scenario, 1);
+    for (int i = 0; i < 5; i++) {
+        struct sc_conn *c = sc_clean(s, SC_T0 + i * 1000000);
+        sc_addr4(&c->flow.server_ip, 10, 0, 1, (uint8_t)(i < 4 ? i + 1 : 1)); /* 5th: server 1 */
+    }
+    GError *err = NULL;
+    struct rpt_ctx *r = rpt_new(&o, &err);
+    assert_non_null(r);
+    sc_feed(r, s);
+    struct rpt_capture_info info = {0};
+    assert_true(rpt_finish(r, &info, &err));
+    rpt_free(r);
+    JsonParser *p = json_parser_new();
+    assert_true(json_parser_load_from_file(p, doc, NULL));
+    JsonObject *root = json_node_get_object(json_parser_get_root(p));
+    JsonArray *servers = json_object_get_array_member(root, "servers");
+    assert_int_equal(json_array_get_length(servers), 3);
+    JsonObject *first = json_array_get_object_element(servers, 0);
+    assert_int_equal(json_object_get_int_member(first, "connections"), 2);
+    JsonObject *sum = json_object_get_object_member(root, "summary");
+    assert_int_equal(json_object_get_int_member(sum, "servers_tracked"), 3);
+    assert_int_equal(json_object_get_int_member(sum, "connections_to_untracked_servers"), 1);
+    assert_int_equal(json_object_get_int_member(sum, "connections"), 5);
+    g_object_unref(p);
+    unlink(doc);
+    g_free(doc);
+    g_free(s);
+}
+
 int main(void)
 {
     GArray *tests = g_array_new(FALSE, TRUE, sizeof(struct CMUnitTest));
@@ -467,6 +507,7 @@ int main(void)
     const struct CMUnitTest more[] = {
         cmocka_unit_test(test_text_summary),
         cmocka_unit_test(test_abandoned_leaves_nothing),
+        cmocka_unit_test(test_server_cap),
     };
     g_array_append_vals(tests, more, G_N_ELEMENTS(more));
     int rc = _cmocka_run_group_tests("report_json", (struct CMUnitTest *)tests->data, tests->len,
