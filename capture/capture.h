@@ -317,7 +317,7 @@ struct cap_flow_config {
     uint32_t ooo_max_bytes;        /* per direction; default 1 MiB */
     uint32_t ooo_max_segments;     /* per direction; default 1024 */
     int64_t timeout_established_us; /* default 300 s */
-    int64_t timeout_closed_us;     /* default 10 s */
+    int64_t timeout_closed_us;     /* default 2 s */
     int64_t timeout_halfopen_us;   /* default 30 s */
     uint32_t gap_wait_packets;     /* packets an acked hole may wait for its data; default 32 */
     int64_t gap_wait_us;           /* time it may wait; default 1 s */

@@ -109,7 +109,10 @@ void cap_flow_config_defaults(struct cap_flow_config *c)
     c->ooo_max_bytes = 1u << 20;
     c->ooo_max_segments = 1024;
     c->timeout_established_us = 300 * G_USEC_PER_SEC;
-    c->timeout_closed_us = 10 * G_USEC_PER_SEC;
+    /* A closed flow only waits for the last ACKs and a retransmitted FIN, which come within a
+     * few retransmission timeouts (RTO >= 200 ms); Zeek waits 5 s. Clients that close by RST
+     * hundreds of times a second would otherwise keep thousands of finished flows in memory. */
+    c->timeout_closed_us = 2 * G_USEC_PER_SEC;
     c->timeout_halfopen_us = 30 * G_USEC_PER_SEC;
     c->gap_wait_packets = 32;
     c->gap_wait_us = G_USEC_PER_SEC;

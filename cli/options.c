@@ -95,7 +95,7 @@ void cli_print_usage(FILE *out)
           "  --ooo-max-bytes N    out-of-order bytes held per direction (default 1048576)\n"
           "  --ooo-max-segments N out-of-order segments held per direction (default 1024)\n"
           "  --timeout-established S, --timeout-closed S, --timeout-half-open S\n"
-          "                       idle timeouts in capture seconds (default 300, 10, 30)\n"
+          "                       idle timeouts in capture seconds (default 300, 2, 30)\n"
           "  --gap-wait S         how long an acknowledged hole waits for its data (default 1)\n"
           "  --max-handshake-message N  cap on one handshake message (default 262144)\n"
           "  -h, --help           this help\n"

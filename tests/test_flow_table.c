@@ -451,8 +451,8 @@ struct timeout_case {
 static const struct timeout_case TIMEOUTS[] = {
     {"established_299s", 0, 299000000, false, 0},
     {"established_301s", 0, 301000000, true, CAP_END_TIMEOUT},
-    {"closed_9s", 1, 9000000, false, 0},
-    {"closed_11s", 1, 11000000, true, CAP_END_FIN},
+    {"closed_1.9s", 1, 1900000, false, 0},
+    {"closed_2.1s", 1, 2100000, true, CAP_END_FIN},
     {"halfopen_29s", 2, 29000000, false, 0},
     {"halfopen_31s", 2, 31000000, true, CAP_END_TIMEOUT},
 };
@@ -888,9 +888,9 @@ static void tune_churn(struct cap_flow_config *c)
 }
 
 /* The index under churn: 100 tuples in a table sized for 100 flows; connections are reset at
- * pseudo-random, their closed flows leave the index 10 s later (capture time) while the others
- * keep sending, and a later packet on a gone tuple makes a new flow. Every packet of a live flow
- * must find it: a lost probe chain shows up as an extra flow. */
+ * pseudo-random, their closed flows leave the index timeout_closed later (capture time) while
+ * the others keep sending, and a later packet on a gone tuple makes a new flow. Every packet of
+ * a live flow must find it: a lost probe chain shows up as an extra flow. */
 static void index_churn(void **state)
 {
     (void)state;
@@ -921,7 +921,9 @@ static void index_churn(void **state)
             continue;
         }
         k[i].ts = ts;
-        if (closed[i] && ts + step_dt.dt_us - last[i] > 10 * G_USEC_PER_SEC) {
+        struct cap_flow_config defaults;
+        cap_flow_config_defaults(&defaults);
+        if (closed[i] && ts + step_dt.dt_us - last[i] > defaults.timeout_closed_us) {
             closed[i] = false; /* expired: this packet starts a new (midstream) flow */
             expected_total++;
             expired++;
