@@ -4,7 +4,7 @@
 
 #include "json_internal.h"
 
-static void hex_member(JsonBuilder *b, const char *name, const uint8_t *bytes, size_t len)
+static void hex_member(struct rpt_jw *b, const char *name, const uint8_t *bytes, size_t len)
 {
     if (len == 0) {
         rpt_jb_null(b, name);
@@ -14,7 +14,7 @@ static void hex_member(JsonBuilder *b, const char *name, const uint8_t *bytes, s
     rpt_jb_str(b, name, rpt_hex(bytes, len, buf, sizeof(buf)));
 }
 
-static void link_addr_member(JsonBuilder *b, const char *name, const uint8_t *a, size_t len)
+static void link_addr_member(struct rpt_jw *b, const char *name, const uint8_t *a, size_t len)
 {
     if (len == 0) {
         rpt_jb_null(b, name);
@@ -28,14 +28,14 @@ static void link_addr_member(JsonBuilder *b, const char *name, const uint8_t *a,
     g_string_free(s, TRUE);
 }
 
-static void changes_member(JsonBuilder *b, const char *name, const struct cap_change *ch,
+static void changes_member(struct rpt_jw *b, const char *name, const struct cap_change *ch,
                            uint32_t num, bool ttl)
 {
-    json_builder_set_member_name(b, name);
-    json_builder_begin_array(b);
+    rpt_jw_set_member_name(b, name);
+    rpt_jw_begin_array(b);
     uint32_t n = MIN(num, (uint32_t)CAP_MAX_CHANGES);
     for (uint32_t i = 0; i < n; i++) {
-        json_builder_begin_object(b);
+        rpt_jw_begin_object(b);
         rpt_jb_ts(b, "ts", ch[i].ts_us);
         rpt_jb_uint(b, "packet", ch[i].pkt_index);
         if (ttl) {
@@ -45,58 +45,58 @@ static void changes_member(JsonBuilder *b, const char *name, const struct cap_ch
             link_addr_member(b, "old", ch[i].old_val, ch[i].len);
             link_addr_member(b, "new", ch[i].new_val, ch[i].len);
         }
-        json_builder_end_object(b);
+        rpt_jw_end_object(b);
     }
-    json_builder_end_array(b);
+    rpt_jw_end_array(b);
 }
 
-static void close_member(JsonBuilder *b, const char *name, bool seen, uint64_t offset, int64_t ts)
+static void close_member(struct rpt_jw *b, const char *name, bool seen, uint64_t offset, int64_t ts)
 {
     if (!seen) {
         rpt_jb_null(b, name);
         return;
     }
-    json_builder_set_member_name(b, name);
-    json_builder_begin_object(b);
+    rpt_jw_set_member_name(b, name);
+    rpt_jw_begin_object(b);
     rpt_jb_uint(b, "offset", offset);
     rpt_jb_ts(b, "ts", ts);
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
 }
 
-static void tcp_dir(JsonBuilder *b, const char *name, const struct cap_dir_stats *d)
+static void tcp_dir(struct rpt_jw *b, const char *name, const struct cap_dir_stats *d)
 {
-    json_builder_set_member_name(b, name);
-    json_builder_begin_object(b);
+    rpt_jw_set_member_name(b, name);
+    rpt_jw_begin_object(b);
     rpt_jb_uint(b, "bytes", d->bytes);
     rpt_jb_uint(b, "packets", d->packets);
     rpt_jb_uint(b, "delivered_bytes", d->delivered_bytes);
     rpt_jb_uint(b, "missing_bytes", d->missing_bytes);
-    json_builder_set_member_name(b, "gaps");
-    json_builder_begin_array(b);
+    rpt_jw_set_member_name(b, "gaps");
+    rpt_jw_begin_array(b);
     uint32_t n = MIN(d->num_gaps, (uint32_t)CAP_MAX_GAPS);
     for (uint32_t i = 0; i < n; i++) {
-        json_builder_begin_object(b);
+        rpt_jw_begin_object(b);
         rpt_jb_uint(b, "offset", d->gaps[i].offset);
         rpt_jb_uint(b, "length", d->gaps[i].len);
         rpt_jb_ts(b, "ts", d->gaps[i].ts_us);
         rpt_jb_str(b, "reason", cap_gap_reason_name(d->gaps[i].reason));
-        json_builder_end_object(b);
+        rpt_jw_end_object(b);
     }
-    json_builder_end_array(b);
+    rpt_jw_end_array(b);
     rpt_jb_uint(b, "num_gaps", d->num_gaps);
     rpt_jb_uint(b, "retransmitted_bytes", d->retransmitted_bytes);
-    json_builder_set_member_name(b, "inconsistent_retransmissions");
-    json_builder_begin_array(b);
+    rpt_jw_set_member_name(b, "inconsistent_retransmissions");
+    rpt_jw_begin_array(b);
     n = MIN(d->num_incons, (uint32_t)CAP_MAX_INCONS);
     for (uint32_t i = 0; i < n; i++) {
-        json_builder_begin_object(b);
+        rpt_jw_begin_object(b);
         rpt_jb_uint(b, "offset", d->incons[i].offset);
         rpt_jb_uint(b, "length", d->incons[i].len);
         rpt_jb_ts(b, "ts", d->incons[i].ts_us);
         rpt_jb_uint(b, "packet", d->incons[i].pkt_index);
-        json_builder_end_object(b);
+        rpt_jw_end_object(b);
     }
-    json_builder_end_array(b);
+    rpt_jw_end_array(b);
     rpt_jb_uint(b, "num_inconsistent_retransmissions", d->num_incons);
     rpt_jb_uint(b, "ttl", d->ttl);
     changes_member(b, "ttl_changes", d->ttl_changes, d->num_ttl_changes, true);
@@ -111,7 +111,7 @@ static void tcp_dir(JsonBuilder *b, const char *name, const struct cap_dir_stats
     rpt_jb_bool(b, "syn", d->syn_seen);
     rpt_jb_bool(b, "midstream", d->midstream);
     rpt_jb_bool(b, "data_after_close", d->data_after_close);
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
 }
 
 static const char *role_name(enum cap_role_source r)
@@ -127,10 +127,10 @@ static const char *role_name(enum cap_role_source r)
     return "port";
 }
 
-static void tcp_member(JsonBuilder *b, const struct cap_flow_summary *f)
+static void tcp_member(struct rpt_jw *b, const struct cap_flow_summary *f)
 {
-    json_builder_set_member_name(b, "tcp");
-    json_builder_begin_object(b);
+    rpt_jw_set_member_name(b, "tcp");
+    rpt_jw_begin_object(b);
     char state[sizeof(f->state) + 1];
     memcpy(state, f->state, sizeof(f->state));
     state[sizeof(f->state)] = '\0';
@@ -149,30 +149,30 @@ static void tcp_member(JsonBuilder *b, const struct cap_flow_summary *f)
     rpt_jb_bool(b, "cap_hit", f->cap_hit);
     tcp_dir(b, "client", &f->dir[CAP_DIR_CLIENT]);
     tcp_dir(b, "server", &f->dir[CAP_DIR_SERVER]);
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
 }
 
-static void version_value(JsonBuilder *b, uint16_t v)
+static void version_value(struct rpt_jw *b, uint16_t v)
 {
     const char *n = tls_version_name(v);
     if (n) {
-        json_builder_add_string_value(b, n);
+        rpt_jw_add_string_value(b, n);
     } else {
         char buf[16];
         g_snprintf(buf, sizeof(buf), "0x%04x", v);
-        json_builder_add_string_value(b, buf);
+        rpt_jw_add_string_value(b, buf);
     }
 }
 
-static void alerts_member(JsonBuilder *b, const struct cap_flow_summary *f,
+static void alerts_member(struct rpt_jw *b, const struct cap_flow_summary *f,
                           const struct tls_summary *t)
 {
-    json_builder_set_member_name(b, "alerts");
-    json_builder_begin_array(b);
+    rpt_jw_set_member_name(b, "alerts");
+    rpt_jw_begin_array(b);
     uint32_t n = MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS);
     for (uint32_t i = 0; i < n; i++) {
         const struct tls_alert *a = &t->alerts[i];
-        json_builder_begin_object(b);
+        rpt_jw_begin_object(b);
         rpt_jb_str(b, "from", rpt_dir_name(a->from));
         rpt_jb_str(b, "level", a->level == 1 ? "warning" : a->level == 2 ? "fatal" : NULL);
         if (a->encrypted) {
@@ -195,20 +195,20 @@ static void alerts_member(JsonBuilder *b, const struct cap_flow_summary *f,
         rpt_jb_uint(b, "offset", a->offset);
         rpt_jb_uint(b, "record_length", a->record_len);
         rpt_jb_bool(b, "before_app_data", a->before_app_data);
-        json_builder_end_object(b);
+        rpt_jw_end_object(b);
     }
-    json_builder_end_array(b);
+    rpt_jw_end_array(b);
     rpt_jb_uint(b, "num_alerts", t->num_alerts);
 }
 
-static void desync_member(JsonBuilder *b, const struct tls_summary *t)
+static void desync_member(struct rpt_jw *b, const struct tls_summary *t)
 {
-    json_builder_set_member_name(b, "desync");
-    json_builder_begin_array(b);
+    rpt_jw_set_member_name(b, "desync");
+    rpt_jw_begin_array(b);
     uint32_t n = MIN(t->num_desyncs, (uint32_t)TLS_MAX_DESYNCS);
     for (uint32_t i = 0; i < n; i++) {
         const struct tls_desync *d = &t->desyncs[i];
-        json_builder_begin_object(b);
+        rpt_jw_begin_object(b);
         rpt_jb_str(b, "from", rpt_dir_name(d->from));
         rpt_jb_uint(b, "offset", d->bad_offset);
         rpt_jb_uint(b, "last_good_offset", d->last_good_offset);
@@ -221,19 +221,19 @@ static void desync_member(JsonBuilder *b, const struct tls_summary *t)
         }
         rpt_jb_bool(b, "after_gap", d->after_gap);
         rpt_jb_ts(b, "ts", d->ts_us);
-        json_builder_end_object(b);
+        rpt_jw_end_object(b);
     }
-    json_builder_end_array(b);
+    rpt_jw_end_array(b);
 }
 
-static void records_list(JsonBuilder *b, const char *name, const struct tls_dir_summary *d)
+static void records_list(struct rpt_jw *b, const char *name, const struct tls_dir_summary *d)
 {
-    json_builder_set_member_name(b, name);
-    json_builder_begin_array(b);
+    rpt_jw_set_member_name(b, name);
+    rpt_jw_begin_array(b);
     uint32_t n = MIN(d->num_recent, (uint32_t)TLS_MAX_RECENT_RECORDS);
     for (uint32_t i = 0; i < n; i++) {
         const struct tls_record_info *r = &d->recent[i];
-        json_builder_begin_object(b);
+        rpt_jw_begin_object(b);
         const char *ct = tls_content_type_name(r->content_type);
         char buf[16];
         if (!ct) {
@@ -241,66 +241,66 @@ static void records_list(JsonBuilder *b, const char *name, const struct tls_dir_
             ct = buf;
         }
         rpt_jb_str(b, "type", ct);
-        json_builder_set_member_name(b, "version");
+        rpt_jw_set_member_name(b, "version");
         version_value(b, r->version);
         rpt_jb_uint(b, "length", r->length);
         rpt_jb_uint(b, "offset", r->offset);
         rpt_jb_ts(b, "ts", r->ts_us);
-        json_builder_end_object(b);
+        rpt_jw_end_object(b);
     }
-    json_builder_end_array(b);
+    rpt_jw_end_array(b);
 }
 
-static void certificate_member(JsonBuilder *b, const struct tls_certificate *c)
+static void certificate_member(struct rpt_jw *b, const struct tls_certificate *c)
 {
     if (!c->present) {
         rpt_jb_null(b, "certificate");
         return;
     }
-    json_builder_set_member_name(b, "certificate");
-    json_builder_begin_object(b);
+    rpt_jw_set_member_name(b, "certificate");
+    rpt_jw_begin_object(b);
     rpt_jb_str(b, "subject", c->subject);
     rpt_jb_str(b, "issuer", c->issuer);
-    json_builder_set_member_name(b, "sans");
-    json_builder_begin_array(b);
+    rpt_jw_set_member_name(b, "sans");
+    rpt_jw_begin_array(b);
     for (uint32_t i = 0; i < MIN(c->num_sans, (uint32_t)TLS_MAX_SANS); i++) {
         rpt_jb_add_string_value(b, c->sans[i]);
     }
-    json_builder_end_array(b);
+    rpt_jw_end_array(b);
     rpt_jb_ts(b, "not_before", c->not_before * 1000000);
     rpt_jb_ts(b, "not_after", c->not_after * 1000000);
     rpt_jb_str(b, "sha256", c->sha256);
     rpt_jb_uint(b, "chain_length", c->chain_len);
     rpt_jb_bool(b, "self_signed", c->self_signed);
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
 }
 
-static void str_or_null(JsonBuilder *b, const char *name, const char *s)
+static void str_or_null(struct rpt_jw *b, const char *name, const char *s)
 {
     rpt_jb_str(b, name, s && s[0] ? s : NULL);
 }
 
-static void tls_member(JsonBuilder *b, const struct cap_flow_summary *f,
+static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
                        const struct tls_summary *t)
 {
     if (!t || !t->is_tls) {
         rpt_jb_null(b, "tls");
         return;
     }
-    json_builder_set_member_name(b, "tls");
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "version");
+    rpt_jw_set_member_name(b, "tls");
+    rpt_jw_begin_object(b);
+    rpt_jw_set_member_name(b, "version");
     if (t->version) {
         version_value(b, t->version);
     } else {
-        json_builder_add_null_value(b);
+        rpt_jw_add_null_value(b);
     }
-    json_builder_set_member_name(b, "client_versions");
-    json_builder_begin_array(b);
+    rpt_jw_set_member_name(b, "client_versions");
+    rpt_jw_begin_array(b);
     for (uint32_t i = 0; i < MIN(t->num_client_versions, (uint32_t)TLS_MAX_VERSIONS); i++) {
         version_value(b, t->client_versions[i]);
     }
-    json_builder_end_array(b);
+    rpt_jw_end_array(b);
     if (t->cipher_known) {
         const char *n = tls_cipher_name(t->cipher);
         char buf[16];
@@ -318,12 +318,12 @@ static void tls_member(JsonBuilder *b, const struct cap_flow_summary *f,
     }
     rpt_jb_uint(b, "client_cipher_count", t->num_client_ciphers);
     str_or_null(b, "sni", t->sni);
-    json_builder_set_member_name(b, "alpn");
-    json_builder_begin_array(b);
+    rpt_jw_set_member_name(b, "alpn");
+    rpt_jw_begin_array(b);
     for (uint32_t i = 0; i < MIN(t->num_alpn, (uint32_t)TLS_MAX_ALPN); i++) {
         rpt_jb_add_string_value(b, t->alpn[i]);
     }
-    json_builder_end_array(b);
+    rpt_jw_end_array(b);
     str_or_null(b, "alpn_selected", t->alpn_selected);
     rpt_jb_str(b, "history", t->history);
     rpt_jb_str(b, "handshake",
@@ -340,20 +340,20 @@ static void tls_member(JsonBuilder *b, const struct cap_flow_summary *f,
         rpt_jb_null(b, "group");
     }
 
-    json_builder_set_member_name(b, "resumption");
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "offered");
-    json_builder_begin_array(b);
+    rpt_jw_set_member_name(b, "resumption");
+    rpt_jw_begin_object(b);
+    rpt_jw_set_member_name(b, "offered");
+    rpt_jw_begin_array(b);
     if (t->offered & TLS_OFFER_SESSION_ID) {
-        json_builder_add_string_value(b, "session_id");
+        rpt_jw_add_string_value(b, "session_id");
     }
     if (t->offered & TLS_OFFER_TICKET) {
-        json_builder_add_string_value(b, "ticket");
+        rpt_jw_add_string_value(b, "ticket");
     }
     if (t->offered & TLS_OFFER_PSK) {
-        json_builder_add_string_value(b, "psk");
+        rpt_jw_add_string_value(b, "psk");
     }
-    json_builder_end_array(b);
+    rpt_jw_end_array(b);
     rpt_jb_str(b, "outcome", tls_resumption_outcome_name(t->resumption));
     hex_member(b, "session_id_offered", t->session_id_offered,
                MIN(t->session_id_offered_len, (uint8_t)TLS_MAX_SESSION_ID));
@@ -363,54 +363,54 @@ static void tls_member(JsonBuilder *b, const struct cap_flow_summary *f,
     rpt_jb_uint(b, "tickets_issued", t->tickets_issued);
     rpt_jb_uint(b, "ticket_lifetime_hint", t->ticket_lifetime_hint);
     rpt_jb_bool(b, "early_data_offered", t->early_data_offered);
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
 
     alerts_member(b, f, t);
 
-    json_builder_set_member_name(b, "close_notify");
-    json_builder_begin_object(b);
+    rpt_jw_set_member_name(b, "close_notify");
+    rpt_jw_begin_object(b);
     rpt_jb_str(b, "client", tls_close_notify_name(t->dir[CAP_DIR_CLIENT].close_notify));
     rpt_jb_str(b, "server", tls_close_notify_name(t->dir[CAP_DIR_SERVER].close_notify));
     rpt_jb_str(b, "client_reason", t->dir[CAP_DIR_CLIENT].close_notify_reason);
     rpt_jb_str(b, "server_reason", t->dir[CAP_DIR_SERVER].close_notify_reason);
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
 
-    json_builder_set_member_name(b, "records");
-    json_builder_begin_object(b);
+    rpt_jw_set_member_name(b, "records");
+    rpt_jw_begin_object(b);
     rpt_jb_uint(b, "client", t->dir[CAP_DIR_CLIENT].records);
     rpt_jb_uint(b, "server", t->dir[CAP_DIR_SERVER].records);
-    json_builder_end_object(b);
-    json_builder_set_member_name(b, "app_data");
-    json_builder_begin_object(b);
+    rpt_jw_end_object(b);
+    rpt_jw_set_member_name(b, "app_data");
+    rpt_jw_begin_object(b);
     for (int d = 0; d < 2; d++) {
-        json_builder_set_member_name(b, rpt_dir_name(d));
-        json_builder_begin_object(b);
+        rpt_jw_set_member_name(b, rpt_dir_name(d));
+        rpt_jw_begin_object(b);
         rpt_jb_uint(b, "records", t->dir[d].app_data_records);
         rpt_jb_uint(b, "bytes", t->dir[d].app_data_bytes);
         rpt_jb_uint(b, "oversized_records", t->dir[d].oversized_records);
-        json_builder_end_object(b);
+        rpt_jw_end_object(b);
     }
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
 
     desync_member(b, t);
     str_or_null(b, "ja3", t->ja3);
     str_or_null(b, "ja3s", t->ja3s);
     str_or_null(b, "ja4", t->ja4);
     certificate_member(b, &t->cert);
-    json_builder_set_member_name(b, "recent_records");
-    json_builder_begin_object(b);
+    rpt_jw_set_member_name(b, "recent_records");
+    rpt_jw_begin_object(b);
     records_list(b, "client", &t->dir[CAP_DIR_CLIENT]);
     records_list(b, "server", &t->dir[CAP_DIR_SERVER]);
-    json_builder_end_object(b);
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
+    rpt_jw_end_object(b);
 }
 
 char *rpt_json_connection(const struct rpt_connection *c, const uint64_t *finding_ids,
                           size_t num_finding_ids)
 {
     const struct cap_flow_summary *f = c->flow;
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
+    struct rpt_jw *b = rpt_jw_new();
+    rpt_jw_begin_object(b);
     rpt_jb_conn_id(b, "id", f->id);
     rpt_jb_endpoint(b, "client", &f->client_ip, f->client_port);
     rpt_jb_endpoint(b, "server", &f->server_ip, f->server_port);
@@ -419,33 +419,33 @@ char *rpt_json_connection(const struct rpt_connection *c, const uint64_t *findin
     rpt_jb_int(b, "duration_us", f->last_ts_us - f->first_ts_us);
     rpt_jb_str(b, "end_reason", cap_end_reason_name(f->end_reason));
     rpt_jb_str(b, "app", c->app);
-    json_builder_set_member_name(b, "ndpi_risks");
-    json_builder_begin_array(b);
+    rpt_jw_set_member_name(b, "ndpi_risks");
+    rpt_jw_begin_array(b);
     for (size_t i = 0; c->ndpi_risks && c->ndpi_risks[i]; i++) {
         rpt_jb_add_string_value(b, c->ndpi_risks[i]);
     }
-    json_builder_end_array(b);
+    rpt_jw_end_array(b);
     rpt_jb_str(b, "ndpi_ja3", c->ndpi_ja3 && c->ndpi_ja3[0] ? c->ndpi_ja3 : NULL);
     if (c->starttls) {
-        json_builder_set_member_name(b, "starttls");
-        json_builder_begin_object(b);
+        rpt_jw_set_member_name(b, "starttls");
+        rpt_jw_begin_object(b);
         rpt_jb_str(b, "protocol", c->starttls);
         rpt_jb_uint(b, "offset", c->starttls_offset);
         rpt_jb_uint(b, "server_offset", c->starttls_server_offset);
-        json_builder_end_object(b);
+        rpt_jw_end_object(b);
     } else {
         rpt_jb_null(b, "starttls");
     }
     tcp_member(b, f);
     tls_member(b, f, c->tls);
-    json_builder_set_member_name(b, "findings");
-    json_builder_begin_array(b);
+    rpt_jw_set_member_name(b, "findings");
+    rpt_jw_begin_array(b);
     for (size_t i = 0; i < num_finding_ids; i++) {
         char buf[24];
         g_snprintf(buf, sizeof(buf), "F%" G_GUINT64_FORMAT, finding_ids[i]);
-        json_builder_add_string_value(b, buf);
+        rpt_jw_add_string_value(b, buf);
     }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
+    rpt_jw_end_array(b);
+    rpt_jw_end_object(b);
     return rpt_jb_compact(b);
 }

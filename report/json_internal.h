@@ -1,27 +1,49 @@
-/* Internal to the JSON writer files of report/: the one place json-glib is included. Small
+/* Internal to the JSON writer files of report/: the streaming writer (json_writer.c) and small
  * encoders for the values every JSON object uses (timestamps, endpoints, sanitised strings). */
 #ifndef TLSSCOPE_JSON_INTERNAL_H
 #define TLSSCOPE_JSON_INTERNAL_H
 
-#include <json-glib/json-glib.h>
-
 #include "report_internal.h"
 
+#define RPT_JW_MAX_DEPTH 16
+
+/* A compact JSON text being written, value after value; members keep the order written. */
+struct rpt_jw {
+    GString *s;
+    unsigned depth;
+    uint32_t count[RPT_JW_MAX_DEPTH]; /* values so far in each open container */
+    bool after_name;                  /* a member name was written, its value comes next */
+};
+
+struct rpt_jw *rpt_jw_new(void);
+void rpt_jw_begin_object(struct rpt_jw *w);
+void rpt_jw_end_object(struct rpt_jw *w);
+void rpt_jw_begin_array(struct rpt_jw *w);
+void rpt_jw_end_array(struct rpt_jw *w);
+void rpt_jw_set_member_name(struct rpt_jw *w, const char *name);
+void rpt_jw_add_string_value(struct rpt_jw *w, const char *s); /* valid UTF-8 */
+void rpt_jw_add_int_value(struct rpt_jw *w, int64_t v);
+void rpt_jw_add_double_value(struct rpt_jw *w, double v);
+void rpt_jw_add_boolean_value(struct rpt_jw *w, bool v);
+void rpt_jw_add_null_value(struct rpt_jw *w);
+/* rpt_jw_finish: the text (g_free it); frees the writer. All containers must be closed. */
+char *rpt_jw_finish(struct rpt_jw *w);
+
 /* Each adds one member to the object being built. */
-void rpt_jb_str(JsonBuilder *b, const char *name, const char *s); /* NULL -> null */
-void rpt_jb_int(JsonBuilder *b, const char *name, int64_t v);
-void rpt_jb_uint(JsonBuilder *b, const char *name, uint64_t v);
-void rpt_jb_bool(JsonBuilder *b, const char *name, bool v);
-void rpt_jb_null(JsonBuilder *b, const char *name);
+void rpt_jb_str(struct rpt_jw *b, const char *name, const char *s); /* NULL -> null */
+void rpt_jb_int(struct rpt_jw *b, const char *name, int64_t v);
+void rpt_jb_uint(struct rpt_jw *b, const char *name, uint64_t v);
+void rpt_jb_bool(struct rpt_jw *b, const char *name, bool v);
+void rpt_jb_null(struct rpt_jw *b, const char *name);
 /* rpt_jb_double: rounded to 3 decimals so rates and times print short and stable. */
-void rpt_jb_double(JsonBuilder *b, const char *name, double v);
-void rpt_jb_ts(JsonBuilder *b, const char *name, int64_t ts_us);         /* RFC 3339 */
-void rpt_jb_ts_or_null(JsonBuilder *b, const char *name, int64_t ts_us); /* 0 -> null */
-void rpt_jb_endpoint(JsonBuilder *b, const char *name, const struct cap_addr *ip, uint16_t port);
-void rpt_jb_conn_id(JsonBuilder *b, const char *name, uint64_t id); /* "C<id>"; 0 -> null */
+void rpt_jb_double(struct rpt_jw *b, const char *name, double v);
+void rpt_jb_ts(struct rpt_jw *b, const char *name, int64_t ts_us);         /* RFC 3339 */
+void rpt_jb_ts_or_null(struct rpt_jw *b, const char *name, int64_t ts_us); /* 0 -> null */
+void rpt_jb_endpoint(struct rpt_jw *b, const char *name, const struct cap_addr *ip, uint16_t port);
+void rpt_jb_conn_id(struct rpt_jw *b, const char *name, uint64_t id); /* "C<id>"; 0 -> null */
 /* rpt_jb_add_string_value: an array element, sanitised like rpt_jb_str. */
-void rpt_jb_add_string_value(JsonBuilder *b, const char *s);
-/* rpt_jb_compact: serialises the builder's root on one line and frees the builder. */
-char *rpt_jb_compact(JsonBuilder *b);
+void rpt_jb_add_string_value(struct rpt_jw *b, const char *s);
+/* rpt_jb_compact: the finished one-line text; frees the writer. */
+char *rpt_jb_compact(struct rpt_jw *b);
 
 #endif

@@ -6,18 +6,18 @@
 
 #include "json_internal.h"
 
-static void id_value(JsonBuilder *b, char prefix, uint64_t id)
+static void id_value(struct rpt_jw *b, char prefix, uint64_t id)
 {
     char buf[24];
     g_snprintf(buf, sizeof(buf), "%c%" G_GUINT64_FORMAT, prefix, id);
-    json_builder_add_string_value(b, buf);
+    rpt_jw_add_string_value(b, buf);
 }
 
 char *rpt_json_finding(const struct rpt_finding *f)
 {
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "id");
+    struct rpt_jw *b = rpt_jw_new();
+    rpt_jw_begin_object(b);
+    rpt_jw_set_member_name(b, "id");
     id_value(b, 'F', f->id);
     rpt_jb_str(b, "kind", rpt_kind_name(f->kind));
     rpt_jb_str(b, "severity", rpt_severity_name(f->severity));
@@ -29,15 +29,15 @@ char *rpt_json_finding(const struct rpt_finding *f)
     }
     rpt_jb_ts(b, "ts", f->ts_us);
     rpt_jb_str(b, "summary", f->summary);
-    json_builder_set_member_name(b, "evidence");
-    json_builder_begin_array(b);
+    rpt_jw_set_member_name(b, "evidence");
+    rpt_jw_begin_array(b);
     for (guint i = 0; i < f->evidence->len; i++) {
         const struct rpt_evidence *e = g_ptr_array_index(f->evidence, i);
         if (e->dir < 0 && !e->has_offset && !e->has_length && !e->ts_us && !e->packet) {
             rpt_jb_add_string_value(b, e->text);
             continue;
         }
-        json_builder_begin_object(b);
+        rpt_jw_begin_object(b);
         rpt_jb_str(b, "text", e->text);
         if (e->dir >= 0) {
             rpt_jb_str(b, "direction", rpt_dir_name(e->dir));
@@ -54,45 +54,45 @@ char *rpt_json_finding(const struct rpt_finding *f)
         if (e->packet) {
             rpt_jb_uint(b, "packet", e->packet);
         }
-        json_builder_end_object(b);
+        rpt_jw_end_object(b);
     }
-    json_builder_end_array(b);
-    json_builder_set_member_name(b, "probable_causes");
-    json_builder_begin_array(b);
+    rpt_jw_end_array(b);
+    rpt_jw_set_member_name(b, "probable_causes");
+    rpt_jw_begin_array(b);
     for (uint32_t i = 0; i < f->num_causes; i++) {
-        json_builder_begin_object(b);
+        rpt_jw_begin_object(b);
         rpt_jb_str(b, "cause", f->causes[i].cause);
         rpt_jb_str(b, "confidence", rpt_confidence_name(f->causes[i].confidence));
         rpt_jb_str(b, "why", f->causes[i].why);
-        json_builder_end_object(b);
+        rpt_jw_end_object(b);
     }
-    json_builder_end_array(b);
-    json_builder_set_member_name(b, "related_connections");
-    json_builder_begin_array(b);
+    rpt_jw_end_array(b);
+    rpt_jw_set_member_name(b, "related_connections");
+    rpt_jw_begin_array(b);
     for (guint i = 0; i < f->related->len; i++) {
         id_value(b, 'C', g_array_index(f->related, uint64_t, i));
     }
-    json_builder_end_array(b);
+    rpt_jw_end_array(b);
     if (f->related_total > f->related->len) {
         rpt_jb_uint(b, "related_connections_total", f->related_total);
     }
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
     return rpt_jb_compact(b);
 }
 
 char *rpt_json_server(const struct rpt_server *s)
 {
     char ip[64];
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
+    struct rpt_jw *b = rpt_jw_new();
+    rpt_jw_begin_object(b);
     rpt_jb_str(b, "ip", rpt_addr_format(&s->ip, ip, sizeof(ip)));
     rpt_jb_uint(b, "port", s->port);
-    json_builder_set_member_name(b, "sni");
-    json_builder_begin_array(b);
+    rpt_jw_set_member_name(b, "sni");
+    rpt_jw_begin_array(b);
     for (uint32_t i = 0; i < s->num_sni; i++) {
         rpt_jb_add_string_value(b, s->sni[i]);
     }
-    json_builder_end_array(b);
+    rpt_jw_end_array(b);
     rpt_jb_bool(b, "sni_truncated", s->sni_truncated);
     rpt_jb_uint(b, "connections", s->connections);
     rpt_jb_uint(b, "tls_connections", s->tls_connections);
@@ -109,28 +109,28 @@ char *rpt_json_server(const struct rpt_server *s)
         rpt_jb_null(b, "full_handshakes_peak_second");
     }
     rpt_jb_double(b, "full_handshakes_per_second_mean", rpt_server_rate_mean(s));
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
     return rpt_jb_compact(b);
 }
 
-static void capture_object(JsonBuilder *b, const struct rpt_capture_info *info)
+static void capture_object(struct rpt_jw *b, const struct rpt_capture_info *info)
 {
     const struct cap_source_stats *src = info ? info->source : NULL;
     const struct cap_table_stats *tab = info ? info->table : NULL;
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "sources");
-    json_builder_begin_array(b);
+    rpt_jw_begin_object(b);
+    rpt_jw_set_member_name(b, "sources");
+    rpt_jw_begin_array(b);
     for (size_t i = 0; info && info->sources && i < info->num_sources; i++) {
         rpt_jb_add_string_value(b, info->sources[i]);
     }
-    json_builder_end_array(b);
+    rpt_jw_end_array(b);
     rpt_jb_bool(b, "live", src && src->live);
     rpt_jb_uint(b, "packets", src ? src->packets : 0);
     rpt_jb_uint(b, "bytes", src ? src->bytes : 0);
     rpt_jb_ts_or_null(b, "first_ts", info ? info->first_ts_us : 0);
     rpt_jb_ts_or_null(b, "last_ts", info ? info->last_ts_us : 0);
-    json_builder_set_member_name(b, "link_types");
-    json_builder_begin_array(b);
+    rpt_jw_set_member_name(b, "link_types");
+    rpt_jw_begin_array(b);
     for (size_t i = 0; src && i < MIN(src->num_linktypes, (size_t)CAP_MAX_LINKTYPES); i++) {
         const char *n = cap_linktype_name(src->linktypes[i]);
         char buf[24];
@@ -140,13 +140,13 @@ static void capture_object(JsonBuilder *b, const struct rpt_capture_info *info)
         }
         rpt_jb_add_string_value(b, n);
     }
-    json_builder_end_array(b);
-    json_builder_set_member_name(b, "skipped");
-    json_builder_begin_object(b);
+    rpt_jw_end_array(b);
+    rpt_jw_set_member_name(b, "skipped");
+    rpt_jw_begin_object(b);
     for (int r = 0; r < CAP_SKIP_COUNT; r++) {
         rpt_jb_uint(b, cap_skip_reason_name((enum cap_skip_reason)r), info ? info->skipped[r] : 0);
     }
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
     if (src && src->kernel_stats_valid) {
         rpt_jb_uint(b, "kernel_drops", src->kernel_drops);
         rpt_jb_uint(b, "interface_drops", src->interface_drops);
@@ -157,57 +157,57 @@ static void capture_object(JsonBuilder *b, const struct rpt_capture_info *info)
     rpt_jb_str(b, "truncated_file", src ? src->truncated_file : NULL);
     rpt_jb_uint(b, "bad_timestamps", src ? src->bad_timestamps : 0);
     rpt_jb_bool(b, "interrupted", info && info->interrupted);
-    json_builder_set_member_name(b, "flows");
-    json_builder_begin_object(b);
+    rpt_jw_set_member_name(b, "flows");
+    rpt_jw_begin_object(b);
     rpt_jb_uint(b, "total", tab ? tab->flows_total : 0);
     rpt_jb_uint(b, "peak", tab ? tab->flows_peak : 0);
     rpt_jb_uint(b, "evicted", tab ? tab->flows_evicted : 0);
     rpt_jb_uint(b, "ooo_cap_hits", tab ? tab->ooo_cap_hits : 0);
     rpt_jb_uint(b, "memory_cap_hits", tab ? tab->memory_cap_hits : 0);
     rpt_jb_uint(b, "memory_peak", tab ? tab->memory_peak : 0);
-    json_builder_end_object(b);
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
+    rpt_jw_end_object(b);
 }
 
 char *rpt_json_capture(const struct rpt_capture_info *info)
 {
-    JsonBuilder *b = json_builder_new();
+    struct rpt_jw *b = rpt_jw_new();
     capture_object(b, info);
     return rpt_jb_compact(b);
 }
 
 char *rpt_json_tool(const struct rpt_options *o)
 {
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
+    struct rpt_jw *b = rpt_jw_new();
+    rpt_jw_begin_object(b);
     rpt_jb_str(b, "version", o->version ? o->version : "unknown");
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
     return rpt_jb_compact(b);
 }
 
-static void summary_members(JsonBuilder *b, const struct rpt_ctx *r)
+static void summary_members(struct rpt_jw *b, const struct rpt_ctx *r)
 {
     rpt_jb_uint(b, "connections", r->num_connections);
     rpt_jb_uint(b, "tls", r->num_tls);
     rpt_jb_uint(b, "failed", r->num_failed);
-    json_builder_set_member_name(b, "findings");
-    json_builder_begin_object(b);
+    rpt_jw_set_member_name(b, "findings");
+    rpt_jw_begin_object(b);
     rpt_jb_uint(b, "total", r->by_severity[0] + r->by_severity[1] + r->by_severity[2]);
-    json_builder_set_member_name(b, "by_severity");
-    json_builder_begin_object(b);
+    rpt_jw_set_member_name(b, "by_severity");
+    rpt_jw_begin_object(b);
     rpt_jb_uint(b, "error", r->by_severity[RPT_SEV_ERROR]);
     rpt_jb_uint(b, "warning", r->by_severity[RPT_SEV_WARNING]);
     rpt_jb_uint(b, "info", r->by_severity[RPT_SEV_INFO]);
-    json_builder_end_object(b);
-    json_builder_set_member_name(b, "by_kind");
-    json_builder_begin_object(b);
+    rpt_jw_end_object(b);
+    rpt_jw_set_member_name(b, "by_kind");
+    rpt_jw_begin_object(b);
     for (int k = 0; k < RPT_K_COUNT; k++) {
         if (r->by_kind[k]) {
             rpt_jb_uint(b, rpt_kind_name((enum rpt_kind)k), r->by_kind[k]);
         }
     }
-    json_builder_end_object(b);
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
+    rpt_jw_end_object(b);
     if (r->max_severity >= 0) {
         rpt_jb_str(b, "max_severity", rpt_severity_name((enum rpt_severity)r->max_severity));
     } else {
@@ -215,19 +215,19 @@ static void summary_members(JsonBuilder *b, const struct rpt_ctx *r)
     }
     rpt_jb_uint(b, "servers_tracked", (uint64_t)rpt_servers_count(r->servers));
     rpt_jb_uint(b, "connections_to_untracked_servers", rpt_servers_untracked(r->servers));
-    json_builder_set_member_name(b, "session_origins");
-    json_builder_begin_object(b);
+    rpt_jw_set_member_name(b, "session_origins");
+    rpt_jw_begin_object(b);
     rpt_jb_uint(b, "tracked", rpt_origins_size(r->origins));
     rpt_jb_uint(b, "evicted", rpt_origins_evicted(r->origins));
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
 }
 
 char *rpt_json_summary(const struct rpt_ctx *r)
 {
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
+    struct rpt_jw *b = rpt_jw_new();
+    rpt_jw_begin_object(b);
     summary_members(b, r);
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
     return rpt_jb_compact(b);
 }
 
@@ -340,15 +340,15 @@ bool rpt_json_write_document(struct rpt_ctx *r, FILE *out, const struct rpt_capt
  * other record to know what was analysed. */
 char *rpt_json_summary_line(const struct rpt_ctx *r, const struct rpt_capture_info *info)
 {
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "tlsscope");
-    json_builder_begin_object(b);
+    struct rpt_jw *b = rpt_jw_new();
+    rpt_jw_begin_object(b);
+    rpt_jw_set_member_name(b, "tlsscope");
+    rpt_jw_begin_object(b);
     rpt_jb_str(b, "version", r->opts.version ? r->opts.version : "unknown");
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
     summary_members(b, r);
-    json_builder_set_member_name(b, "capture");
+    rpt_jw_set_member_name(b, "capture");
     capture_object(b, info);
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
     return rpt_jb_compact(b);
 }

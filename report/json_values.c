@@ -1,74 +1,74 @@
 /* JSON encodings of the values every report object shares. Strings from the wire (SNI, ALPN,
  * certificate names) are not trusted to be UTF-8: invalid sequences become U+FFFD, because
- * json-glib writes bytes through and a single bad byte would make the whole document invalid. */
+ * the writer passes bytes through and a single bad byte would make the whole document invalid. */
 #include <math.h>
 
 #include "json_internal.h"
 
-void rpt_jb_add_string_value(JsonBuilder *b, const char *s)
+void rpt_jb_add_string_value(struct rpt_jw *b, const char *s)
 {
     if (!s) {
-        json_builder_add_null_value(b);
+        rpt_jw_add_null_value(b);
         return;
     }
     if (g_utf8_validate(s, -1, NULL)) {
-        json_builder_add_string_value(b, s);
+        rpt_jw_add_string_value(b, s);
         return;
     }
     char *v = g_utf8_make_valid(s, -1);
-    json_builder_add_string_value(b, v);
+    rpt_jw_add_string_value(b, v);
     g_free(v);
 }
 
-void rpt_jb_str(JsonBuilder *b, const char *name, const char *s)
+void rpt_jb_str(struct rpt_jw *b, const char *name, const char *s)
 {
-    json_builder_set_member_name(b, name);
+    rpt_jw_set_member_name(b, name);
     rpt_jb_add_string_value(b, s);
 }
 
-void rpt_jb_int(JsonBuilder *b, const char *name, int64_t v)
+void rpt_jb_int(struct rpt_jw *b, const char *name, int64_t v)
 {
-    json_builder_set_member_name(b, name);
-    json_builder_add_int_value(b, v);
+    rpt_jw_set_member_name(b, name);
+    rpt_jw_add_int_value(b, v);
 }
 
-void rpt_jb_uint(JsonBuilder *b, const char *name, uint64_t v)
+void rpt_jb_uint(struct rpt_jw *b, const char *name, uint64_t v)
 {
-    json_builder_set_member_name(b, name);
+    rpt_jw_set_member_name(b, name);
     /* Counters stay far below 2^63; clamp rather than wrap to a negative number. */
-    json_builder_add_int_value(b, v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v);
+    rpt_jw_add_int_value(b, v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v);
 }
 
-void rpt_jb_bool(JsonBuilder *b, const char *name, bool v)
+void rpt_jb_bool(struct rpt_jw *b, const char *name, bool v)
 {
-    json_builder_set_member_name(b, name);
-    json_builder_add_boolean_value(b, v);
+    rpt_jw_set_member_name(b, name);
+    rpt_jw_add_boolean_value(b, v);
 }
 
-void rpt_jb_null(JsonBuilder *b, const char *name)
+void rpt_jb_null(struct rpt_jw *b, const char *name)
 {
-    json_builder_set_member_name(b, name);
-    json_builder_add_null_value(b);
+    rpt_jw_set_member_name(b, name);
+    rpt_jw_add_null_value(b);
 }
 
-void rpt_jb_double(JsonBuilder *b, const char *name, double v)
+void rpt_jb_double(struct rpt_jw *b, const char *name, double v)
 {
-    json_builder_set_member_name(b, name);
+    rpt_jw_set_member_name(b, name);
     if (!isfinite(v)) {
-        json_builder_add_null_value(b);
+        rpt_jw_add_null_value(b);
         return;
     }
-    json_builder_add_double_value(b, round(v * 1000.0) / 1000.0);
+    rpt_jw_add_double_value(b, round(v * 1000.0) / 1000.0);
 }
 
-void rpt_jb_ts(JsonBuilder *b, const char *name, int64_t ts_us)
+void rpt_jb_ts(struct rpt_jw *b, const char *name, int64_t ts_us)
 {
     char buf[40];
-    json_builder_set_member_name(b, name);
-    json_builder_add_string_value(b, rpt_format_ts(ts_us, buf, sizeof(buf)));
+    rpt_jw_set_member_name(b, name);
+    rpt_jw_add_string_value(b, rpt_format_ts(ts_us, buf, sizeof(buf)));
 }
 
-void rpt_jb_ts_or_null(JsonBuilder *b, const char *name, int64_t ts_us)
+void rpt_jb_ts_or_null(struct rpt_jw *b, const char *name, int64_t ts_us)
 {
     if (ts_us == 0) {
         rpt_jb_null(b, name);
@@ -77,17 +77,17 @@ void rpt_jb_ts_or_null(JsonBuilder *b, const char *name, int64_t ts_us)
     }
 }
 
-void rpt_jb_endpoint(JsonBuilder *b, const char *name, const struct cap_addr *ip, uint16_t port)
+void rpt_jb_endpoint(struct rpt_jw *b, const char *name, const struct cap_addr *ip, uint16_t port)
 {
     char buf[64];
-    json_builder_set_member_name(b, name);
-    json_builder_begin_object(b);
+    rpt_jw_set_member_name(b, name);
+    rpt_jw_begin_object(b);
     rpt_jb_str(b, "ip", rpt_addr_format(ip, buf, sizeof(buf)));
     rpt_jb_uint(b, "port", port);
-    json_builder_end_object(b);
+    rpt_jw_end_object(b);
 }
 
-void rpt_jb_conn_id(JsonBuilder *b, const char *name, uint64_t id)
+void rpt_jb_conn_id(struct rpt_jw *b, const char *name, uint64_t id)
 {
     if (id == 0) {
         rpt_jb_null(b, name);
@@ -98,15 +98,7 @@ void rpt_jb_conn_id(JsonBuilder *b, const char *name, uint64_t id)
     rpt_jb_str(b, name, buf);
 }
 
-char *rpt_jb_compact(JsonBuilder *b)
+char *rpt_jb_compact(struct rpt_jw *b)
 {
-    JsonNode *root = json_builder_get_root(b);
-    JsonGenerator *g = json_generator_new();
-    json_generator_set_pretty(g, FALSE);
-    json_generator_set_root(g, root);
-    char *s = json_generator_to_data(g, NULL);
-    g_object_unref(g);
-    json_node_unref(root);
-    g_object_unref(b);
-    return s;
+    return rpt_jw_finish(b);
 }

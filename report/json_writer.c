@@ -1,0 +1,167 @@
+/* A streaming writer of compact JSON, for the report's one-line objects (a connection, a
+ * finding, a server, the summary).
+ *
+ * Why not json-glib's JsonBuilder here: it builds a tree (a node per value, a hash table per
+ * object) and then walks it to print, which cost about 40% of tlsscope's run time on captures
+ * of many short connections (bench/RESULTS.md). Writing the text directly is one append per
+ * value. The output is byte for byte what JsonGenerator printed (compact, members in insertion
+ * order, the same escapes and number forms), so the golden reports pin the change. json-glib
+ * remains the JSON reader of the tests. */
+#include <stdio.h>
+#include <string.h>
+
+#include "json_internal.h"
+
+struct rpt_jw *rpt_jw_new(void)
+{
+    struct rpt_jw *w = g_new0(struct rpt_jw, 1);
+    w->s = g_string_sized_new(1024);
+    return w;
+}
+
+/* Before a value: a comma when the container already holds one, unless a member name (with its
+ * colon) was just written. */
+static void value_start(struct rpt_jw *w)
+{
+    if (w->after_name) {
+        w->after_name = false;
+        return;
+    }
+    if (w->depth > 0 && w->count[w->depth - 1]++ > 0) {
+        g_string_append_c(w->s, ',');
+    }
+}
+
+static void container_open(struct rpt_jw *w, char c)
+{
+    value_start(w);
+    g_string_append_c(w->s, c);
+    g_assert(w->depth < RPT_JW_MAX_DEPTH);
+    w->count[w->depth++] = 0;
+}
+
+static void container_close(struct rpt_jw *w, char c)
+{
+    g_assert(w->depth > 0);
+    w->depth--;
+    g_string_append_c(w->s, c);
+}
+
+void rpt_jw_begin_object(struct rpt_jw *w)
+{
+    container_open(w, '{');
+}
+
+void rpt_jw_end_object(struct rpt_jw *w)
+{
+    container_close(w, '}');
+}
+
+void rpt_jw_begin_array(struct rpt_jw *w)
+{
+    container_open(w, '[');
+}
+
+void rpt_jw_end_array(struct rpt_jw *w)
+{
+    container_close(w, ']');
+}
+
+/* JSON string escapes as JsonGenerator writes them (RFC 8259 §7): the two mandatory ones, the
+ * short forms for \b \f \n \r \t, \u00XX for the other control characters and DEL. The input
+ * is valid UTF-8 (callers make it so), which passes through. Two deliberate differences from
+ * json-glib 1.6, which are its bugs: it drops U+001F, and prints 1e+21 as "1e+21.0". */
+static void escaped(GString *s, const char *str)
+{
+    g_string_append_c(s, '"');
+    const char *run = str;
+    for (const char *p = str; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
+            continue;
+        }
+        g_string_append_len(s, run, p - run);
+        run = p + 1;
+        switch (c) {
+        case '"':
+            g_string_append(s, "\\\"");
+            break;
+        case '\\':
+            g_string_append(s, "\\\\");
+            break;
+        case '\b':
+            g_string_append(s, "\\b");
+            break;
+        case '\f':
+            g_string_append(s, "\\f");
+            break;
+        case '\n':
+            g_string_append(s, "\\n");
+            break;
+        case '\r':
+            g_string_append(s, "\\r");
+            break;
+        case '\t':
+            g_string_append(s, "\\t");
+            break;
+        default:
+            g_string_append_printf(s, "\\u%04x", c);
+            break;
+        }
+    }
+    g_string_append(s, run);
+    g_string_append_c(s, '"');
+}
+
+void rpt_jw_set_member_name(struct rpt_jw *w, const char *name)
+{
+    value_start(w);
+    escaped(w->s, name);
+    g_string_append_c(w->s, ':');
+    w->after_name = true;
+}
+
+void rpt_jw_add_string_value(struct rpt_jw *w, const char *s)
+{
+    value_start(w);
+    escaped(w->s, s);
+}
+
+void rpt_jw_add_int_value(struct rpt_jw *w, int64_t v)
+{
+    value_start(w);
+    g_string_append_printf(w->s, "%" G_GINT64_FORMAT, v);
+}
+
+void rpt_jw_add_double_value(struct rpt_jw *w, double v)
+{
+    /* JsonGenerator: g_ascii_dtostr (%.17g in the C locale), then ".0" if that reads as an
+     * integer, so a reader keeps the value a double. */
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    g_ascii_dtostr(buf, sizeof(buf), v);
+    value_start(w);
+    g_string_append(w->s, buf);
+    if (strpbrk(buf, ".eEni") == NULL) {
+        g_string_append(w->s, ".0");
+    }
+}
+
+void rpt_jw_add_boolean_value(struct rpt_jw *w, bool v)
+{
+    value_start(w);
+    g_string_append(w->s, v ? "true" : "false");
+}
+
+void rpt_jw_add_null_value(struct rpt_jw *w)
+{
+    value_start(w);
+    g_string_append(w->s, "null");
+}
+
+char *rpt_jw_finish(struct rpt_jw *w)
+{
+    g_assert(w->depth == 0);
+    char *out = g_string_free(w->s, FALSE);
+    g_free(w);
+    return out;
+}
