@@ -100,9 +100,38 @@ static void read_sans(X509 *x, struct tls_certificate *out)
     GENERAL_NAMES_free(names);
 }
 
-/* Fills the leaf facts from its DER. The fingerprint covers the bytes as sent, so it is taken
- * even when libcrypto rejects them. */
+/* The last leaf decoded, kept because a server sends the same certificate on every full
+ * handshake and d2i_X509 costs more than everything else tlsscope does for that connection. A
+ * fixed buffer (no allocation); tlsscope dissects on one thread. */
+#define LEAF_MEMO_MAX 8192
+static struct {
+    size_t len;
+    uint8_t der[LEAF_MEMO_MAX];
+    struct tls_certificate result; /* chain_len is the caller's, not the memo's */
+} leaf_memo;
+
+static void decode_leaf_uncached(struct cur der, struct tls_certificate *out);
+
+/* Fills the leaf facts from its DER, from the memo when the bytes are the same. */
 static void decode_leaf(struct cur der, struct tls_certificate *out)
+{
+    uint32_t chain_len = out->chain_len;
+    if (leaf_memo.len != 0 && leaf_memo.len == der.len &&
+        memcmp(leaf_memo.der, der.p, der.len) == 0) {
+        *out = leaf_memo.result;
+        out->chain_len = chain_len;
+        return;
+    }
+    decode_leaf_uncached(der, out);
+    if (der.len <= LEAF_MEMO_MAX) {
+        memcpy(leaf_memo.der, der.p, der.len);
+        leaf_memo.len = der.len;
+        leaf_memo.result = *out;
+    }
+}
+
+/* The fingerprint covers the bytes as sent, so it is taken even when libcrypto rejects them. */
+static void decode_leaf_uncached(struct cur der, struct tls_certificate *out)
 {
     static const char HEX[] = "0123456789abcdef";
     uint8_t md[EVP_MAX_MD_SIZE];

@@ -129,8 +129,20 @@ void rpt_jw_add_string_value(struct rpt_jw *w, const char *s)
 
 void rpt_jw_add_int_value(struct rpt_jw *w, int64_t v)
 {
+    /* By hand: printf's format parsing was the writer's largest cost (offsets, counts, ports
+     * are most of a report's values). */
+    char buf[24];
+    char *p = buf + sizeof(buf);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0) {
+        *--p = '-';
+    }
     value_start(w);
-    g_string_append_printf(w->s, "%" G_GINT64_FORMAT, v);
+    g_string_append_len(w->s, p, buf + sizeof(buf) - p);
 }
 
 void rpt_jw_add_double_value(struct rpt_jw *w, double v)

@@ -451,9 +451,34 @@ static void test_byte_flips(void **state)
     free(m);
 }
 
+/* The last-leaf memo (tls_cert.c) gives the same facts as a fresh decode, whatever came between,
+ * and never answers for different bytes: A, B, A again, then A with one byte changed. */
+static void test_leaf_memo(void **state)
+{
+    (void)state;
+    struct tls_certificate a1, b, a2, a_flip;
+    assert_int_equal(tls_decode_certificate(cur_make(CERT12, sizeof(CERT12)), false, &a1),
+                     TLS_DECODE_OK);
+    assert_int_equal(tls_decode_certificate(cur_make(CERT13, sizeof(CERT13)), true, &b),
+                     TLS_DECODE_OK);
+    assert_int_equal(tls_decode_certificate(cur_make(CERT12, sizeof(CERT12)), false, &a2),
+                     TLS_DECODE_OK);
+    assert_memory_equal(&a1, &a2, sizeof(a1));
+    /* cap.pcap's TLS 1.2 and 1.3 servers send the same leaf: the same facts either way. */
+    assert_string_equal(a1.sha256, b.sha256);
+    assert_string_equal(a1.subject, b.subject);
+    uint8_t *m = dup_exact(CERT12, sizeof(CERT12));
+    m[sizeof(CERT12) - 40] ^= 0x01; /* inside the leaf's signature */
+    assert_int_equal(tls_decode_certificate(cur_make(m, sizeof(CERT12)), false, &a_flip),
+                     TLS_DECODE_OK);
+    assert_string_not_equal(a_flip.sha256, a1.sha256);
+    free(m);
+}
+
 int main(void)
 {
     struct test_list l = {NULL, 0};
+    test_list_add(&l, test_leaf_memo, NULL, "last-leaf memo");
     for (size_t i = 0; i < sizeof(CERT_ROWS) / sizeof(CERT_ROWS[0]); i++) {
         test_list_add(&l, test_cert, (void *)&CERT_ROWS[i], "%s", CERT_ROWS[i].name);
     }
