@@ -28,6 +28,18 @@ static void hash_hex(GChecksumType type, const char *s, size_t len, char *out, s
 
 /* Appends the non-GREASE values of a list in decimal, '-' separated (JA3: GREASE is ignored in
  * every list, as in the Salesforce reference and Wireshark). */
+/* Decimal without printf: a ClientHello's lists are dozens of numbers, on every connection. */
+static void append_uint(GString *s, unsigned v)
+{
+    char buf[12];
+    char *p = buf + sizeof(buf);
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    g_string_append_len(s, p, buf + sizeof(buf) - p);
+}
+
 static void ja3_list16(GString *s, const uint16_t *v, uint32_t n)
 {
     bool first = true;
@@ -35,7 +47,10 @@ static void ja3_list16(GString *s, const uint16_t *v, uint32_t n)
         if (tls_is_grease(v[i])) {
             continue;
         }
-        g_string_append_printf(s, first ? "%u" : "-%u", v[i]);
+        if (!first) {
+            g_string_append_c(s, '-');
+        }
+        append_uint(s, v[i]);
         first = false;
     }
 }

@@ -46,8 +46,31 @@ const char *rpt_format_ts(int64_t ts_us, char *buf, size_t buf_len)
     int64_t year;
     unsigned month, day;
     civil_from_days(days, &year, &month, &day);
-    snprintf(buf, buf_len, "%04lld-%02u-%02uT%02u:%02u:%02u.%06uZ", (long long)year, month, day,
-             (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60), (unsigned)(sod % 60),
-             (unsigned)usec);
+    /* Every record and finding carries a timestamp: the common case (years 0-9999, a buffer of
+     * at least 28 bytes) is written digit by digit, the rest with snprintf. */
+    if (year < 0 || year > 9999 || buf_len < 28) {
+        snprintf(buf, buf_len, "%04lld-%02u-%02uT%02u:%02u:%02u.%06uZ", (long long)year, month,
+                 day, (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60), (unsigned)(sod % 60),
+                 (unsigned)usec);
+        return buf;
+    }
+    const struct {
+        unsigned v, width;
+        char after;
+    } parts[] = {{(unsigned)year, 4, '-'},         {month, 2, '-'},
+                 {day, 2, 'T'},                    {(unsigned)(sod / 3600), 2, ':'},
+                 {(unsigned)(sod / 60 % 60), 2, ':'}, {(unsigned)(sod % 60), 2, '.'},
+                 {(unsigned)usec, 6, 'Z'}};
+    char *p = buf;
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        unsigned v = parts[i].v;
+        for (unsigned k = parts[i].width; k > 0; k--) {
+            p[k - 1] = (char)('0' + v % 10);
+            v /= 10;
+        }
+        p += parts[i].width;
+        *p++ = parts[i].after;
+    }
+    *p = '\0';
     return buf;
 }
