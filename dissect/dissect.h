@@ -28,10 +28,10 @@
 
 enum tls_handshake_kind {
     TLS_HS_NONE,       /* no handshake seen (not TLS, or picked up mid-stream) */
-    TLS_HS_FULL,       /* a full handshake completed (both Finished, or TLS 1.3 server flight + client) */
+    TLS_HS_FULL,       /* a full handshake completed (both Finished; TLS 1.3: both flights) */
     TLS_HS_RESUMED,    /* an abbreviated handshake completed */
     TLS_HS_FAILED,     /* a fatal alert or abort before the handshake completed */
-    TLS_HS_INCOMPLETE, /* the handshake started and the capture or connection ended before its end */
+    TLS_HS_INCOMPLETE, /* the handshake started; the capture or connection ended before it did */
 };
 const char *tls_handshake_kind_name(enum tls_handshake_kind k);
 

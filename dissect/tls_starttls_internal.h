@@ -54,6 +54,7 @@ void tls_prelude_keep(struct tls_prelude *p, const uint8_t *data, size_t len);
 /* tls_starttls_protocol: names the upgrade from the plaintext heads of both directions
  * ("smtp", "lmtp", "imap", "pop3", "ftp", "ldap", "xmpp", "postgresql", "mysql", "irc",
  * "rdp", "http_connect", "unknown"). */
-const char *tls_starttls_protocol(const struct tls_prelude *client, const struct tls_prelude *server);
+const char *tls_starttls_protocol(const struct tls_prelude *client,
+                                  const struct tls_prelude *server);
 
 #endif

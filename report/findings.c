@@ -494,7 +494,8 @@ static void resumption_refused(const struct rpt_ctx *r, const struct rpt_connect
                 f,
                 "C%" G_GUINT64_FORMAT " %s it; it ended at %s (%s, closed by %s),"
                 " close_notify client %s, server %s, %s before this offer",
-                o->conn_id, o->resumed ? "last resumed" : "issued", rpt_format_ts(o->end_ts_us, eb, sizeof(eb)),
+                o->conn_id, o->resumed ? "last resumed" : "issued",
+                rpt_format_ts(o->end_ts_us, eb, sizeof(eb)),
                 cap_end_reason_name(o->end_reason),
                 o->closed_by >= 0 ? rpt_dir_name(o->closed_by) : "nobody",
                 tls_close_notify_name(o->close_notify[0]),
