@@ -143,8 +143,18 @@ static void tcp_member(struct rpt_jw *b, const struct cap_flow_summary *f)
         rpt_jb_str(b, "closed_by", rpt_dir_name(by));
     }
     rpt_jb_str(b, "roles", role_name(f->roles));
-    if (f->syn_ts_us && f->synack_ts_us && f->ack_ts_us && f->ack_ts_us >= f->syn_ts_us) {
+    if (f->syn_ts_us && f->synack_ts_us && f->ack_ts_us && f->ack_ts_us >= f->synack_ts_us &&
+        f->synack_ts_us >= f->syn_ts_us) {
+        /* SYN to SYN-ACK is the round trip between the capture point and the server, SYN-ACK to
+         * ACK the one to the client: the shorter leg tells which end the capture sat near. */
+        int64_t server_leg = f->synack_ts_us - f->syn_ts_us;
+        int64_t client_leg = f->ack_ts_us - f->synack_ts_us;
         rpt_jb_int(b, "rtt_us", f->ack_ts_us - f->syn_ts_us);
+        rpt_jb_int(b, "rtt_server_side_us", server_leg);
+        rpt_jb_int(b, "rtt_client_side_us", client_leg);
+        rpt_jb_str(b, "capture_near", client_leg * 4 < server_leg   ? "client"
+                                      : server_leg * 4 < client_leg ? "server"
+                                                                    : NULL);
     }
     rpt_jb_bool(b, "cap_hit", f->cap_hit);
     tcp_dir(b, "client", &f->dir[CAP_DIR_CLIENT]);

@@ -14,6 +14,12 @@ SAMPLES = os.path.join(SRC, "samples")
 LAB = os.path.join(SAMPLES, "lab")
 TMP = tempfile.mkdtemp(prefix="tlsscope-e2e-")
 results = {"passed": 0, "failed": 0, "skipped": 0}
+try:
+    import jsonschema
+    VALIDATOR = jsonschema.Draft202012Validator(
+        json.load(open(os.path.join(SRC, "docs", "report-schema.json"))))
+except ImportError:
+    VALIDATOR = None
 
 
 def run(args, **kw):
@@ -35,6 +41,9 @@ def report(args):
         os.unlink(out)
     p = run(["-q", "-o", out] + args)
     doc = json.load(open(out)) if p.returncode in (0, 1) and os.path.exists(out) else None
+    if doc is not None and VALIDATOR is not None:
+        errs = [e.message for e in VALIDATOR.iter_errors(doc)]
+        check(f"report validates against the schema ({' '.join(args)[:60]})", not errs, errs[:3])
     return p, doc
 
 
@@ -154,6 +163,21 @@ def test_truncated_file():
               doc["capture"]["packets"] == full, f"{doc['capture']['packets']} vs {full}")
 
 
+def test_fail_on():
+    """Exit status follows --fail-on: 1 when a finding at or above the severity was made."""
+    clean = os.path.join(SAMPLES, "tls12-clean.pcap")
+    failed = os.path.join(SAMPLES, "tls-version-mismatch.pcap")  # a fatal alert: error
+    unclean = os.path.join(SAMPLES, "tcp-rst-abort.pcap")  # unclean close: warning, no error
+    for path, sev, want in ((failed, "error", 1), (failed, "never", 0), (clean, "info", 0),
+                            (unclean, "warning", 1), (unclean, "error", 0), (failed, None, 0)):
+        args = ["-q", "-r", path] + (["--fail-on", sev] if sev else [])
+        p = run(args)
+        check(f"--fail-on {sev} on {os.path.basename(path)}: exit {want}", p.returncode == want,
+              f"rc={p.returncode} {p.stderr}")
+    p = run(["-q", "-r", failed, "--fail-on", "fatal"])
+    check("--fail-on with an unknown severity: exit 2", p.returncode == 2)
+
+
 def test_stdin():
     with open(os.path.join(LAB, "alert.pcap"), "rb") as f:
         out = os.path.join(TMP, "stdin.json")
@@ -170,6 +194,7 @@ def main():
     test_bpf_and_multiple_files()
     test_truncated_file()
     test_stdin()
+    test_fail_on()
     pcaps = sorted(
         os.path.join(d, f) for d in (SAMPLES, LAB) for f in os.listdir(d)
         if f.endswith((".pcap", ".pcapng")))

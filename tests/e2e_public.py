@@ -37,11 +37,23 @@ def check(name, cond, detail=""):
         print(f"FAIL {name} {detail}"[:1500])
 
 
+try:
+    import jsonschema
+    VALIDATOR = jsonschema.Draft202012Validator(
+        json.load(open(os.path.join(SRC, "docs", "report-schema.json"))))
+except ImportError:
+    VALIDATOR = None
+
+
 def report(path, tmp, extra=()):
     out = os.path.join(tmp, "r.json")
     p = subprocess.run([TLSSCOPE, "-q", *extra, "-r", path, "-o", out], capture_output=True,
                        text=True, timeout=120)
-    return json.load(open(out)) if p.returncode == 0 else None
+    doc = json.load(open(out)) if p.returncode == 0 else None
+    if doc is not None and VALIDATOR is not None:
+        errs = [e.message for e in VALIDATOR.iter_errors(doc)]
+        check(f"{os.path.basename(path)} {' '.join(extra)}: report validates", not errs, errs[:3])
+    return doc
 
 
 def history_types(history, upper):

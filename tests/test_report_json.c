@@ -256,6 +256,10 @@ static void check_document(const struct json_case *tc, const struct scenario *s,
                             rpt_format_ts(sc->flow.first_ts_us, ts, sizeof(ts)));
         JsonObject *tcp = json_object_get_object_member(c, "tcp");
         assert_true(json_object_get_int_member(tcp, "rtt_us") == 500);
+        /* The scenario's SYN-ACK comes halfway: neither end is near the capture point. */
+        assert_int_equal(json_object_get_int_member(tcp, "rtt_server_side_us"), 250);
+        assert_int_equal(json_object_get_int_member(tcp, "rtt_client_side_us"), 250);
+        assert_true(json_object_get_null_member(tcp, "capture_near"));
         JsonObject *tcp_server = json_object_get_object_member(tcp, "server");
         assert_int_equal(json_object_get_int_member(tcp_server, "bytes"), sc->flow.dir[1].bytes);
         assert_int_equal(json_array_get_length(json_object_get_array_member(tcp_server, "gaps")),
