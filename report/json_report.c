@@ -245,16 +245,20 @@ static bool copy_connections(struct rpt_ctx *r, FILE *out, GError **error)
     GArray *idx = r->conn_index; /* sorted by id in rpt_finish */
     GByteArray *buf = g_byte_array_new();
     bool ok = true;
+    /* Connections mostly end in the order they began, so the next entry usually follows the
+     * last in the spool: seek only when it does not (a seek drops stdio's read buffer). */
+    uint64_t pos = UINT64_MAX;
     for (guint i = 0; i < idx->len && ok; i++) {
         const struct rpt_spool_entry *e = &g_array_index(idx, struct rpt_spool_entry, i);
         g_byte_array_set_size(buf, (guint)e->len);
-        if (fseeko(r->conn_spool, (off_t)e->offset, SEEK_SET) != 0 ||
+        if ((e->offset != pos && fseeko(r->conn_spool, (off_t)e->offset, SEEK_SET) != 0) ||
             fread(buf->data, 1, e->len, r->conn_spool) != e->len) {
             g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "reading the connection spool: %s",
                         g_strerror(errno));
             ok = false;
             break;
         }
+        pos = e->offset + e->len;
         fputs("    ", out);
         fwrite(buf->data, 1, e->len, out);
         fputs(i + 1 < idx->len ? ",\n" : "\n", out);

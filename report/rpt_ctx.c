@@ -176,18 +176,21 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
     for (guint i = 0; i < findings->len; i++) {
         ids[i] = r->next_finding_id + i;
     }
-    char *json = rpt_json_connection(c, ids, findings->len);
-    g_free(ids);
-    size_t len = strlen(json);
-    off_t off = ftello(r->conn_spool);
-    if (off < 0 || fwrite(json, 1, len, r->conn_spool) != len) {
-        r->spool_failed = true;
-    } else {
-        struct rpt_spool_entry e = {.id = fl->id, .offset = (uint64_t)off, .len = len};
-        g_array_append_val(r->conn_index, e);
+    /* Without a JSON document or NDJSON stream (a text summary only) nothing is serialised. */
+    if (r->json_out || r->ndjson_out) {
+        char *json = rpt_json_connection(c, ids, findings->len);
+        size_t len = strlen(json);
+        off_t off = r->json_out ? ftello(r->conn_spool) : 0;
+        if (r->json_out && (off < 0 || fwrite(json, 1, len, r->conn_spool) != len)) {
+            r->spool_failed = true;
+        } else if (r->json_out) {
+            struct rpt_spool_entry e = {.id = fl->id, .offset = (uint64_t)off, .len = len};
+            g_array_append_val(r->conn_index, e);
+        }
+        ndjson_line(r, "connection", json);
+        g_free(json);
     }
-    ndjson_line(r, "connection", json);
-    g_free(json);
+    g_free(ids);
     for (guint i = 0; i < findings->len; i++) {
         emit_finding(r, g_ptr_array_index(findings, i));
     }
