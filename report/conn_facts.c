@@ -126,7 +126,7 @@ const char *rpt_alert_fatal_why(const struct cap_flow_summary *f, const struct t
         return damage;
     }
     if (a->before_app_data && d->close_notify != TLS_CN_YES) {
-        return "encrypted alert right after the handshake, before any application data";
+        return RPT_WHY_BEFORE_APP_DATA;
     }
     bool last = !d->has_last_record || d->last_record.offset == a->offset;
     if (d->close_notify == TLS_CN_NO && last) {

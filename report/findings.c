@@ -379,8 +379,21 @@ static void fatal_alert(struct rpt_finding **out_f, const struct rpt_connection 
                             rpt_format_ts(a->ts_us, ts, sizeof(ts)), a->offset,
                             dur(a->ts_us - fl->first_ts_us, db, sizeof(db)));
     }
-    struct rpt_finding *f =
-        rpt_finding_new(RPT_K_FATAL_ALERT, RPT_SEV_ERROR, fl->id, a->ts_us, summary);
+    /* An encrypted alert taken as fatal only because it came right after the handshake may be a
+     * close_notify from a client that only tests the connection (openssl s_time, health
+     * checks): a warning, with that reading among the causes. */
+    const char *why = rpt_alert_fatal_why(fl, t, a);
+    bool timing_only = a->encrypted && a->level != 2 && why != NULL &&
+                       strcmp(why, RPT_WHY_BEFORE_APP_DATA) == 0;
+    struct rpt_finding *f = rpt_finding_new(
+        RPT_K_FATAL_ALERT, timing_only ? RPT_SEV_WARNING : RPT_SEV_ERROR, fl->id, a->ts_us, summary);
+    if (timing_only) {
+        rpt_finding_cause(f, "close_right_after_handshake", RPT_CONF_MEDIUM, PRI_CORRUPTION_INFERRED,
+                          "the %s may have sent close_notify at once: clients that only test a "
+                          "connection do; a %s that rejected the peer's Finished or certificate "
+                          "looks the same on the wire",
+                          sender, sender);
+    }
     pin(rpt_finding_evidence(
             f, "%s alert %s from the %s (%u-byte record)%s", a->encrypted ? "encrypted" : "fatal",
             a->encrypted ? "(description encrypted)" : alert_str(a->description, ab, sizeof(ab)),
@@ -419,7 +432,8 @@ static void fatal_alert(struct rpt_finding **out_f, const struct rpt_connection 
     if (!damaged && alert_is_integrity(a) &&
         (a->encrypted || a->description == ALERT_BAD_RECORD_MAC ||
          a->description == ALERT_DECRYPTION_FAILED)) {
-        rpt_finding_cause(f, "in_flight_corruption", RPT_CONF_MEDIUM, PRI_CORRUPTION_INFERRED,
+        rpt_finding_cause(f, "in_flight_corruption", timing_only ? RPT_CONF_LOW : RPT_CONF_MEDIUM,
+                          PRI_CORRUPTION_INFERRED,
                           "the capture point saw the %s stream intact (no TCP gap, no framing "
                           "break, no path change, no inconsistent retransmission): the bytes were "
                           "damaged between the capture point and the %s, or in an endpoint",

@@ -180,6 +180,10 @@ GPtrArray *rpt_servers_sorted(struct rpt_servers *s);
 
 /* ------------------------------------------------------------------ per-connection facts */
 
+/* The one fatal inference that rests on timing alone (see rpt_alert_fatal_why). */
+#define RPT_WHY_BEFORE_APP_DATA \
+    "encrypted alert right after the handshake, before any application data"
+
 /* rpt_alert_fatal_why: why an alert counts as fatal (a static phrase), or NULL when it does not:
  * a plaintext fatal alert, or an encrypted one whose context says error (during the handshake,
  * after damage in the stream its sender was receiving, right after the handshake, or with the

@@ -188,6 +188,28 @@ static inline void sc_desync_444_encrypted(struct scenario *s)
                                                      .ts_us = t->alerts[0].ts_us};
 }
 
+/* A client that sends an encrypted alert right after the handshake, before any application data,
+ * and closes: a close_notify of a connectivity check, or a rejected Finished. */
+static inline void sc_alert_before_data(struct scenario *s)
+{
+    struct sc_conn *c = sc_clean(s, SC_T0);
+    struct tls_summary *t = &c->tls;
+    t->num_alerts = 1;
+    t->alerts[0] = (struct tls_alert){.from = CAP_DIR_CLIENT,
+                                      .encrypted = true,
+                                      .record_len = 26,
+                                      .ts_us = SC_T0 + 50000,
+                                      .offset = 700,
+                                      .before_app_data = true};
+    t->dir[0].close_notify = TLS_CN_UNKNOWN;
+    t->dir[0].close_notify_reason = "encrypted alert right after the handshake";
+    t->dir[0].last_record = (struct tls_record_info){.content_type = 21, .version = 0x0303,
+                                                     .length = 26, .offset = 700,
+                                                     .ts_us = SC_T0 + 50000};
+    t->dir[0].app_data_records = 0;
+    t->dir[1].app_data_records = 0;
+}
+
 /* An abbreviated handshake, then the server rejects the client's first encrypted record. */
 static inline void sc_resumed_alert(struct scenario *s)
 {
