@@ -115,6 +115,31 @@ def capture_run(stop, tmp, extra=()):
         check(f"live {stop}: marked interrupted", doc["capture"].get("interrupted") is True)
 
 
+def second_signal_quits(tmp):
+    """The first SIGINT asks for a clean end; a second one quits at once (the handler restores
+    the default action, as tcpdump users expect)."""
+    port = free_port()
+    out = os.path.join(tmp, "live-twice.json")
+    proc = subprocess.Popen([TLSSCOPE, "-q", "-Z", "root", "-i", "lo", "-o", out, "tcp", "port",
+                             str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+    # Either the clean end won the race (exit 0 with a report) or the second signal killed it
+    # (-SIGINT); never a hang, never a half-written report under the real name.
+    check("two SIGINTs: clean exit or killed by the second",
+          proc.returncode in (0, -signal.SIGINT), proc.returncode)
+    if proc.returncode == -signal.SIGINT:
+        check("two SIGINTs: no half-written report under the real name", not os.path.exists(out))
+    else:
+        check("two SIGINTs: a clean end leaves a whole report", json.load(open(out)) is not None)
+
+
 def main():
     if os.geteuid() != 0:
         print("live capture needs root: skipping")
@@ -126,6 +151,7 @@ def main():
     for stop in ("SIGINT", "SIGTERM", "SIGHUP", "duration", "count"):
         capture_run(stop, tmp)
     capture_run("SIGINT", tmp, extra=("-Z", "root"))
+    second_signal_quits(tmp)
     print(f"{results['passed']} passed, {results['failed']} failed")
     sys.exit(1 if results["failed"] else 0)
 
