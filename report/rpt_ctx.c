@@ -50,8 +50,17 @@ struct rpt_ctx *rpt_new(const struct rpt_options *o, GError **error)
     }
     if (o->json_path) {
         r->json_path = g_strdup(o->json_path);
+        struct stat st;
         if (strcmp(o->json_path, "-") == 0) {
             r->json_out = stdout;
+        } else if (stat(o->json_path, &st) == 0 && !S_ISREG(st.st_mode)) {
+            /* A device or FIFO (-o /dev/null, a pipe to a shipper) is written in place: a rename
+             * would replace the device node itself. */
+            r->json_out = open_output(o->json_path, error);
+            if (!r->json_out) {
+                rpt_free(r);
+                return NULL;
+            }
         } else {
             /* A temporary name in the target's directory, so the final rename is atomic and a
              * killed run never leaves a half-written report under the real name. */
@@ -225,6 +234,9 @@ static bool finish_json(struct rpt_ctx *r, const struct rpt_capture_info *info, 
         ok = false;
     }
     r->json_out = NULL;
+    if (!r->json_tmp_path) {
+        return ok; /* written in place (a device or FIFO) */
+    }
     if (ok && rename(r->json_tmp_path, r->json_path) != 0) {
         /* The report is complete under its temporary name (typically after -Z dropped the
          * right to write the directory): keep it and say where, rather than lose it. */

@@ -178,6 +178,43 @@ def test_fail_on():
     check("--fail-on with an unknown severity: exit 2", p.returncode == 2)
 
 
+def test_output_to_device_and_fifo():
+    """-o to a device or a FIFO writes into it; the temporary-name-and-rename used for regular
+    files must never replace the node itself (a root run with -o /dev/null once did). Tested on a
+    private null device node and FIFO, never on the system's /dev/null."""
+    import stat
+    import threading
+    cap = os.path.join(LAB, "cap.pcap")
+    fifo = os.path.join(TMP, "report.fifo")
+    os.mkfifo(fifo)
+    got = {}
+
+    def reader():
+        with open(fifo, "rb") as f:
+            got["data"] = f.read()
+    t = threading.Thread(target=reader)
+    t.start()
+    p = run(["-q", "-r", cap, "-o", fifo])
+    t.join(timeout=30)
+    check("-o FIFO: exit 0", p.returncode == 0, p.stderr)
+    check("-o FIFO: still a FIFO", stat.S_ISFIFO(os.stat(fifo).st_mode))
+    try:
+        doc = json.loads(got.get("data", b"").decode())
+    except ValueError:
+        doc = None
+    check("-o FIFO: the reader got the whole report", doc is not None and
+          len(doc["connections"]) == 6)
+    if os.geteuid() == 0:
+        node = os.path.join(TMP, "null")
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        p = run(["-q", "-r", cap, "-o", node])
+        check("-o a character device: exit 0", p.returncode == 0, p.stderr)
+        check("-o a character device: still that device",
+              stat.S_ISCHR(os.stat(node).st_mode) and os.stat(node).st_rdev == os.makedev(1, 3))
+        check("-o a character device: no temporary file left beside it",
+              not [f for f in os.listdir(TMP) if f.startswith("null.tmp-")])
+
+
 def test_stdin():
     with open(os.path.join(LAB, "alert.pcap"), "rb") as f:
         out = os.path.join(TMP, "stdin.json")
@@ -195,6 +232,7 @@ def main():
     test_truncated_file()
     test_stdin()
     test_fail_on()
+    test_output_to_device_and_fifo()
     pcaps = sorted(
         os.path.join(d, f) for d in (SAMPLES, LAB) for f in os.listdir(d)
         if f.endswith((".pcap", ".pcapng")))
