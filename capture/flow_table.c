@@ -744,9 +744,14 @@ struct cap_flow_table *cap_flow_table_new(const struct cap_flow_config *c,
     t->lim.gap_wait_packets = c->gap_wait_packets;
     t->lim.gap_wait_us = c->gap_wait_us;
     t->mem.max = c->max_memory;
-    /* Load factor at most 1/2 at max_flows keeps linear probes short. */
+    /* Load factor at most 1/2 at the most flows that can exist keeps linear probes short. That
+     * is max_flows, or fewer when max_memory cannot hold that many flows (each is charged at
+     * least sizeof(struct cap_flow)): the default 1,000,000 flows would otherwise cost a 16 MB
+     * index that the default 512 MiB can never fill. */
+    uint64_t reachable =
+        MIN((uint64_t)t->cfg.max_flows, c->max_memory / sizeof(struct cap_flow) + 1);
     size_t slots = 16;
-    while (slots < (size_t)t->cfg.max_flows * 2) {
+    while (slots < (size_t)reachable * 2) {
         slots *= 2;
     }
     t->slots = g_new0(struct cap_flow *, slots);

@@ -169,10 +169,12 @@ struct tls_summary {
     uint32_t num_desyncs;
     struct tls_desync desyncs[TLS_MAX_DESYNCS];
     struct tls_dir_summary dir[2];
-    struct tls_certificate cert;
+    /* The server's leaf certificate (TLS <= 1.2), NULL when none was seen: kept out of line
+     * because its names are most of a summary's size and most connections of a busy capture
+     * are resumptions or TLS 1.3, which show none. Owned by the tls_conn. */
+    struct tls_certificate *cert;
     char ja3[33], ja3s[33], ja4[40];
     uint32_t handshake_limit_hits; /* handshake messages longer than max_handshake_msg, skipped */
-    char ja3_string[1024]; /* truncated if longer; the hash is computed on the full string */
     int64_t handshake_start_us, handshake_end_us;
     /* STARTTLS: TLS began after a plaintext exchange ("smtp", "imap", ...; empty otherwise);
      * starttls_offset is each direction's plaintext length, the stream offset where TLS began. */

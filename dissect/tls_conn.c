@@ -69,6 +69,7 @@ void tls_conn_free(struct tls_conn *c)
         tls_framer_cleanup(&c->fr[d]);
         tls_hs_cleanup(&c->hs[d]);
     }
+    g_free(c->sum.cert);
     g_free(c);
 }
 
@@ -233,7 +234,7 @@ static void handle_client_hello(struct tls_conn *c, enum cap_dir dir,
                     s->ticket_offered_digest);
     }
     s->early_data_offered = ch->early_data;
-    tls_ja3(ch, s->ja3, s->ja3_string, sizeof(s->ja3_string));
+    tls_ja3(ch, s->ja3, NULL, 0);
     tls_ja4(ch, s->ja4);
 }
 
@@ -323,11 +324,10 @@ static void on_message(void *user, uint8_t type, uint32_t len, struct cur body, 
             c->server_full_flow = true;
             decide_resumption(c, TLS_RESUME_REFUSED);
         }
-        if (type == TLS_HT_CERTIFICATE && !is_client(c, dir) && !s->cert.present) {
+        if (type == TLS_HT_CERTIFICATE && !is_client(c, dir) && !s->cert) {
             struct tls_certificate cert;
-            memset(&cert, 0, sizeof(cert));
-            if (tls_decode_certificate(body, c->tls13, &cert) == TLS_DECODE_OK) {
-                s->cert = cert;
+            if (tls_decode_certificate(body, c->tls13, &cert) == TLS_DECODE_OK && cert.present) {
+                s->cert = g_memdup2(&cert, sizeof(cert));
             }
         }
         /* Only an ECDHE ServerKeyExchange names a group (RFC 8422 §5.4); a DHE one starts with

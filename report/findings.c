@@ -195,8 +195,8 @@ static void negotiation_causes(struct rpt_finding *f, const struct tls_summary *
     }
     if (alert_is_certificate(a->description)) {
         if (a->from == CAP_DIR_CLIENT) {
-            const struct tls_certificate *c = &t->cert;
-            if (c->present) {
+            const struct tls_certificate *c = t->cert;
+            if (c && c->present) {
                 rpt_finding_cause(f, "certificate_rejected", RPT_CONF_HIGH, PRI_CERT,
                                   "the client refused the server's certificate with %s "
                                   "(subject \"%s\", issuer \"%s\"%s)",

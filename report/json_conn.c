@@ -263,7 +263,7 @@ static void records_list(struct rpt_jw *b, const char *name, const struct tls_di
 
 static void certificate_member(struct rpt_jw *b, const struct tls_certificate *c)
 {
-    if (!c->present) {
+    if (!c || !c->present) {
         rpt_jb_null(b, "certificate");
         return;
     }
@@ -406,7 +406,7 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
     str_or_null(b, "ja3", t->ja3);
     str_or_null(b, "ja3s", t->ja3s);
     str_or_null(b, "ja4", t->ja4);
-    certificate_member(b, &t->cert);
+    certificate_member(b, t->cert);
     rpt_jw_set_member_name(b, "recent_records");
     rpt_jw_begin_object(b);
     records_list(b, "client", &t->dir[CAP_DIR_CLIENT]);

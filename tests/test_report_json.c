@@ -31,11 +31,14 @@ static void sc_hostile_strings(struct scenario *s)
     memcpy(c->tls.sni, sni, sizeof(sni));
     c->tls.num_alpn = 1;
     memcpy(c->tls.alpn[0], "h2\xc3", 4);
-    c->tls.cert.present = true;
-    strcpy(c->tls.cert.subject, "CN=test.local");
-    strcpy(c->tls.cert.issuer, "CN=\xe9vil");
-    c->tls.cert.not_before = -86400; /* before 1970 */
-    c->tls.cert.not_after = 4102444800LL;
+    static struct tls_certificate cert;
+    memset(&cert, 0, sizeof(cert));
+    cert.present = true;
+    strcpy(cert.subject, "CN=test.local");
+    strcpy(cert.issuer, "CN=\xe9vil");
+    cert.not_before = -86400; /* before 1970 */
+    cert.not_after = 4102444800LL;
+    c->tls.cert = &cert;
     c->tls.version = 0x0999; /* a version with no name */
     c->tls.cipher = 0xfefe;
 }
