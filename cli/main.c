@@ -195,6 +195,13 @@ static int run_capture(const struct cli_options *o)
     ro.json_path = o->json_path;
     ro.ndjson_path = o->ndjson_path;
     ro.text_out = o->quiet ? NULL : (stdout_taken ? stderr : stdout);
+    /* A live capture or a pipe on stdin is watched as it happens: each NDJSON line goes out at
+     * once. Replaying files, lines are buffered (one write per line was most of the cost). */
+    ro.all_records = o->all_records;
+    ro.ndjson_flush = r.live;
+    for (guint i = 0; o->read_files && i < o->read_files->len; i++) {
+        ro.ndjson_flush |= strcmp(g_ptr_array_index(o->read_files, i), "-") == 0;
+    }
     ro.color = ro.text_out != NULL && want_color(o, ro.text_out);
     struct rpt_ctx *rpt = rpt_new(&ro, &error);
     if (rpt == NULL) {
@@ -246,8 +253,8 @@ static int run_capture(const struct cli_options *o)
     cap_flow_table_get_stats(r.pipe.flows, &tst);
     struct rpt_capture_info info = {
         .num_sources = r.live ? 1 : o->read_files->len,
-        .sources = r.live ? (const char *const *)&o->iface
-                          : (const char *const *)o->read_files->pdata,
+        .sources =
+            r.live ? (const char *const *)&o->iface : (const char *const *)o->read_files->pdata,
         .source = &sst,
         .table = &tst,
         .first_ts_us = r.pipe.first_ts_us,

@@ -16,6 +16,7 @@ enum {
     OPT_FAIL_ON,
     OPT_NDJSON,
     OPT_NO_NDPI,
+    OPT_ALL_RECORDS,
     OPT_VERIFY_CHECKSUMS,
     OPT_MAX_FLOWS,
     OPT_MAX_MEMORY,
@@ -45,6 +46,7 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"no-ndpi", no_argument, NULL, OPT_NO_NDPI},
+    {"all-records", no_argument, NULL, OPT_ALL_RECORDS},
     {"verify-checksums", no_argument, NULL, OPT_VERIFY_CHECKSUMS},
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
     {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
@@ -86,6 +88,8 @@ void cli_print_usage(FILE *out)
           "  --color WHEN         auto (default), always, never\n"
           "  --fail-on SEVERITY   exit 1 when a finding of SEVERITY or worse is made\n"
           "                       (info, warning, error, never; default never)\n"
+          "  --all-records        list the last TLS records of every connection (default:\n"
+          "                       only of connections with a finding)\n"
           "Analysis:\n"
           "  --no-ndpi            skip nDPI flow classification\n"
           "  --verify-checksums   drop TCP segments with a bad checksum (off: captures taken on\n"
@@ -227,6 +231,9 @@ bool cli_options_parse(int argc, char **argv, struct cli_options *o, GError **er
         case OPT_NO_NDPI:
             o->no_ndpi = true;
             break;
+        case OPT_ALL_RECORDS:
+            o->all_records = true;
+            break;
         case OPT_VERIFY_CHECKSUMS:
             o->flow.verify_checksums = true;
             break;
@@ -288,8 +295,7 @@ bool cli_options_parse(int argc, char **argv, struct cli_options *o, GError **er
         case '?':
         default:
             if (optopt != 0 && optopt < 256) {
-                g_set_error(error, CLI_ERROR, 0, "unknown option or missing argument: -%c",
-                            optopt);
+                g_set_error(error, CLI_ERROR, 0, "unknown option or missing argument: -%c", optopt);
             } else {
                 g_set_error(error, CLI_ERROR, 0, "unknown option or missing argument: %s",
                             argv[optind - 1]);

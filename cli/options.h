@@ -28,6 +28,7 @@ struct cli_options {
     char *json_path;
     char *ndjson_path;
     bool no_ndpi;
+    bool all_records; /* --all-records */
     struct cap_flow_config flow;
     struct tls_config tls;
 };

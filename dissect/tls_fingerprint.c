@@ -1,8 +1,10 @@
 /* Client and server fingerprints computed from decoded hellos: JA3 and JA3S (Salesforce, MD5 of
  * a decimal field string), JA4 for TLS over TCP (FoxIO technical_details/JA4.md), and the short
  * SHA-256 digest used to identify tickets and PSK identities without printing them. Hashing uses
- * GLib's GChecksum; the strings hashed are built in GStrings so no list length can overflow a
- * fixed buffer. */
+ * GLib's GChecksum. The strings hashed are built on the stack without printf (this runs on every
+ * connection and printf was a third of the dissector's time); every list is capped by the
+ * decoder, so each buffer is sized for its caps and a full buffer is a programming error that
+ * truncates, never overflows. */
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,29 +20,52 @@ static uint32_t kept(uint32_t num, uint32_t cap)
     return num < cap ? num : cap;
 }
 
-static void hash_hex(GChecksumType type, const char *s, size_t len, char *out, size_t out_len)
+/* A string built in a caller's fixed buffer; `len` stops growing at `cap`. */
+struct fp_text {
+    char *buf;
+    size_t len, cap;
+};
+
+static void put_c(struct fp_text *t, char c)
+{
+    if (t->len < t->cap) {
+        t->buf[t->len++] = c;
+    }
+}
+
+/* Decimal without printf: a ClientHello's lists are dozens of numbers, on every connection. */
+static void put_uint(struct fp_text *t, unsigned v)
+{
+    char tmp[12];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0) {
+        put_c(t, tmp[--n]);
+    }
+}
+
+static void put_hex4(struct fp_text *t, uint16_t v)
+{
+    static const char HEX[] = "0123456789abcdef";
+    for (int shift = 12; shift >= 0; shift -= 4) {
+        put_c(t, HEX[(v >> shift) & 0xf]);
+    }
+}
+
+static void hash_hex(GChecksumType type, const struct fp_text *t, char *out, size_t out_len)
 {
     GChecksum *ck = g_checksum_new(type);
-    g_checksum_update(ck, (const guchar *)s, (gssize)len);
+    g_checksum_update(ck, (const guchar *)t->buf, (gssize)t->len);
     g_strlcpy(out, g_checksum_get_string(ck), out_len);
     g_checksum_free(ck);
 }
 
 /* Appends the non-GREASE values of a list in decimal, '-' separated (JA3: GREASE is ignored in
  * every list, as in the Salesforce reference and Wireshark). */
-/* Decimal without printf: a ClientHello's lists are dozens of numbers, on every connection. */
-static void append_uint(GString *s, unsigned v)
-{
-    char buf[12];
-    char *p = buf + sizeof(buf);
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    g_string_append_len(s, p, buf + sizeof(buf) - p);
-}
-
-static void ja3_list16(GString *s, const uint16_t *v, uint32_t n)
+static void ja3_list16(struct fp_text *t, const uint16_t *v, uint32_t n)
 {
     bool first = true;
     for (uint32_t i = 0; i < n; i++) {
@@ -48,43 +73,56 @@ static void ja3_list16(GString *s, const uint16_t *v, uint32_t n)
             continue;
         }
         if (!first) {
-            g_string_append_c(s, '-');
+            put_c(t, '-');
         }
-        append_uint(s, v[i]);
+        put_uint(t, v[i]);
         first = false;
     }
 }
+
+/* Six bytes per list entry ("65535-") bounds every JA3/JA3S string. */
+#define JA3_MAX_LEN                                                                                \
+    (6 * (2 + TLS_CH_MAX_CIPHERS + TLS_MAX_EXTS + TLS_MAX_GROUPS + TLS_MAX_POINT_FORMATS) + 8)
 
 /* JA3 = MD5("SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats"), the
  * version being the ClientHello legacy_version. */
 void tls_ja3(const struct tls_client_hello *ch, char out_hash[33], char *out_str, size_t str_len)
 {
-    GString *s = g_string_new(NULL);
-    g_string_append_printf(s, "%u,", ch->legacy_version);
-    ja3_list16(s, ch->ciphers, kept(ch->num_ciphers, TLS_CH_MAX_CIPHERS));
-    g_string_append_c(s, ',');
-    ja3_list16(s, ch->exts, kept(ch->num_exts, TLS_MAX_EXTS));
-    g_string_append_c(s, ',');
-    ja3_list16(s, ch->groups, kept(ch->num_groups, TLS_MAX_GROUPS));
-    g_string_append_c(s, ',');
+    char buf[JA3_MAX_LEN];
+    struct fp_text s = {buf, 0, sizeof(buf)};
+    put_uint(&s, ch->legacy_version);
+    put_c(&s, ',');
+    ja3_list16(&s, ch->ciphers, kept(ch->num_ciphers, TLS_CH_MAX_CIPHERS));
+    put_c(&s, ',');
+    ja3_list16(&s, ch->exts, kept(ch->num_exts, TLS_MAX_EXTS));
+    put_c(&s, ',');
+    ja3_list16(&s, ch->groups, kept(ch->num_groups, TLS_MAX_GROUPS));
+    put_c(&s, ',');
     for (uint32_t i = 0; i < kept(ch->num_point_formats, TLS_MAX_POINT_FORMATS); i++) {
-        g_string_append_printf(s, i ? "-%u" : "%u", ch->point_formats[i]);
+        if (i > 0) {
+            put_c(&s, '-');
+        }
+        put_uint(&s, ch->point_formats[i]);
     }
-    hash_hex(G_CHECKSUM_MD5, s->str, s->len, out_hash, 33);
+    hash_hex(G_CHECKSUM_MD5, &s, out_hash, 33);
     if (out_str && str_len > 0) {
-        g_strlcpy(out_str, s->str, str_len);
+        size_t n = MIN(s.len, str_len - 1);
+        memcpy(out_str, s.buf, n);
+        out_str[n] = '\0';
     }
-    g_string_free(s, TRUE);
 }
 
 /* JA3S = MD5("SSLVersion,Cipher,Extensions"). */
 void tls_ja3s(const struct tls_server_hello *sh, char out_hash[33])
 {
-    GString *s = g_string_new(NULL);
-    g_string_append_printf(s, "%u,%u,", sh->legacy_version, sh->cipher);
-    ja3_list16(s, sh->exts, kept(sh->num_exts, TLS_MAX_EXTS));
-    hash_hex(G_CHECKSUM_MD5, s->str, s->len, out_hash, 33);
-    g_string_free(s, TRUE);
+    char buf[JA3_MAX_LEN];
+    struct fp_text s = {buf, 0, sizeof(buf)};
+    put_uint(&s, sh->legacy_version);
+    put_c(&s, ',');
+    put_uint(&s, sh->cipher);
+    put_c(&s, ',');
+    ja3_list16(&s, sh->exts, kept(sh->num_exts, TLS_MAX_EXTS));
+    hash_hex(G_CHECKSUM_MD5, &s, out_hash, 33);
 }
 
 /* JA4.md "TLS and DTLS Version": two characters, "00" when unknown. */
@@ -136,12 +174,18 @@ static uint32_t ja4_filter(const uint16_t *v, uint32_t n, bool drop_sni_alpn, ui
     return k;
 }
 
-static void hex_list(GString *s, const uint16_t *v, uint32_t n)
+static void hex_list(struct fp_text *t, const uint16_t *v, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
-        g_string_append_printf(s, i ? ",%04x" : "%04x", v[i]);
+        if (i > 0) {
+            put_c(t, ',');
+        }
+        put_hex4(t, v[i]);
     }
 }
+
+/* Five bytes per entry ("abcd,") bounds every JA4 hashed list. */
+#define JA4_MAX_LEN (5 * (TLS_CH_MAX_CIPHERS + TLS_MAX_EXTS + TLS_MAX_SIGALGS) + 2)
 
 static bool is_alnum(uint8_t b)
 {
@@ -208,23 +252,23 @@ void tls_ja4(const struct tls_client_hello *ch, char out[40])
     char b[JA4_HASH_LEN + 1] = "000000000000";
     char c[JA4_HASH_LEN + 1] = "000000000000";
     char full[65];
-    GString *s = g_string_new(NULL);
+    char buf[JA4_MAX_LEN];
+    struct fp_text s = {buf, 0, sizeof(buf)};
     if (num_ciphers > 0) {
-        hex_list(s, ciphers, num_ciphers);
-        hash_hex(G_CHECKSUM_SHA256, s->str, s->len, full, sizeof(full));
+        hex_list(&s, ciphers, num_ciphers);
+        hash_hex(G_CHECKSUM_SHA256, &s, full, sizeof(full));
         memcpy(b, full, JA4_HASH_LEN);
     }
     if (num_exts > 0) {
-        g_string_truncate(s, 0);
-        hex_list(s, exts, num_exts);
+        s.len = 0;
+        hex_list(&s, exts, num_exts);
         if (num_sigalgs > 0) {
-            g_string_append_c(s, '_');
-            hex_list(s, sigalgs, num_sigalgs);
+            put_c(&s, '_');
+            hex_list(&s, sigalgs, num_sigalgs);
         }
-        hash_hex(G_CHECKSUM_SHA256, s->str, s->len, full, sizeof(full));
+        hash_hex(G_CHECKSUM_SHA256, &s, full, sizeof(full));
         memcpy(c, full, JA4_HASH_LEN);
     }
-    g_string_free(s, TRUE);
     snprintf(out, 40, "t%s%c%02u%02u%s_%s_%s", ja4_version(version), sni ? 'd' : 'i',
              num_ciphers > JA4_MAX_COUNT ? JA4_MAX_COUNT : num_ciphers,
              num_exts_all > JA4_MAX_COUNT ? JA4_MAX_COUNT : num_exts_all, alpn, b, c);

@@ -156,3 +156,16 @@ const char *rpt_endpoint_format(const struct cap_addr *a, uint16_t port, char *b
     g_snprintf(buf, buf_len, a->family == 6 ? "[%s]:%u" : "%s:%u", ip, port);
     return buf;
 }
+
+bool rpt_sid_offer_is_filler(const struct rpt_origins *origins, const struct tls_summary *t)
+{
+    if (t->offered != TLS_OFFER_SESSION_ID || t->session_id_offered_len == 0) {
+        return false;
+    }
+    bool offers_13 = false;
+    for (uint32_t i = 0; i < MIN(t->num_client_versions, (uint32_t)TLS_MAX_VERSIONS); i++) {
+        offers_13 |= t->client_versions[i] == 0x0304; /* TLS 1.3 */
+    }
+    return offers_13 && !rpt_origins_get(origins, RPT_ORIGIN_SESSION_ID, t->session_id_offered,
+                                         t->session_id_offered_len);
+}

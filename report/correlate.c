@@ -174,6 +174,7 @@ static void server_free(gpointer p)
         g_free(s->sni[i]);
     }
     g_array_free(s->unclean_conns, TRUE);
+    g_array_free(s->reset_conns, TRUE);
     if (s->hs_per_second) {
         g_hash_table_destroy(s->hs_per_second);
     }
@@ -217,6 +218,7 @@ struct rpt_server *rpt_servers_get(struct rpt_servers *s, const struct cap_addr 
     srv->ip = k.ip;
     srv->port = port;
     srv->unclean_conns = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    srv->reset_conns = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     g_hash_table_insert(s->by_key, g_memdup2(&k, sizeof(k)), srv);
     return srv;
 }
@@ -383,11 +385,11 @@ void rpt_correlate_add(struct rpt_servers *servers, struct rpt_origins *origins,
     } else if (t->handshake == TLS_HS_RESUMED) {
         s->resumed++;
     }
-    if (t->offered) {
+    if (t->offered && !rpt_sid_offer_is_filler(origins, t)) {
         s->resumption_offered++;
-    }
-    if (t->offered && t->resumption == TLS_RESUME_REFUSED) {
-        s->resumption_refused++;
+        if (t->resumption == TLS_RESUME_REFUSED) {
+            s->resumption_refused++;
+        }
     }
     uint32_t na = MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS);
     for (uint32_t i = 0; i < na; i++) {

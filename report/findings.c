@@ -789,7 +789,8 @@ void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connectio
                 break; /* a fatal alert ends the connection; the rest are its echo */
             }
         }
-        if (t->offered && t->resumption == TLS_RESUME_REFUSED) {
+        if (t->offered && t->resumption == TLS_RESUME_REFUSED &&
+            !rpt_sid_offer_is_filler(r->origins, t)) {
             resumption_refused(r, c, out);
         }
         desync_findings(fl, t, out);

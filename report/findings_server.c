@@ -1,5 +1,6 @@
-/* Server-level findings, made at finish once every connection is counted: unclean closes
- * grouped per server, and full-handshake storms (the HAProxy SSL health-check pattern). */
+/* Server-level findings, made at finish once every connection is counted: unclean closes and
+ * routine resets grouped per server, and full-handshake storms (the HAProxy SSL health-check
+ * pattern). */
 #include "report_internal.h"
 
 static void unclean_group(const struct rpt_options *o, const struct rpt_server *s, const char *srv,
@@ -29,6 +30,42 @@ static void unclean_group(const struct rpt_options *o, const struct rpt_server *
     rpt_finding_cause(f, "no_tls_shutdown", RPT_CONF_HIGH, 1,
                       "clients (or health checks) close their sockets without a TLS shutdown; JDK "
                       "and OpenSSL servers then invalidate each session");
+    g_ptr_array_add(out, f);
+}
+
+static void reset_group(const struct rpt_options *o, const struct rpt_server *s, const char *srv,
+                        GPtrArray *out)
+{
+    if (s->routine_resets <= o->unclean_close_group) {
+        return;
+    }
+    char *sum = g_strdup_printf(
+        "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " connections to %s ended with a routine "
+        "TCP reset (after close_notify, or explained by another finding); the first "
+        "%" G_GUINT64_FORMAT " are also reported one by one.",
+        s->routine_resets, s->connections, srv, s->resets_reported);
+    struct rpt_finding *f =
+        rpt_finding_new(RPT_K_TCP_RESET, RPT_SEV_INFO, 0, s->first_reset_us, sum);
+    rpt_finding_set_server(f, &s->ip, s->port);
+    for (guint i = 0; i < s->reset_conns->len; i++) {
+        rpt_finding_related(f, g_array_index(s->reset_conns, uint64_t, i));
+    }
+    f->related_total = s->routine_resets;
+    rpt_finding_evidence(f,
+                         "%" G_GUINT64_FORMAT " resets after close_notify, %" G_GUINT64_FORMAT
+                         " after an unclean close or a fatal alert",
+                         s->resets_after_shutdown, s->routine_resets - s->resets_after_shutdown);
+    if (s->resets_after_shutdown > 0) {
+        rpt_finding_cause(f, "abortive_close_after_shutdown", RPT_CONF_HIGH, 1,
+                          "the TLS sessions were shut down; the sockets were then closed with "
+                          "unread data or SO_LINGER 0, as many clients and load balancers do");
+    }
+    if (s->routine_resets > s->resets_after_shutdown) {
+        rpt_finding_cause(f, "abortive_close", RPT_CONF_HIGH, 2,
+                          "%s follow an unclean close or a fatal alert, which unclean_close and "
+                          "fatal_alert findings report",
+                          s->resets_after_shutdown > 0 ? "the other resets" : "the resets");
+    }
     g_ptr_array_add(out, f);
 }
 
@@ -91,5 +128,6 @@ void rpt_findings_server(const struct rpt_options *o, const struct rpt_server *s
     char srv[80];
     rpt_endpoint_format(&s->ip, s->port, srv, sizeof(srv));
     unclean_group(o, s, srv, out);
+    reset_group(o, s, srv, out);
     storm(o, s, srv, out);
 }

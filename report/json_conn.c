@@ -20,12 +20,18 @@ static void link_addr_member(struct rpt_jw *b, const char *name, const uint8_t *
         rpt_jb_null(b, name);
         return;
     }
-    GString *s = g_string_new(NULL);
+    static const char HEX[] = "0123456789abcdef";
+    char buf[3 * CAP_LINK_ADDR_MAX + 1];
+    size_t n = 0;
     for (size_t i = 0; i < len && i < CAP_LINK_ADDR_MAX; i++) {
-        g_string_append_printf(s, "%s%02x", i ? ":" : "", a[i]);
+        if (i > 0) {
+            buf[n++] = ':';
+        }
+        buf[n++] = HEX[a[i] >> 4];
+        buf[n++] = HEX[a[i] & 0xf];
     }
-    rpt_jb_str(b, name, s->str);
-    g_string_free(s, TRUE);
+    buf[n] = '\0';
+    rpt_jb_str(b, name, buf);
 }
 
 static void changes_member(struct rpt_jw *b, const char *name, const struct cap_change *ch,
@@ -152,9 +158,10 @@ static void tcp_member(struct rpt_jw *b, const struct cap_flow_summary *f)
         rpt_jb_int(b, "rtt_us", f->ack_ts_us - f->syn_ts_us);
         rpt_jb_int(b, "rtt_server_side_us", server_leg);
         rpt_jb_int(b, "rtt_client_side_us", client_leg);
-        rpt_jb_str(b, "capture_near", client_leg * 4 < server_leg   ? "client"
-                                      : server_leg * 4 < client_leg ? "server"
-                                                                    : NULL);
+        rpt_jb_str(b, "capture_near",
+                   client_leg * 4 < server_leg   ? "client"
+                   : server_leg * 4 < client_leg ? "server"
+                                                 : NULL);
     }
     rpt_jb_bool(b, "cap_hit", f->cap_hit);
     tcp_dir(b, "client", &f->dir[CAP_DIR_CLIENT]);
@@ -290,8 +297,10 @@ static void str_or_null(struct rpt_jw *b, const char *name, const char *s)
     rpt_jb_str(b, name, s && s[0] ? s : NULL);
 }
 
+/* with_records: the last record headers of each direction are listed; otherwise
+ * recent_records is null (they explain findings and are noise on a connection without one). */
 static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
-                       const struct tls_summary *t)
+                       const struct tls_summary *t, bool with_records)
 {
     if (!t || !t->is_tls) {
         rpt_jb_null(b, "tls");
@@ -407,19 +416,26 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
     str_or_null(b, "ja3s", t->ja3s);
     str_or_null(b, "ja4", t->ja4);
     certificate_member(b, t->cert);
-    rpt_jw_set_member_name(b, "recent_records");
-    rpt_jw_begin_object(b);
-    records_list(b, "client", &t->dir[CAP_DIR_CLIENT]);
-    records_list(b, "server", &t->dir[CAP_DIR_SERVER]);
-    rpt_jw_end_object(b);
+    if (with_records) {
+        rpt_jw_set_member_name(b, "recent_records");
+        rpt_jw_begin_object(b);
+        records_list(b, "client", &t->dir[CAP_DIR_CLIENT]);
+        records_list(b, "server", &t->dir[CAP_DIR_SERVER]);
+        rpt_jw_end_object(b);
+    } else {
+        rpt_jb_null(b, "recent_records");
+    }
     rpt_jw_end_object(b);
 }
 
-char *rpt_json_connection(const struct rpt_connection *c, const uint64_t *finding_ids,
-                          size_t num_finding_ids)
+void rpt_json_connection_append(GString *out, const struct rpt_connection *c,
+                                const uint64_t *finding_ids, size_t num_finding_ids,
+                                bool with_records)
 {
     const struct cap_flow_summary *f = c->flow;
-    struct rpt_jw *b = rpt_jw_new();
+    struct rpt_jw w;
+    struct rpt_jw *b = &w;
+    rpt_jw_init_on(b, out);
     rpt_jw_begin_object(b);
     rpt_jb_conn_id(b, "id", f->id);
     rpt_jb_endpoint(b, "client", &f->client_ip, f->client_port);
@@ -447,15 +463,13 @@ char *rpt_json_connection(const struct rpt_connection *c, const uint64_t *findin
         rpt_jb_null(b, "starttls");
     }
     tcp_member(b, f);
-    tls_member(b, f, c->tls);
+    tls_member(b, f, c->tls, with_records);
     rpt_jw_set_member_name(b, "findings");
     rpt_jw_begin_array(b);
     for (size_t i = 0; i < num_finding_ids; i++) {
-        char buf[24];
-        g_snprintf(buf, sizeof(buf), "F%" G_GUINT64_FORMAT, finding_ids[i]);
-        rpt_jw_add_string_value(b, buf);
+        char buf[RPT_ID_BUF];
+        rpt_jw_add_string_value(b, rpt_id_format('F', finding_ids[i], buf));
     }
     rpt_jw_end_array(b);
     rpt_jw_end_object(b);
-    return rpt_jb_compact(b);
 }

@@ -16,6 +16,9 @@ struct rpt_jw {
 };
 
 struct rpt_jw *rpt_jw_new(void);
+/* rpt_jw_init_on: a writer appending to s, which the caller keeps (the per-connection path
+ * reuses one buffer instead of allocating a string per object); no rpt_jw_finish. */
+void rpt_jw_init_on(struct rpt_jw *w, GString *s);
 void rpt_jw_begin_object(struct rpt_jw *w);
 void rpt_jw_end_object(struct rpt_jw *w);
 void rpt_jw_begin_array(struct rpt_jw *w);
@@ -41,6 +44,9 @@ void rpt_jb_ts(struct rpt_jw *b, const char *name, int64_t ts_us);         /* RF
 void rpt_jb_ts_or_null(struct rpt_jw *b, const char *name, int64_t ts_us); /* 0 -> null */
 void rpt_jb_endpoint(struct rpt_jw *b, const char *name, const struct cap_addr *ip, uint16_t port);
 void rpt_jb_conn_id(struct rpt_jw *b, const char *name, uint64_t id); /* "C<id>"; 0 -> null */
+/* rpt_id_format: "<prefix><id>" (C12, F3) into buf, which holds any 64-bit id. */
+#define RPT_ID_BUF 24
+const char *rpt_id_format(char prefix, uint64_t id, char buf[RPT_ID_BUF]);
 /* rpt_jb_add_string_value: an array element, sanitised like rpt_jb_str. */
 void rpt_jb_add_string_value(struct rpt_jw *b, const char *s);
 /* rpt_jb_compact: the finished one-line text; frees the writer. */

@@ -1,6 +1,5 @@
 /* The JSON document and the NDJSON lines: findings, servers, the capture section and the summary
- * as compact objects, and the document assembled from the spools with one element per line
- * inside a fixed outer layout (deterministic and diffable). */
+ * as compact objects, and the document's outer layout around them. */
 #include <errno.h>
 #include <string.h>
 
@@ -8,9 +7,8 @@
 
 static void id_value(struct rpt_jw *b, char prefix, uint64_t id)
 {
-    char buf[24];
-    g_snprintf(buf, sizeof(buf), "%c%" G_GUINT64_FORMAT, prefix, id);
-    rpt_jw_add_string_value(b, buf);
+    char buf[RPT_ID_BUF];
+    rpt_jw_add_string_value(b, rpt_id_format(prefix, id, buf));
 }
 
 char *rpt_json_finding(const struct rpt_finding *f)
@@ -231,40 +229,36 @@ char *rpt_json_summary(const struct rpt_ctx *r)
     return rpt_jb_compact(b);
 }
 
-bool rpt_json_typed_line(FILE *out, const char *type, const char *obj)
+bool rpt_json_typed_line(FILE *out, const char *type, const char *obj, size_t len)
 {
     /* obj is a compact object from this file: "{" then its members, or "{}". */
-    const char *members = obj + 1;
-    bool empty = strcmp(obj, "{}") == 0;
-    return fprintf(out, "{\"type\":\"%s\"%s%s\n", type, empty ? "}" : ",", empty ? "" : members) >
-           0;
+    bool empty = len == 2 && memcmp(obj, "{}", 2) == 0;
+    fputs("{\"type\":\"", out);
+    fputs(type, out);
+    if (empty) {
+        fputs("\"}", out);
+    } else {
+        fputs("\",", out);
+        fwrite(obj + 1, 1, len - 1, out);
+    }
+    return putc('\n', out) != EOF && !ferror(out);
 }
 
-static bool copy_connections(struct rpt_ctx *r, FILE *out, GError **error)
+/* The document is one element per line inside a fixed outer layout (deterministic and
+ * diffable). Connections are written as they end, so the layout puts them right after the
+ * tool section and everything known only at the end (servers, findings, capture, summary)
+ * after them. */
+void rpt_json_document_head(FILE *out, const struct rpt_options *o)
 {
-    GArray *idx = r->conn_index; /* sorted by id in rpt_finish */
-    GByteArray *buf = g_byte_array_new();
-    bool ok = true;
-    /* Connections mostly end in the order they began, so the next entry usually follows the
-     * last in the spool: seek only when it does not (a seek drops stdio's read buffer). */
-    uint64_t pos = UINT64_MAX;
-    for (guint i = 0; i < idx->len && ok; i++) {
-        const struct rpt_spool_entry *e = &g_array_index(idx, struct rpt_spool_entry, i);
-        g_byte_array_set_size(buf, (guint)e->len);
-        if ((e->offset != pos && fseeko(r->conn_spool, (off_t)e->offset, SEEK_SET) != 0) ||
-            fread(buf->data, 1, e->len, r->conn_spool) != e->len) {
-            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "reading the connection spool: %s",
-                        g_strerror(errno));
-            ok = false;
-            break;
-        }
-        pos = e->offset + e->len;
-        fputs("    ", out);
-        fwrite(buf->data, 1, e->len, out);
-        fputs(i + 1 < idx->len ? ",\n" : "\n", out);
-    }
-    g_byte_array_free(buf, TRUE);
-    return ok;
+    char *tool = rpt_json_tool(o);
+    fprintf(out, "{\n  \"tlsscope\": %s,\n  \"connections\": [", tool);
+    g_free(tool);
+}
+
+void rpt_json_document_connection(FILE *out, const char *obj, size_t len, bool first)
+{
+    fputs(first ? "\n    " : ",\n    ", out);
+    fwrite(obj, 1, len, out);
 }
 
 static bool copy_findings(struct rpt_ctx *r, FILE *out, GError **error)
@@ -284,7 +278,9 @@ static bool copy_findings(struct rpt_ctx *r, FILE *out, GError **error)
             line[--n] = '\0';
         }
         written++;
-        fprintf(out, "    %s%s\n", line, written < total ? "," : "");
+        fputs("    ", out);
+        fwrite(line, 1, (size_t)n, out);
+        fputs(written < total ? ",\n" : "\n", out);
     }
     free(line);
     if (written != total) {
@@ -296,23 +292,10 @@ static bool copy_findings(struct rpt_ctx *r, FILE *out, GError **error)
     return true;
 }
 
-bool rpt_json_write_document(struct rpt_ctx *r, FILE *out, const struct rpt_capture_info *info,
-                             GPtrArray *servers_sorted, GError **error)
+bool rpt_json_document_tail(struct rpt_ctx *r, FILE *out, const struct rpt_capture_info *info,
+                            GPtrArray *servers_sorted, GError **error)
 {
-    char *tool = rpt_json_tool(&r->opts);
-    char *cap = rpt_json_capture(info);
-    fprintf(out, "{\n  \"tlsscope\": %s,\n  \"capture\": %s,\n", tool, cap);
-    g_free(tool);
-    g_free(cap);
-
-    fputs(r->conn_index->len ? "  \"connections\": [\n" : "  \"connections\": [", out);
-    if (fflush(r->conn_spool) != 0 || !copy_connections(r, out, error)) {
-        if (error && !*error) {
-            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "flushing the connection spool");
-        }
-        return false;
-    }
-    fputs(r->conn_index->len ? "  ],\n" : "],\n", out);
+    fputs(r->doc_connections ? "\n  ],\n" : "],\n", out);
 
     fputs(servers_sorted->len ? "  \"servers\": [\n" : "  \"servers\": [", out);
     for (guint i = 0; i < servers_sorted->len; i++) {
@@ -329,8 +312,10 @@ bool rpt_json_write_document(struct rpt_ctx *r, FILE *out, const struct rpt_capt
     }
     fputs(any ? "  ],\n" : "],\n", out);
 
+    char *cap = rpt_json_capture(info);
     char *sum = rpt_json_summary(r);
-    fprintf(out, "  \"summary\": %s\n}\n", sum);
+    fprintf(out, "  \"capture\": %s,\n  \"summary\": %s\n}\n", cap, sum);
+    g_free(cap);
     g_free(sum);
     if (fflush(out) != 0 || ferror(out)) {
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "writing the report: %s",

@@ -93,9 +93,26 @@ void rpt_jb_conn_id(struct rpt_jw *b, const char *name, uint64_t id)
         rpt_jb_null(b, name);
         return;
     }
-    char buf[24];
-    g_snprintf(buf, sizeof(buf), "C%" G_GUINT64_FORMAT, id);
-    rpt_jb_str(b, name, buf);
+    char buf[RPT_ID_BUF];
+    rpt_jw_set_member_name(b, name);
+    rpt_jw_add_string_value(b, rpt_id_format('C', id, buf));
+}
+
+const char *rpt_id_format(char prefix, uint64_t id, char buf[RPT_ID_BUF])
+{
+    char digits[20]; /* UINT64_MAX has 20 */
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + id % 10);
+        id /= 10;
+    } while (id != 0);
+    size_t k = 0;
+    buf[k++] = prefix;
+    while (n > 0) {
+        buf[k++] = digits[--n];
+    }
+    buf[k] = '\0';
+    return buf;
 }
 
 char *rpt_jb_compact(struct rpt_jw *b)

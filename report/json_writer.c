@@ -12,11 +12,36 @@
 
 #include "json_internal.h"
 
+/* Appends n bytes. GLib 2.74's g_string_append_len goes through the general
+ * g_string_insert_len, which was the writer's largest cost; this is the append-only case. */
+static inline void put(GString *s, const char *p, size_t n)
+{
+    if (G_UNLIKELY(s->len + n >= s->allocated_len)) {
+        size_t len = s->len;
+        g_string_set_size(s, len + n); /* grows the allocation geometrically */
+        s->len = len;
+    }
+    memcpy(s->str + s->len, p, n);
+    s->len += n;
+    s->str[s->len] = '\0';
+}
+
+static inline void put_str(GString *s, const char *str)
+{
+    put(s, str, strlen(str));
+}
+
 struct rpt_jw *rpt_jw_new(void)
 {
     struct rpt_jw *w = g_new0(struct rpt_jw, 1);
     w->s = g_string_sized_new(1024);
     return w;
+}
+
+void rpt_jw_init_on(struct rpt_jw *w, GString *s)
+{
+    memset(w, 0, sizeof(*w));
+    w->s = s;
 }
 
 /* Before a value: a comma when the container already holds one, unless a member name (with its
@@ -67,57 +92,88 @@ void rpt_jw_end_array(struct rpt_jw *w)
     container_close(w, ']');
 }
 
+/* Bytes a JSON string cannot hold as they are (RFC 8259 §7): control characters, '"', '\\',
+ * and DEL, which JsonGenerator also escapes. */
+static bool needs_escape(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\' || c == 0x7f;
+}
+
 /* JSON string escapes as JsonGenerator writes them (RFC 8259 §7): the two mandatory ones, the
  * short forms for \b \f \n \r \t, \u00XX for the other control characters and DEL. The input
  * is valid UTF-8 (callers make it so), which passes through. Two deliberate differences from
- * json-glib 1.6, which are its bugs: it drops U+001F, and prints 1e+21 as "1e+21.0". */
+ * json-glib 1.6, which are its bugs: it drops U+001F, and prints 1e+21 as "1e+21.0". Runs of
+ * plain bytes are appended whole: almost every string of a report has nothing to escape. */
 static void escaped(GString *s, const char *str)
 {
+    static const char HEX[] = "0123456789abcdef";
     g_string_append_c(s, '"');
     const char *run = str;
-    for (const char *p = str; *p; p++) {
+    const char *p = str;
+    for (;; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
+        if (c == '\0') {
+            break;
+        }
+        if (!needs_escape(c)) {
             continue;
         }
-        g_string_append_len(s, run, p - run);
+        put(s, run, (size_t)(p - run));
         run = p + 1;
+        char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
+        size_t n = 2;
         switch (c) {
         case '"':
-            g_string_append(s, "\\\"");
+            esc[1] = '"';
             break;
         case '\\':
-            g_string_append(s, "\\\\");
+            esc[1] = '\\';
             break;
         case '\b':
-            g_string_append(s, "\\b");
+            esc[1] = 'b';
             break;
         case '\f':
-            g_string_append(s, "\\f");
+            esc[1] = 'f';
             break;
         case '\n':
-            g_string_append(s, "\\n");
+            esc[1] = 'n';
             break;
         case '\r':
-            g_string_append(s, "\\r");
+            esc[1] = 'r';
             break;
         case '\t':
-            g_string_append(s, "\\t");
+            esc[1] = 't';
             break;
         default:
-            g_string_append_printf(s, "\\u%04x", c);
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = HEX[c >> 4];
+            esc[5] = HEX[c & 0xf];
+            n = 6;
             break;
         }
+        put(s, esc, n);
     }
-    g_string_append(s, run);
+    put(s, run, (size_t)(p - run));
     g_string_append_c(s, '"');
 }
 
+/* Member names are the report's own identifiers (string literals and names from fixed tables),
+ * never text from the wire, so they are written without the escape scan; debug builds check
+ * that holds. */
 void rpt_jw_set_member_name(struct rpt_jw *w, const char *name)
 {
     value_start(w);
-    escaped(w->s, name);
-    g_string_append_c(w->s, ':');
+    size_t len = strlen(name);
+#ifndef NDEBUG
+    for (size_t i = 0; i < len; i++) {
+        g_assert(!needs_escape((unsigned char)name[i]));
+    }
+#endif
+    g_string_append_c(w->s, '"');
+    put(w->s, name, len);
+    put(w->s, "\":", 2);
     w->after_name = true;
 }
 
@@ -142,7 +198,7 @@ void rpt_jw_add_int_value(struct rpt_jw *w, int64_t v)
         *--p = '-';
     }
     value_start(w);
-    g_string_append_len(w->s, p, buf + sizeof(buf) - p);
+    put(w->s, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 void rpt_jw_add_double_value(struct rpt_jw *w, double v)
@@ -152,22 +208,22 @@ void rpt_jw_add_double_value(struct rpt_jw *w, double v)
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
     g_ascii_dtostr(buf, sizeof(buf), v);
     value_start(w);
-    g_string_append(w->s, buf);
+    put_str(w->s, buf);
     if (strpbrk(buf, ".eEni") == NULL) {
-        g_string_append(w->s, ".0");
+        put(w->s, ".0", 2);
     }
 }
 
 void rpt_jw_add_boolean_value(struct rpt_jw *w, bool v)
 {
     value_start(w);
-    g_string_append(w->s, v ? "true" : "false");
+    put_str(w->s, v ? "true" : "false");
 }
 
 void rpt_jw_add_null_value(struct rpt_jw *w)
 {
     value_start(w);
-    g_string_append(w->s, "null");
+    put(w->s, "null", 4);
 }
 
 char *rpt_jw_finish(struct rpt_jw *w)

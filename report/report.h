@@ -3,8 +3,8 @@
  * that connection ended; per-server counters and handshake rates), derives findings with ranked
  * probable causes, and writes the JSON document, the NDJSON stream and the text summary.
  *
- * Memory stays flat as connections grow: each connection is serialised when it is added and
- * spooled to a temporary file; only small per-session and per-server records are kept. */
+ * Memory stays flat as connections grow: each connection is serialised and written out when it
+ * is added; only small per-session and per-server records are kept. */
 #ifndef TLSSCOPE_REPORT_H
 #define TLSSCOPE_REPORT_H
 
@@ -31,25 +31,28 @@ struct rpt_options {
     const char *json_path;   /* -o: NULL none, "-" stdout */
     const char *ndjson_path; /* --ndjson: NULL none, "-" stdout */
     FILE *text_out;          /* summary; NULL when -q */
+    bool ndjson_flush;       /* flush each NDJSON line at once (live capture); else buffered */
+    bool all_records;        /* recent_records on every connection, not only those with findings */
     bool color;              /* ANSI colour in the text summary */
-    uint32_t unclean_close_group; /* per-server unclean closes above which one grouped finding is
-                                     made instead of one per connection; default 10 */
-    double storm_rate;        /* full handshakes per second that make a storm; default 50 */
-    const char *version;      /* tlsscope version written in the report; default "unknown" */
-    uint32_t max_servers;     /* servers aggregated (per ip and port); default 100,000 */
-    uint32_t max_origins;     /* session-ID/ticket origins remembered (FIFO); default 1,000,000 */
+    uint32_t unclean_close_group; /* per-server unclean closes (and, separately, routine resets)
+                                     above which one grouped finding is made instead of one per
+                                     connection; default 10 */
+    double storm_rate;            /* full handshakes per second that make a storm; default 50 */
+    const char *version;          /* tlsscope version written in the report; default "unknown" */
+    uint32_t max_servers;         /* servers aggregated (per ip and port); default 100,000 */
+    uint32_t max_origins; /* session-ID/ticket origins remembered (FIFO); default 1,000,000 */
 };
 void rpt_options_defaults(struct rpt_options *o);
 
 /* One finished connection as the reporter sees it. */
 struct rpt_connection {
     const struct cap_flow_summary *flow;
-    const struct tls_summary *tls; /* NULL when no TLS state was kept */
-    const char *app;               /* nDPI protocol name, or NULL */
-    const char *const *ndpi_risks; /* NULL-terminated, or NULL */
-    const char *ndpi_ja3;          /* nDPI's JA3 of the ClientHello, or NULL */
-    const char *starttls;          /* protocol name when TLS followed a plaintext upgrade */
-    uint64_t starttls_offset;      /* the client's plaintext prefix length */
+    const struct tls_summary *tls;   /* NULL when no TLS state was kept */
+    const char *app;                 /* nDPI protocol name, or NULL */
+    const char *const *ndpi_risks;   /* NULL-terminated, or NULL */
+    const char *ndpi_ja3;            /* nDPI's JA3 of the ClientHello, or NULL */
+    const char *starttls;            /* protocol name when TLS followed a plaintext upgrade */
+    uint64_t starttls_offset;        /* the client's plaintext prefix length */
     uint64_t starttls_server_offset; /* the server's */
 };
 

@@ -150,8 +150,15 @@ struct rpt_server {
     uint32_t num_sni;
     char *sni[RPT_SERVER_MAX_SNI];
     bool sni_truncated;
-    GArray *unclean_conns;     /* uint64_t ids, up to RPT_MAX_RELATED */
-    GHashTable *hs_per_second; /* second -> full handshakes started in it */
+    GArray *unclean_conns; /* uint64_t ids, up to RPT_MAX_RELATED */
+    /* Routine resets (an info tcp_reset: after close_notify, or explained by an unclean close or
+     * a fatal alert), grouped like unclean closes. */
+    uint64_t routine_resets;  /* connections with one */
+    uint64_t resets_reported; /* those whose tcp_reset findings were made one by one */
+    int64_t first_reset_us;
+    uint64_t resets_after_shutdown; /* of routine_resets: the reset followed close_notify */
+    GArray *reset_conns;            /* uint64_t ids, up to RPT_MAX_RELATED */
+    GHashTable *hs_per_second;      /* second -> full handshakes started in it */
     uint64_t hs_peak;
     int64_t hs_peak_second;
     int64_t hs_first_us, hs_last_us; /* 0 before the first full handshake */
@@ -181,7 +188,7 @@ GPtrArray *rpt_servers_sorted(struct rpt_servers *s);
 /* ------------------------------------------------------------------ per-connection facts */
 
 /* The one fatal inference that rests on timing alone (see rpt_alert_fatal_why). */
-#define RPT_WHY_BEFORE_APP_DATA \
+#define RPT_WHY_BEFORE_APP_DATA                                                                    \
     "encrypted alert right after the handshake, before any application data"
 
 /* rpt_alert_fatal_why: why an alert counts as fatal (a static phrase), or NULL when it does not:
@@ -196,6 +203,12 @@ bool rpt_alert_is_fatal(const struct cap_flow_summary *f, const struct tls_summa
  * and the side that made it (-1 when none). */
 const char *rpt_close_kind(const struct cap_flow_summary *f);
 int rpt_closed_by(const struct cap_flow_summary *f);
+/* rpt_sid_offer_is_filler: the client offered only a session ID, also offers TLS 1.3, and no
+ * connection in the capture issued that ID. Such an ID is almost always the random
+ * middlebox-compatibility filler of RFC 8446 appendix D.4 (openssl s_time -new against a TLS 1.2
+ * server sends one on every connection), so it counts neither as a resumption offer of its
+ * server nor as a refused one; with an issuing connection in the capture it is a real offer. */
+bool rpt_sid_offer_is_filler(const struct rpt_origins *origins, const struct tls_summary *t);
 /* rpt_unclean_sides: bit (1 << dir) for each side that closed (FIN or RST) while the TLS layer
  * says it sent no close_notify. 0 when not TLS. */
 unsigned rpt_unclean_sides(const struct cap_flow_summary *f, const struct tls_summary *t);
@@ -228,17 +241,12 @@ void rpt_findings_server(const struct rpt_options *o, const struct rpt_server *s
 
 /* ------------------------------------------------------------------ spool and context */
 
-struct rpt_spool_entry {
-    uint64_t id;
-    uint64_t offset;
-    uint64_t len;
-};
-
 /* The findings kept for the text summary: the first few of each severity. */
 #define RPT_TEXT_KEEP 20
 struct rpt_text_item {
     uint64_t finding_id;
     uint64_t conn_id;
+    int64_t conn_position; /* index in the document's connections array; -1 for none */
     enum rpt_kind kind;
     enum rpt_severity severity;
     char *summary;
@@ -255,9 +263,10 @@ struct rpt_ctx {
     char *ndjson_path;
     FILE *ndjson_out;
     bool ndjson_failed;
-    FILE *conn_spool;    /* one compact JSON connection per (id, offset, len) */
-    GArray *conn_index;  /* struct rpt_spool_entry */
-    FILE *finding_spool; /* compact JSON findings, one per line, in id order */
+    bool ndjson_flush;        /* flush after every line (live capture) */
+    GString *line;            /* the connection being serialised, reused */
+    uint64_t doc_connections; /* connections written to the document so far */
+    FILE *finding_spool;      /* compact JSON findings, one per line, in id order */
     bool spool_failed;
     uint64_t next_finding_id;
     struct rpt_origins *origins;
@@ -275,9 +284,13 @@ struct rpt_ctx {
 
 /* ------------------------------------------------------------------ JSON (json-glib files) */
 
+/* rpt_json_connection_append: the connection as a compact one-line object appended to out;
+ * recent_records is null unless with_records. */
+void rpt_json_connection_append(GString *out, const struct rpt_connection *c,
+                                const uint64_t *finding_ids, size_t num_finding_ids,
+                                bool with_records);
+
 /* Each returns a newly allocated compact one-line JSON object (no newline). */
-char *rpt_json_connection(const struct rpt_connection *c, const uint64_t *finding_ids,
-                          size_t num_finding_ids);
 char *rpt_json_finding(const struct rpt_finding *f);
 char *rpt_json_server(const struct rpt_server *s);
 char *rpt_json_capture(const struct rpt_capture_info *info);
@@ -285,17 +298,19 @@ char *rpt_json_summary(const struct rpt_ctx *r);
 char *rpt_json_tool(const struct rpt_options *o);
 /* rpt_json_summary_line: the summary with the tool and capture sections, for NDJSON. */
 char *rpt_json_summary_line(const struct rpt_ctx *r, const struct rpt_capture_info *info);
-/* rpt_json_typed_line: writes {"type":"<type>",<members of obj>}\n. */
-bool rpt_json_typed_line(FILE *out, const char *type, const char *obj);
-/* rpt_json_write_document: the whole document to out, reading the spools. */
-bool rpt_json_write_document(struct rpt_ctx *r, FILE *out, const struct rpt_capture_info *info,
-                             GPtrArray *servers_sorted, GError **error);
+/* rpt_json_typed_line: writes {"type":"<type>",<members of obj>}\n; obj is len bytes. */
+bool rpt_json_typed_line(FILE *out, const char *type, const char *obj, size_t len);
+/* The document in three steps: the head (tool section, the connections array opened) when the
+ * outputs open, each connection as it ends, and the tail (servers, findings read back from
+ * their spool, capture, summary) at finish. */
+void rpt_json_document_head(FILE *out, const struct rpt_options *o);
+void rpt_json_document_connection(FILE *out, const char *obj, size_t len, bool first);
+bool rpt_json_document_tail(struct rpt_ctx *r, FILE *out, const struct rpt_capture_info *info,
+                            GPtrArray *servers_sorted, GError **error);
 
 /* ------------------------------------------------------------------ text */
 
 /* rpt_text_summary: counts, the most severe findings, where to look in the JSON. */
 void rpt_text_summary(const struct rpt_ctx *r, FILE *out);
-/* rpt_conn_position: index of connection id in the document's connections array, or -1. */
-int64_t rpt_conn_position(const struct rpt_ctx *r, uint64_t conn_id);
 
 #endif

@@ -1,11 +1,13 @@
-/* The reporter's lifecycle: outputs opened at the start, each connection's findings made,
- * serialised and spooled as it arrives (so memory does not grow with connections), and at the
- * end the server-level findings, the JSON document written beside its target and renamed, the
- * NDJSON tail and the text summary.
+/* The reporter's lifecycle: outputs opened at the start, each connection's findings made and
+ * the connection serialised and written to the document and the NDJSON stream as it arrives (so
+ * memory does not grow with connections; findings wait in a spool file because the document
+ * lists them after the connections), and at the end the server-level findings, the rest of the
+ * JSON document (written beside its target and renamed), the NDJSON tail and the text summary.
  *
- * Unclean closes are grouped per server this way: the first opts->unclean_close_group of a
- * server are reported one by one as they arrive; when a server ends with more than that, one
- * more finding at finish counts them all and lists their connections. Both steps depend only on
+ * Unclean closes and routine resets are grouped per server this way: the first
+ * opts->unclean_close_group of a server are reported one by one as they arrive; when a server
+ * ends with more than that, one more finding at finish counts them all and lists their
+ * connections. Both steps depend only on
  * the order connections are added, so the output stays deterministic while NDJSON streams. */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,6 +16,9 @@
 #include <unistd.h>
 
 #include "report_internal.h"
+
+/* stdio buffer of the JSON and NDJSON outputs. */
+#define RPT_OUT_BUFFER (256 * 1024)
 
 static FILE *open_output(const char *path, GError **error)
 {
@@ -34,15 +39,14 @@ struct rpt_ctx *rpt_new(const struct rpt_options *o, GError **error)
     r->opts = *o;
     r->next_finding_id = 1;
     r->max_severity = -1;
-    r->conn_index = g_array_new(FALSE, FALSE, sizeof(struct rpt_spool_entry));
+    r->line = g_string_sized_new(8192);
     r->origins = rpt_origins_new(o->max_origins ? o->max_origins : RPT_ORIGIN_MAX);
     r->servers = rpt_servers_new(o->max_servers);
     for (int s = 0; s < 3; s++) {
         r->text_items[s] = g_ptr_array_new();
     }
-    r->conn_spool = tmpfile();
     r->finding_spool = tmpfile();
-    if (!r->conn_spool || !r->finding_spool) {
+    if (!r->finding_spool) {
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
                     "cannot create a temporary spool file: %s", g_strerror(errno));
         rpt_free(r);
@@ -95,6 +99,12 @@ struct rpt_ctx *rpt_new(const struct rpt_options *o, GError **error)
             }
         }
     }
+    if (r->json_out) {
+        /* Large writes: a report can be gigabytes, and stdio's default 4 KB buffer made one
+         * write(2) per 4 KB. Set before the first write, as setvbuf requires. */
+        setvbuf(r->json_out, NULL, _IOFBF, RPT_OUT_BUFFER);
+        rpt_json_document_head(r->json_out, &r->opts);
+    }
     if (o->ndjson_path) {
         r->ndjson_path = g_strdup(o->ndjson_path);
         r->ndjson_out = open_output(o->ndjson_path, error);
@@ -102,16 +112,21 @@ struct rpt_ctx *rpt_new(const struct rpt_options *o, GError **error)
             rpt_free(r);
             return NULL;
         }
+        if (r->ndjson_out != r->json_out) {
+            setvbuf(r->ndjson_out, NULL, _IOFBF, RPT_OUT_BUFFER);
+        }
     }
+    r->ndjson_flush = o->ndjson_flush;
     return r;
 }
 
-static void ndjson_line(struct rpt_ctx *r, const char *type, const char *obj)
+static void ndjson_line(struct rpt_ctx *r, const char *type, const char *obj, size_t len)
 {
     if (!r->ndjson_out || r->ndjson_failed) {
         return;
     }
-    if (!rpt_json_typed_line(r->ndjson_out, type, obj) || fflush(r->ndjson_out) != 0) {
+    if (!rpt_json_typed_line(r->ndjson_out, type, obj, len) ||
+        (r->ndjson_flush && fflush(r->ndjson_out) != 0)) {
         r->ndjson_failed = true;
     }
 }
@@ -125,6 +140,8 @@ static void keep_text_item(struct rpt_ctx *r, const struct rpt_finding *f)
     struct rpt_text_item *t = g_new0(struct rpt_text_item, 1);
     t->finding_id = f->id;
     t->conn_id = f->conn_id;
+    /* A connection's findings are emitted right after it is written, before it is counted. */
+    t->conn_position = f->conn_id ? (int64_t)r->num_connections : -1;
     t->kind = f->kind;
     t->severity = f->severity;
     t->summary = g_strdup(f->summary);
@@ -143,12 +160,14 @@ static void emit_finding(struct rpt_ctx *r, struct rpt_finding *f)
 {
     f->id = r->next_finding_id++;
     rpt_finding_rank_causes(f);
-    char *json = rpt_json_finding(f);
-    if (fprintf(r->finding_spool, "%s\n", json) < 0) {
-        r->spool_failed = true;
+    if (r->json_out || r->ndjson_out) {
+        char *json = rpt_json_finding(f);
+        if (r->json_out && fprintf(r->finding_spool, "%s\n", json) < 0) {
+            r->spool_failed = true;
+        }
+        ndjson_line(r, "finding", json, strlen(json));
+        g_free(json);
     }
-    ndjson_line(r, "finding", json);
-    g_free(json);
     if ((unsigned)f->severity <= RPT_SEV_ERROR) {
         r->by_severity[f->severity]++;
         if ((int)f->severity > r->max_severity) {
@@ -159,6 +178,55 @@ static void emit_finding(struct rpt_ctx *r, struct rpt_finding *f)
     r->by_kind[f->kind]++;
 }
 
+static bool routine_reset(const struct rpt_finding *f)
+{
+    return f->kind == RPT_K_TCP_RESET && f->severity == RPT_SEV_INFO;
+}
+
+/* A routine reset (the info tcp_reset: after close_notify, or already explained by an unclean
+ * close or a fatal alert) is how many clients and load balancers end every connection; one
+ * finding per connection made most of a report of short connections. The first
+ * opts->unclean_close_group of a server are kept one by one; past that they are dropped here
+ * and counted, and rpt_finish makes one finding for them all, as for unclean closes. */
+static void group_routine_resets(struct rpt_ctx *r, const struct rpt_connection *c,
+                                 GPtrArray *findings)
+{
+    bool any = false, after_shutdown = false;
+    int64_t ts = 0;
+    for (guint i = 0; i < findings->len; i++) {
+        const struct rpt_finding *f = g_ptr_array_index(findings, i);
+        if (routine_reset(f)) {
+            ts = any ? MIN(ts, f->ts_us) : f->ts_us;
+            any = true;
+            after_shutdown |= f->num_causes > 0 &&
+                              strcmp(f->causes[0].cause, "abortive_close_after_shutdown") == 0;
+        }
+    }
+    const struct cap_flow_summary *fl = c->flow;
+    struct rpt_server *srv =
+        any ? rpt_servers_get(r->servers, &fl->server_ip, fl->server_port) : NULL;
+    if (!srv) {
+        return; /* none, or an untracked server: reported one by one */
+    }
+    if (srv->routine_resets == 0 || ts < srv->first_reset_us) {
+        srv->first_reset_us = ts;
+    }
+    srv->routine_resets++;
+    srv->resets_after_shutdown += after_shutdown;
+    if (srv->reset_conns->len < RPT_MAX_RELATED) {
+        g_array_append_val(srv->reset_conns, fl->id);
+    }
+    if (srv->resets_reported < r->opts.unclean_close_group) {
+        srv->resets_reported++;
+        return;
+    }
+    for (guint i = findings->len; i-- > 0;) {
+        if (routine_reset(g_ptr_array_index(findings, i))) {
+            g_ptr_array_remove_index(findings, i); /* frees it */
+        }
+    }
+}
+
 void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
 {
     g_return_if_fail(!r->finished);
@@ -166,6 +234,7 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
     const struct tls_summary *t = c->tls;
     GPtrArray *findings = g_ptr_array_new_with_free_func((GDestroyNotify)rpt_finding_free);
     rpt_findings_connection(r, c, findings);
+    group_routine_resets(r, c, findings);
 
     unsigned unclean = 0;
     if (rpt_conn_wants_unclean(c, &unclean)) {
@@ -187,17 +256,15 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
     }
     /* Without a JSON document or NDJSON stream (a text summary only) nothing is serialised. */
     if (r->json_out || r->ndjson_out) {
-        char *json = rpt_json_connection(c, ids, findings->len);
-        size_t len = strlen(json);
-        off_t off = r->json_out ? ftello(r->conn_spool) : 0;
-        if (r->json_out && (off < 0 || fwrite(json, 1, len, r->conn_spool) != len)) {
-            r->spool_failed = true;
-        } else if (r->json_out) {
-            struct rpt_spool_entry e = {.id = fl->id, .offset = (uint64_t)off, .len = len};
-            g_array_append_val(r->conn_index, e);
+        g_string_truncate(r->line, 0);
+        rpt_json_connection_append(r->line, c, ids, findings->len,
+                                   r->opts.all_records || findings->len > 0);
+        if (r->json_out) {
+            rpt_json_document_connection(r->json_out, r->line->str, r->line->len,
+                                         r->doc_connections == 0);
+            r->doc_connections++;
         }
-        ndjson_line(r, "connection", json);
-        g_free(json);
+        ndjson_line(r, "connection", r->line->str, r->line->len);
     }
     g_free(ids);
     for (guint i = 0; i < findings->len; i++) {
@@ -223,7 +290,7 @@ static bool finish_json(struct rpt_ctx *r, const struct rpt_capture_info *info, 
     if (!r->json_out) {
         return true;
     }
-    bool ok = rpt_json_write_document(r, r->json_out, info, servers, error);
+    bool ok = rpt_json_document_tail(r, r->json_out, info, servers, error);
     if (r->json_out == stdout) {
         r->json_out = NULL;
         return ok;
@@ -241,8 +308,8 @@ static bool finish_json(struct rpt_ctx *r, const struct rpt_capture_info *info, 
         /* The report is complete under its temporary name (typically after -Z dropped the
          * right to write the directory): keep it and say where, rather than lose it. */
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-                    "cannot rename %s to %s: %s; the complete report is in %s",
-                    r->json_tmp_path, r->json_path, g_strerror(errno), r->json_tmp_path);
+                    "cannot rename %s to %s: %s; the complete report is in %s", r->json_tmp_path,
+                    r->json_path, g_strerror(errno), r->json_tmp_path);
         g_free(r->json_tmp_path);
         r->json_tmp_path = NULL;
         return false;
@@ -254,19 +321,10 @@ static bool finish_json(struct rpt_ctx *r, const struct rpt_capture_info *info, 
     return ok;
 }
 
-static gint entry_cmp(gconstpointer a, gconstpointer b)
-{
-    const struct rpt_spool_entry *x = a, *y = b;
-    return (x->id > y->id) - (x->id < y->id);
-}
-
 bool rpt_finish(struct rpt_ctx *r, const struct rpt_capture_info *info, GError **error)
 {
     g_return_val_if_fail(!r->finished, FALSE);
     r->finished = true;
-    /* Connections arrive in the order they end; the document and the text summary list them by
-     * id (order of first packet). */
-    g_array_sort(r->conn_index, entry_cmp);
     GPtrArray *servers = rpt_servers_sorted(r->servers);
     GPtrArray *findings = g_ptr_array_new_with_free_func((GDestroyNotify)rpt_finding_free);
     for (guint i = 0; i < servers->len; i++) {
@@ -278,12 +336,15 @@ bool rpt_finish(struct rpt_ctx *r, const struct rpt_capture_info *info, GError *
     g_ptr_array_unref(findings);
     for (guint i = 0; i < servers->len; i++) {
         char *s = rpt_json_server(g_ptr_array_index(servers, i));
-        ndjson_line(r, "server", s);
+        ndjson_line(r, "server", s, strlen(s));
         g_free(s);
     }
     char *sum = rpt_json_summary_line(r, info);
-    ndjson_line(r, "summary", sum);
+    ndjson_line(r, "summary", sum, strlen(sum));
     g_free(sum);
+    if (r->ndjson_out && !r->ndjson_failed && fflush(r->ndjson_out) != 0) {
+        r->ndjson_failed = true;
+    }
 
     bool ok = true;
     if (r->spool_failed) {
@@ -332,13 +393,10 @@ void rpt_free(struct rpt_ctx *r)
     } else if (r->ndjson_out) {
         fflush(r->ndjson_out);
     }
-    if (r->conn_spool) {
-        fclose(r->conn_spool);
-    }
     if (r->finding_spool) {
         fclose(r->finding_spool);
     }
-    g_array_free(r->conn_index, TRUE);
+    g_string_free(r->line, TRUE);
     rpt_origins_free(r->origins);
     rpt_servers_free(r->servers);
     for (int s = 0; s < 3; s++) {

@@ -5,25 +5,6 @@
 /* Lines of findings printed at most; the JSON has the rest. */
 #define TEXT_MAX_LINES 20
 
-int64_t rpt_conn_position(const struct rpt_ctx *r, uint64_t conn_id)
-{
-    /* conn_index is sorted by id at finish, as the document lists connections. */
-    guint lo = 0, hi = r->conn_index->len;
-    while (lo < hi) {
-        guint mid = lo + (hi - lo) / 2;
-        uint64_t id = g_array_index(r->conn_index, struct rpt_spool_entry, mid).id;
-        if (id == conn_id) {
-            return mid;
-        }
-        if (id < conn_id) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return -1;
-}
-
 static const char *sev_colour(enum rpt_severity s)
 {
     switch (s) {
@@ -57,7 +38,7 @@ void rpt_text_summary(const struct rpt_ctx *r, FILE *out)
             if (t->conn_id) {
                 g_snprintf(conn, sizeof(conn), "C%" G_GUINT64_FORMAT, t->conn_id);
                 g_snprintf(where, sizeof(where), "connections[%" G_GINT64_FORMAT "]",
-                           rpt_conn_position(r, t->conn_id));
+                           t->conn_position);
             } else {
                 g_strlcpy(conn, t->server[0] ? t->server : "-", sizeof(conn));
                 g_strlcpy(where, "servers", sizeof(where));

@@ -350,6 +350,157 @@ static void test_tls13_session_id_not_an_origin(void **state)
     g_free(s);
 }
 
+/* Every NDJSON line of a run, in order, as JSON objects (the caller unrefs the array). */
+static GPtrArray *run_lines(const struct scenario *s)
+{
+    char *nd = tmp_path("lines.ndjson");
+    struct rpt_options o;
+    rpt_options_defaults(&o);
+    o.ndjson_path = nd;
+    GError *err = NULL;
+    struct rpt_ctx *r = rpt_new(&o, &err);
+    assert_non_null(r);
+    sc_feed(r, s);
+    assert_true(rpt_finish(r, NULL, &err));
+    rpt_free(r);
+    char *text = NULL;
+    assert_true(g_file_get_contents(nd, &text, NULL, NULL));
+    unlink(nd);
+    g_free(nd);
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+    char **lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        if (**l) {
+            JsonNode *n = json_from_string(*l, &err);
+            assert_non_null(n);
+            g_ptr_array_add(out, n);
+        }
+    }
+    g_strfreev(lines);
+    g_free(text);
+    return out;
+}
+
+static const char *line_type(JsonNode *n)
+{
+    return json_object_get_string_member(json_node_get_object(n), "type");
+}
+
+/* A client RST after its close_notify on each of 25 connections to one server and 4 to
+ * another: the first 10 of a server get their own info tcp_reset, then one grouped finding
+ * counts all 25; the small server gets no group. A connection left without findings has
+ * recent_records null; one with a finding lists them. */
+static void test_routine_resets_grouped(void **state)
+{
+    (void)state;
+    struct scenario *s = g_new0(struct scenario, 1);
+    for (int i = 0; i < 29; i++) {
+        struct sc_conn *c = sc_clean(s, SC_T0 + (int64_t)i * 200000);
+        struct cap_dir_stats *d = &c->flow.dir[CAP_DIR_CLIENT];
+        d->rst_seen = true;
+        d->rst_offset = d->bytes + 1;
+        d->rst_ts_us = d->fin_ts_us + 5;
+        if (i >= 25) {
+            sc_addr4(&c->flow.server_ip, 10, 0, 0, 9);
+        }
+    }
+    GPtrArray *lines = run_lines(s);
+    int individual[2] = {0, 0};
+    int groups = 0;
+    int conns_with_records = 0, conns_without = 0;
+    for (guint i = 0; i < lines->len; i++) {
+        JsonObject *o = json_node_get_object(g_ptr_array_index(lines, i));
+        const char *type = line_type(g_ptr_array_index(lines, i));
+        if (strcmp(type, "connection") == 0) {
+            JsonNode *rr =
+                json_object_get_member(json_object_get_object_member(o, "tls"), "recent_records");
+            bool has_findings =
+                json_array_get_length(json_object_get_array_member(o, "findings")) > 0;
+            assert_true(has_findings == !JSON_NODE_HOLDS_NULL(rr));
+            conns_with_records += has_findings;
+            conns_without += !has_findings;
+            continue;
+        }
+        if (strcmp(type, "finding") != 0) {
+            continue;
+        }
+        assert_string_equal(json_object_get_string_member(o, "kind"), "tcp_reset");
+        assert_string_equal(json_object_get_string_member(o, "severity"), "info");
+        if (!json_object_get_null_member(o, "connection")) {
+            const char *conn = json_object_get_string_member(o, "connection");
+            individual[atoi(conn + 1) > 25]++; /* C26..C29 go to the second server */
+            continue;
+        }
+        groups++;
+        JsonObject *srv = json_object_get_object_member(o, "server");
+        assert_string_equal(json_object_get_string_member(srv, "ip"), "10.0.0.2");
+        assert_true(g_str_has_prefix(json_object_get_string_member(o, "summary"),
+                                     "25 of 25 connections to 10.0.0.2:443"));
+        assert_int_equal(
+            json_array_get_length(json_object_get_array_member(o, "related_connections")), 25);
+        JsonObject *top =
+            json_array_get_object_element(json_object_get_array_member(o, "probable_causes"), 0);
+        assert_string_equal(json_object_get_string_member(top, "cause"),
+                            "abortive_close_after_shutdown");
+    }
+    assert_int_equal(individual[0], 10);
+    assert_int_equal(individual[1], 4);
+    assert_int_equal(groups, 1);
+    assert_int_equal(conns_with_records, 14);
+    assert_int_equal(conns_without, 15);
+    g_ptr_array_unref(lines);
+    g_free(s);
+}
+
+/* A session ID offered alone by a client that also offers TLS 1.3 is the RFC 8446 appendix D.4
+ * filler unless a connection in the capture issued it: no resumption_refused then. */
+struct filler_case {
+    const char *name;
+    bool offers_tls13;
+    bool issuer_in_capture;
+    bool want_refused;
+};
+
+static const struct filler_case filler_cases[] = {
+    {"tls13_client_unknown_id", true, false, false},
+    {"tls12_client_unknown_id", false, false, true},
+    {"tls13_client_known_id", true, true, true},
+};
+
+static void test_filler_session_id(void **state)
+{
+    const struct filler_case *tc = *state;
+    struct scenario *s = g_new0(struct scenario, 1);
+    uint8_t id[32];
+    memset(id, 0x5a, sizeof(id));
+    if (tc->issuer_in_capture) {
+        struct sc_conn *c1 = sc_clean(s, SC_T0);
+        memcpy(c1->tls.session_id, id, sizeof(id));
+        c1->tls.session_id_len = sizeof(id);
+    }
+    struct sc_conn *c2 = sc_clean(s, SC_T0 + 1000000);
+    struct tls_summary *t = &c2->tls;
+    if (tc->offers_tls13) {
+        t->num_client_versions = 2;
+        t->client_versions[0] = 0x0304;
+        t->client_versions[1] = 0x0303;
+    }
+    t->offered = TLS_OFFER_SESSION_ID;
+    t->session_id_offered_len = sizeof(id);
+    memcpy(t->session_id_offered, id, sizeof(id));
+    t->resumption = TLS_RESUME_REFUSED;
+    int max_sev;
+    GPtrArray *findings = run_findings(s, &max_sev);
+    bool refused = false;
+    for (guint i = 0; i < findings->len; i++) {
+        JsonObject *f = json_node_get_object(g_ptr_array_index(findings, i));
+        refused |= strcmp(json_object_get_string_member(f, "kind"), "resumption_refused") == 0;
+    }
+    assert_int_equal(refused, tc->want_refused);
+    g_ptr_array_unref(findings);
+    g_free(s);
+}
+
 int main(void)
 {
     GArray *tests = g_array_new(FALSE, TRUE, sizeof(struct CMUnitTest));
@@ -363,7 +514,14 @@ int main(void)
         t.name = rank_cases[i].name;
         g_array_append_val(tests, t);
     }
+    for (size_t i = 0; i < G_N_ELEMENTS(filler_cases); i++) {
+        struct CMUnitTest t =
+            cmocka_unit_test_prestate(test_filler_session_id, (void *)&filler_cases[i]);
+        t.name = filler_cases[i].name;
+        g_array_append_val(tests, t);
+    }
     const struct CMUnitTest more[] = {
+        cmocka_unit_test(test_routine_resets_grouped),
         cmocka_unit_test(test_storm_details),
         cmocka_unit_test(test_no_storm_when_slow),
         cmocka_unit_test(test_origins_bounded),
