@@ -68,6 +68,7 @@ void tls_conn_free(struct tls_conn *c)
     for (int d = 0; d < 2; d++) {
         tls_framer_cleanup(&c->fr[d]);
         tls_hs_cleanup(&c->hs[d]);
+        g_free(c->pre[d].head);
     }
     g_free(c->sum.cert);
     g_free(c);

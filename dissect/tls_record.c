@@ -324,6 +324,11 @@ static void flush_body(struct tls_framer *f, struct chunk_body *cb)
         return;
     }
     size_t cap = f->cur_want ? TLS_REC_BUF_MAX : (f->lookback_ok ? TLS_LOOKBACK_MAX : 0);
+    if (cap > 0 && f->rec_alloc < f->cur.length && f->cur.length <= cap) {
+        /* One allocation for the whole body rather than doubling up to it. */
+        f->rec = g_realloc(f->rec, f->cur.length);
+        f->rec_alloc = f->cur.length;
+    }
     if (cap == 0 || !buf_append(&f->rec, &f->rec_len, &f->rec_alloc, cb->data + cb->idx, cb->len,
                                 cap)) {
         f->lookback_ok = false;
@@ -354,10 +359,20 @@ static void body_complete(struct tls_framer *f, struct chunk_body *cb)
     }
 }
 
+/* Bytes of the body buffer a framer keeps between records; a larger one (a bulk record that
+ * spanned segments) is released when the next record starts, so a finished or idle flow
+ * holds kilobytes, not the 16 KB of its last big record. */
+#define TLS_REC_KEEP 4096
+
 static void start_record(struct tls_framer *f, struct chunk_body *cb, const uint8_t *data,
                          size_t i)
 {
     f->rec_len = 0;
+    if (f->rec_alloc > TLS_REC_KEEP) {
+        g_free(f->rec);
+        f->rec = NULL;
+        f->rec_alloc = 0;
+    }
     f->cur_body_lost = false;
     f->body_left = f->cur.length;
     cb->data = data;

@@ -148,6 +148,9 @@ size_t tls_prelude_find_tls(bool from_client, const uint8_t *data, size_t len)
 
 void tls_prelude_keep(struct tls_prelude *p, const uint8_t *data, size_t len)
 {
+    if (p->head == NULL) {
+        p->head = g_malloc(TLS_PRELUDE_KEEP);
+    }
     size_t room = TLS_PRELUDE_KEEP - p->head_len;
     size_t n = len < room ? len : room;
     memcpy(p->head + p->head_len, data, n);

@@ -29,7 +29,8 @@ struct tls_prelude {
     enum tls_prelude_state state;
     uint64_t plain_len;
     size_t head_len;
-    uint8_t head[TLS_PRELUDE_KEEP];
+    uint8_t *head; /* TLS_PRELUDE_KEEP bytes, allocated by the first tls_prelude_keep: most
+                      flows start with a hello and never need it */
 };
 
 /* tls_prelude_looks_plain: the first chunk of a direction is plaintext of an upgrade-capable

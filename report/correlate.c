@@ -1,141 +1,9 @@
-/* Cross-connection state: which connection issued each session ID and ticket (and how it
- * ended), and per-server aggregates with full-handshake rates. Both are bounded or grow only
- * with distinct servers and seconds, never with connections. */
+/* Cross-connection state: per-server aggregates with full-handshake rates, and feeding the
+ * session origin table (origins.c) as connections end. Both are bounded or grow only with
+ * distinct servers and seconds, never with connections. */
 #include <string.h>
 
 #include "report_internal.h"
-
-/* ------------------------------------------------------------------ session origins */
-
-struct origin_key {
-    uint8_t kind;
-    uint8_t len;
-    uint8_t bytes[TLS_MAX_SESSION_ID];
-};
-
-struct origin_slot {
-    struct origin_key key;
-    bool used;
-    struct rpt_origin origin;
-};
-
-/* A FIFO ring of slots plus a hash from key to slot index: eviction is O(1) and the memory
- * never exceeds max_entries slots. */
-struct rpt_origins {
-    uint32_t max_entries;
-    GArray *slots; /* grows up to max_entries, then wraps */
-    uint32_t next;
-    GHashTable *index; /* struct origin_key * (owned) -> slot index + 1 */
-    uint64_t evicted;
-};
-
-static guint key_hash(gconstpointer p)
-{
-    const struct origin_key *k = p;
-    guint h = 2166136261u ^ k->kind;
-    for (unsigned i = 0; i < k->len; i++) {
-        h = (h ^ k->bytes[i]) * 16777619u; /* FNV-1a: session IDs are already random */
-    }
-    return h;
-}
-
-static gboolean key_equal(gconstpointer a, gconstpointer b)
-{
-    const struct origin_key *x = a, *y = b;
-    return x->kind == y->kind && x->len == y->len && memcmp(x->bytes, y->bytes, x->len) == 0;
-}
-
-static bool make_key(enum rpt_origin_kind kind, const uint8_t *key, size_t key_len,
-                     struct origin_key *out)
-{
-    if (key_len == 0 || key_len > TLS_MAX_SESSION_ID) {
-        return false;
-    }
-    memset(out, 0, sizeof(*out));
-    out->kind = (uint8_t)kind;
-    out->len = (uint8_t)key_len;
-    memcpy(out->bytes, key, key_len);
-    return true;
-}
-
-struct rpt_origins *rpt_origins_new(uint32_t max_entries)
-{
-    struct rpt_origins *o = g_new0(struct rpt_origins, 1);
-    o->max_entries = max_entries ? max_entries : 1;
-    o->slots = g_array_new(FALSE, TRUE, sizeof(struct origin_slot));
-    o->index = g_hash_table_new_full(key_hash, key_equal, g_free, NULL);
-    return o;
-}
-
-void rpt_origins_free(struct rpt_origins *o)
-{
-    if (!o) {
-        return;
-    }
-    g_array_free(o->slots, TRUE);
-    g_hash_table_destroy(o->index);
-    g_free(o);
-}
-
-void rpt_origins_put(struct rpt_origins *o, enum rpt_origin_kind kind, const uint8_t *key,
-                     size_t key_len, const struct rpt_origin *origin)
-{
-    struct origin_key k;
-    if (!make_key(kind, key, key_len, &k)) {
-        return;
-    }
-    gpointer old = g_hash_table_lookup(o->index, &k);
-    if (old) {
-        /* Re-issued key: the newest issuer is the one a later offer refers to. */
-        struct origin_slot *s =
-            &g_array_index(o->slots, struct origin_slot, GPOINTER_TO_UINT(old) - 1);
-        s->origin = *origin;
-        return;
-    }
-    uint32_t idx;
-    if (o->slots->len < o->max_entries) {
-        struct origin_slot empty = {0};
-        g_array_append_val(o->slots, empty);
-        idx = o->slots->len - 1;
-    } else {
-        idx = o->next;
-        o->next = (o->next + 1) % o->max_entries;
-        struct origin_slot *victim = &g_array_index(o->slots, struct origin_slot, idx);
-        if (victim->used) {
-            g_hash_table_remove(o->index, &victim->key);
-            o->evicted++;
-        }
-    }
-    struct origin_slot *s = &g_array_index(o->slots, struct origin_slot, idx);
-    s->key = k;
-    s->used = true;
-    s->origin = *origin;
-    g_hash_table_insert(o->index, g_memdup2(&k, sizeof(k)), GUINT_TO_POINTER(idx + 1));
-}
-
-const struct rpt_origin *rpt_origins_get(const struct rpt_origins *o, enum rpt_origin_kind kind,
-                                         const uint8_t *key, size_t key_len)
-{
-    struct origin_key k;
-    if (!make_key(kind, key, key_len, &k)) {
-        return NULL;
-    }
-    gpointer v = g_hash_table_lookup(o->index, &k);
-    if (!v) {
-        return NULL;
-    }
-    return &g_array_index(o->slots, struct origin_slot, GPOINTER_TO_UINT(v) - 1).origin;
-}
-
-uint64_t rpt_origins_evicted(const struct rpt_origins *o)
-{
-    return o->evicted;
-}
-
-uint64_t rpt_origins_size(const struct rpt_origins *o)
-{
-    return g_hash_table_size(o->index);
-}
 
 /* ------------------------------------------------------------------ servers */
 
@@ -333,7 +201,7 @@ static void remember_origin(struct rpt_origins *origins, const struct rpt_connec
     o.close_notify[0] = t->dir[0].close_notify;
     o.close_notify[1] = t->dir[1].close_notify;
     g_strlcpy(o.close, rpt_close_kind(fl), sizeof(o.close));
-    o.closed_by = rpt_closed_by(fl);
+    o.closed_by = (int8_t)rpt_closed_by(fl);
     o.unclean = unclean_sides != 0 || rpt_unclean_sides(fl, t) != 0;
     o.resumed = t->handshake == TLS_HS_RESUMED;
     /* TLS 1.3 servers echo the client's legacy_session_id (RFC 8446 §4.1.3): it names no

@@ -40,7 +40,8 @@ struct rpt_options {
     double storm_rate;            /* full handshakes per second that make a storm; default 50 */
     const char *version;          /* tlsscope version written in the report; default "unknown" */
     uint32_t max_servers;         /* servers aggregated (per ip and port); default 100,000 */
-    uint32_t max_origins; /* session-ID/ticket origins remembered (FIFO); default 1,000,000 */
+    uint32_t max_origins; /* session-ID/ticket origins remembered (FIFO, 56 bytes each);
+                             default 250,000 */
 };
 void rpt_options_defaults(struct rpt_options *o);
 

@@ -100,16 +100,17 @@ void rpt_finding_rank_causes(struct rpt_finding *f);
 /* ------------------------------------------------------------------ cross-connection state */
 
 /* How a connection that issued a session ended, as far as resumption cares. */
+/* Kept for up to max_origins sessions, so it is packed: enums in bytes. */
 struct rpt_origin {
     uint64_t conn_id;
     int64_t issued_ts_us;
     int64_t end_ts_us;
-    enum cap_end_reason end_reason;
-    enum tls_close_notify close_notify[2];
-    char close[4]; /* "fin", "rst", "none" */
-    int closed_by; /* enum cap_dir, or -1 */
-    bool unclean;  /* a side closed without close_notify */
-    bool resumed;  /* this connection resumed the session rather than issuing it */
+    uint8_t end_reason;      /* enum cap_end_reason */
+    uint8_t close_notify[2]; /* enum tls_close_notify */
+    char close[5];           /* "fin", "rst", "none" */
+    int8_t closed_by;        /* enum cap_dir, or -1 */
+    bool unclean;            /* a side closed without close_notify */
+    bool resumed;            /* this connection resumed the session rather than issuing it */
 };
 
 enum rpt_origin_kind {
@@ -118,7 +119,7 @@ enum rpt_origin_kind {
 };
 
 /* Default bound of the origin table; the oldest entry is evicted first and counted. */
-#define RPT_ORIGIN_MAX 1000000u
+#define RPT_ORIGIN_MAX 250000u
 
 struct rpt_origins;
 struct rpt_origins *rpt_origins_new(uint32_t max_entries);

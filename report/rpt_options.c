@@ -1,7 +1,7 @@
 /* Report options and the severity scale shared by findings and --fail-on. */
 #include <string.h>
 
-#include "report.h"
+#include "report_internal.h"
 
 void rpt_options_defaults(struct rpt_options *o)
 {
@@ -13,7 +13,7 @@ void rpt_options_defaults(struct rpt_options *o)
     o->version = "unknown";
     /* One origin costs about 100 bytes: a million sessions, about 100 MB at worst, covers the
      * session cache lifetimes (minutes to hours) of busy servers. */
-    o->max_origins = 1000000;
+    o->max_origins = RPT_ORIGIN_MAX;
     /* A few hundred bytes each; a scan of a /16 fits, a /8 is counted instead of held. */
     o->max_servers = 100000;
 }

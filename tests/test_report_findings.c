@@ -321,6 +321,41 @@ static void test_origins_bounded(void **state)
     rpt_origins_free(o);
 }
 
+/* At scale: the FIFO forgets exactly the oldest, the index keeps finding every survivor while
+ * eviction and growth move entries around, and keys never put are not found. */
+static void test_origins_fifo_at_scale(void **state)
+{
+    (void)state;
+    enum { MAX = 30000, PUT = 100000 };
+    struct rpt_origins *o = rpt_origins_new(MAX);
+    for (uint32_t i = 1; i <= PUT; i++) {
+        uint8_t key[32] = {0};
+        memcpy(key, &i, sizeof(i));
+        struct rpt_origin org = {.conn_id = i};
+        /* Even keys as session IDs, odd as tickets: the kind is part of the key. */
+        rpt_origins_put(o, i % 2 ? RPT_ORIGIN_TICKET : RPT_ORIGIN_SESSION_ID, key, sizeof(key),
+                        &org);
+    }
+    assert_int_equal(rpt_origins_size(o), MAX);
+    assert_int_equal(rpt_origins_evicted(o), PUT - MAX);
+    for (uint32_t i = 1; i <= PUT; i++) {
+        uint8_t key[32] = {0};
+        memcpy(key, &i, sizeof(i));
+        enum rpt_origin_kind kind = i % 2 ? RPT_ORIGIN_TICKET : RPT_ORIGIN_SESSION_ID;
+        const struct rpt_origin *got = rpt_origins_get(o, kind, key, sizeof(key));
+        if (i <= PUT - MAX) {
+            assert_null(got);
+        } else {
+            assert_non_null(got);
+            assert_int_equal(got->conn_id, i);
+        }
+        enum rpt_origin_kind other =
+            kind == RPT_ORIGIN_TICKET ? RPT_ORIGIN_SESSION_ID : RPT_ORIGIN_TICKET;
+        assert_null(rpt_origins_get(o, other, key, sizeof(key)));
+    }
+    rpt_origins_free(o);
+}
+
 /* A TLS 1.3 server's session ID is the client's echo, not a session: no origin is recorded. */
 static void test_tls13_session_id_not_an_origin(void **state)
 {
@@ -525,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_storm_details),
         cmocka_unit_test(test_no_storm_when_slow),
         cmocka_unit_test(test_origins_bounded),
+        cmocka_unit_test(test_origins_fifo_at_scale),
         cmocka_unit_test(test_tls13_session_id_not_an_origin),
     };
     g_array_append_vals(tests, more, G_N_ELEMENTS(more));
