@@ -32,20 +32,20 @@ enum cap_error_code {
 
 /* Why a packet was not turned into a TCP segment. Counted per reason, never fatal. */
 enum cap_skip_reason {
-    CAP_SKIP_TRUNCATED,     /* caplen ends inside a header */
-    CAP_SKIP_LINKTYPE,      /* link type tlsscope does not decode */
-    CAP_SKIP_NOT_IP,        /* link payload is not IPv4/IPv6 (ARP, LLDP, ...) */
-    CAP_SKIP_BAD_IP,        /* impossible IP header (version, IHL, lengths) */
-    CAP_SKIP_IP_FRAGMENT,   /* IP fragments are counted, not reassembled */
-    CAP_SKIP_NOT_TCP,       /* UDP, ICMP, ... */
-    CAP_SKIP_BAD_TCP,       /* impossible TCP header (data offset) */
-    CAP_SKIP_BAD_CHECKSUM,  /* only with --verify-checksums */
+    CAP_SKIP_TRUNCATED,    /* caplen ends inside a header */
+    CAP_SKIP_LINKTYPE,     /* link type tlsscope does not decode */
+    CAP_SKIP_NOT_IP,       /* link payload is not IPv4/IPv6 (ARP, LLDP, ...) */
+    CAP_SKIP_BAD_IP,       /* impossible IP header (version, IHL, lengths) */
+    CAP_SKIP_IP_FRAGMENT,  /* IP fragments are counted, not reassembled */
+    CAP_SKIP_NOT_TCP,      /* UDP, ICMP, ... */
+    CAP_SKIP_BAD_TCP,      /* impossible TCP header (data offset) */
+    CAP_SKIP_BAD_CHECKSUM, /* only with --verify-checksums */
     CAP_SKIP_COUNT
 };
 const char *cap_skip_reason_name(enum cap_skip_reason r);
 
 struct cap_addr {
-    uint8_t family; /* 4 or 6 */
+    uint8_t family;    /* 4 or 6 */
     uint8_t bytes[16]; /* IPv4 in the first 4 bytes, the rest zero */
 };
 /* cap_addr_format: text form (inet_ntop) into buf of at least 46 bytes; returns buf. */
@@ -72,7 +72,7 @@ struct cap_segment {
     uint32_t seq, ack;
     uint8_t flags; /* CAP_TCP_* */
     uint16_t window;
-    uint8_t ttl;   /* IPv4 TTL or IPv6 hop limit */
+    uint8_t ttl;          /* IPv4 TTL or IPv6 hop limit */
     uint8_t link_src_len; /* 0 when the link type has no source address */
     uint8_t link_src[CAP_LINK_ADDR_MAX];
     int8_t wscale; /* window scale option, -1 when absent */
@@ -109,10 +109,10 @@ struct cap_packet {
 typedef void (*cap_packet_fn)(void *user, const struct cap_packet *pkt);
 
 struct cap_live_options {
-    int snaplen;      /* default 262144 */
-    int buffer_kib;   /* 0: libpcap default */
-    bool promisc;     /* default true; -p clears */
-    int timeout_ms;   /* read timeout, default 100 */
+    int snaplen;    /* default 262144 */
+    int buffer_kib; /* 0: libpcap default */
+    bool promisc;   /* default true; -p clears */
+    int timeout_ms; /* read timeout, default 100 */
 };
 void cap_live_options_defaults(struct cap_live_options *o);
 
@@ -134,10 +134,10 @@ struct cap_source *cap_source_open_memory(const void *bytes, size_t len, const c
 void cap_source_free(struct cap_source *src);
 
 enum cap_source_status {
-    CAP_SOURCE_OK,        /* packets delivered, more may follow */
-    CAP_SOURCE_EOF,       /* all files read (never for live) */
-    CAP_SOURCE_STOPPED,   /* cap_source_stop() was called */
-    CAP_SOURCE_ERROR,     /* *error set; packets before it were delivered */
+    CAP_SOURCE_OK,      /* packets delivered, more may follow */
+    CAP_SOURCE_EOF,     /* all files read (never for live) */
+    CAP_SOURCE_STOPPED, /* cap_source_stop() was called */
+    CAP_SOURCE_ERROR,   /* *error set; packets before it were delivered */
 };
 
 /* cap_source_dispatch: delivers up to max_packets (<= 0: one buffer's worth; for files 4096) to
@@ -157,25 +157,25 @@ int cap_source_get_fd(const struct cap_source *src);
 
 #define CAP_MAX_LINKTYPES 8
 struct cap_source_stats {
-    uint64_t packets;        /* read from the source(s) */
-    uint64_t bytes;          /* sum of original lengths */
+    uint64_t packets;          /* read from the source(s) */
+    uint64_t bytes;            /* sum of original lengths */
     uint64_t file_bytes_total; /* size of all regular input files, 0 when unknown */
     uint64_t file_bytes_read;  /* position in them */
     size_t num_linktypes;
     int linktypes[CAP_MAX_LINKTYPES];
     bool live;
     bool kernel_stats_valid;
-    uint64_t kernel_drops;   /* pcap_stats ps_drop */
-    uint64_t interface_drops; /* pcap_stats ps_ifdrop */
-    uint64_t kernel_received; /* ps_recv */
-    const char *truncated_file; /* name of the first file cut short mid-packet, or NULL */
-    uint64_t bad_timestamps;    /* packets whose time did not fit (kept the previous time) */
+    uint64_t kernel_drops;            /* pcap_stats ps_drop */
+    uint64_t interface_drops;         /* pcap_stats ps_ifdrop */
+    uint64_t kernel_received;         /* ps_recv */
+    const char *truncated_file;       /* name of the first file cut short mid-packet, or NULL */
+    uint64_t bad_timestamps;          /* packets whose time did not fit (kept the previous time) */
     uint64_t truncated_after_packets; /* packets read when the cut was met */
     /* Progress through a file list (for a progress line; all 0/NULL for live). */
-    size_t num_files;            /* files given (1 for a memory source) */
-    size_t file_index;           /* 1-based index of the file being read or last read */
-    const char *current_file;    /* its name while open, else NULL; owned by the source */
-    uint64_t packets_estimate;   /* total packets extrapolated from bytes read, 0 if unknown */
+    size_t num_files;          /* files given (1 for a memory source) */
+    size_t file_index;         /* 1-based index of the file being read or last read */
+    const char *current_file;  /* its name while open, else NULL; owned by the source */
+    uint64_t packets_estimate; /* total packets extrapolated from bytes read, 0 if unknown */
 };
 void cap_source_get_stats(struct cap_source *src, struct cap_source_stats *out);
 const char *cap_source_warning(const struct cap_source *src); /* activation warning or NULL */
@@ -203,7 +203,7 @@ enum cap_gap_reason {
 const char *cap_gap_reason_name(enum cap_gap_reason r);
 
 enum cap_end_reason {
-    CAP_END_FIN,         /* both sides closed and the closed timeout passed */
+    CAP_END_FIN, /* both sides closed and the closed timeout passed */
     CAP_END_RST,
     CAP_END_TIMEOUT,     /* idle timeout */
     CAP_END_CAPTURE_END, /* the input ended with the flow open */
@@ -241,7 +241,7 @@ struct cap_change {
     uint8_t new_val[CAP_LINK_ADDR_MAX];
 };
 
-#define CAP_MAX_GAPS 16      /* kept per direction; num_gaps stays exact */
+#define CAP_MAX_GAPS 16 /* kept per direction; num_gaps stays exact */
 #define CAP_MAX_INCONS 8
 #define CAP_MAX_CHANGES 8
 
@@ -255,10 +255,14 @@ struct cap_dir_stats {
     uint64_t zero_window;
     uint64_t bad_checksum;
     uint64_t cap_dropped_bytes; /* out-of-order bytes refused by a cap */
+    /* The four lists below (gaps, inconsistent retransmissions, TTL and link-source changes)
+     * are NULL until their first entry, then hold up to their CAP_MAX_* entries; their num_
+     * counts stay exact. Most flows never have one, and inline arrays were 2.8 KB of every
+     * flow. cap_dir_stats_release frees them. */
     uint32_t num_gaps;
-    struct cap_gap gaps[CAP_MAX_GAPS];
+    struct cap_gap *gaps;
     uint32_t num_incons;
-    struct cap_incons incons[CAP_MAX_INCONS];
+    struct cap_incons *incons;
     bool syn_seen;
     bool midstream; /* no SYN: offsets count from the first byte seen */
     bool fin_seen;
@@ -271,11 +275,11 @@ struct cap_dir_stats {
     bool data_after_close; /* payload beyond the FIN, or after an RST */
     uint8_t ttl;           /* first seen */
     uint32_t num_ttl_changes;
-    struct cap_change ttl_changes[CAP_MAX_CHANGES];
+    struct cap_change *ttl_changes;
     uint8_t link_src_len;
     uint8_t link_src[CAP_LINK_ADDR_MAX]; /* first seen */
     uint32_t num_link_src_changes;
-    struct cap_change link_src_changes[CAP_MAX_CHANGES];
+    struct cap_change *link_src_changes;
 };
 
 /* What capture knows about one connection, complete once it has ended. */
@@ -289,8 +293,15 @@ struct cap_flow_summary {
     char state[8];               /* Zeek conn_state: S0, S1, SF, REJ, RSTO, RSTR, SH, OTH, ... */
     enum cap_end_reason end_reason;
     int64_t syn_ts_us, synack_ts_us, ack_ts_us; /* 0 when not seen */
-    bool cap_hit; /* some of this flow's data was refused by a cap */
+    bool cap_hit;                               /* some of this flow's data was refused by a cap */
 };
+
+/* cap_dir_stats_release: frees a direction's lists (the flow table does this for its flows after
+ * on_close). cap_flow_summary_copy: a deep copy for a summary that must outlive its flow;
+ * cap_flow_summary_release frees the copy's lists. */
+void cap_dir_stats_release(struct cap_dir_stats *d);
+void cap_flow_summary_copy(struct cap_flow_summary *dst, const struct cap_flow_summary *src);
+void cap_flow_summary_release(struct cap_flow_summary *s);
 
 struct cap_flow;
 
@@ -312,15 +323,15 @@ struct cap_stream_events {
 };
 
 struct cap_flow_config {
-    uint32_t max_flows;            /* default 1,000,000 */
-    uint64_t max_memory;           /* bytes held by flows and out-of-order data; default 512 MiB */
-    uint32_t ooo_max_bytes;        /* per direction; default 1 MiB */
-    uint32_t ooo_max_segments;     /* per direction; default 1024 */
+    uint32_t max_flows;             /* default 1,000,000 */
+    uint64_t max_memory;            /* bytes held by flows and out-of-order data; default 512 MiB */
+    uint32_t ooo_max_bytes;         /* per direction; default 1 MiB */
+    uint32_t ooo_max_segments;      /* per direction; default 1024 */
     int64_t timeout_established_us; /* default 300 s */
-    int64_t timeout_closed_us;     /* default 2 s */
-    int64_t timeout_halfopen_us;   /* default 30 s */
-    uint32_t gap_wait_packets;     /* packets an acked hole may wait for its data; default 32 */
-    int64_t gap_wait_us;           /* time it may wait; default 1 s */
+    int64_t timeout_closed_us;      /* default 2 s */
+    int64_t timeout_halfopen_us;    /* default 30 s */
+    uint32_t gap_wait_packets;      /* packets an acked hole may wait for its data; default 32 */
+    int64_t gap_wait_us;            /* time it may wait; default 1 s */
     bool verify_checksums;
     uint32_t recent_bytes; /* per direction: delivered bytes kept to compare retransmissions with
                               (inconsistent retransmissions); older ones are counted without
@@ -332,8 +343,8 @@ struct cap_table_stats {
     uint64_t flows_total;
     uint64_t flows_active;
     uint64_t flows_peak;
-    uint64_t flows_evicted;   /* max_flows hit */
-    uint64_t ooo_cap_hits;    /* per-direction out-of-order caps hit */
+    uint64_t flows_evicted; /* max_flows hit */
+    uint64_t ooo_cap_hits;  /* per-direction out-of-order caps hit */
     uint64_t memory_cap_hits;
     uint64_t memory_in_use;
     uint64_t memory_peak;

@@ -503,6 +503,7 @@ static void flow_end(struct cap_flow_table *t, struct cap_flow *f, enum cap_end_
     list_unlink(t, f);
     tcp_reasm_cleanup(&f->rs[0], &t->mem);
     tcp_reasm_cleanup(&f->rs[1], &t->mem);
+    cap_flow_summary_release(&f->sum);
     tcp_mem_release(&t->mem, sizeof(*f));
     g_free(f);
     t->stats.flows_active--;
@@ -604,11 +605,14 @@ static bool is_new_syn(const struct cap_flow *f, int side, const struct cap_segm
     return !(side_st_c(f, side)->syn_seen && f->rs[side].isn == s->seq);
 }
 
-static void record_change(uint32_t *num, struct cap_change *arr, const struct cap_segment *s,
+static void record_change(uint32_t *num, struct cap_change **arr, const struct cap_segment *s,
                           uint8_t len, const uint8_t *old_val, const uint8_t *new_val)
 {
     if (*num < CAP_MAX_CHANGES) {
-        struct cap_change *c = &arr[*num];
+        if (*arr == NULL) {
+            *arr = g_new(struct cap_change, CAP_MAX_CHANGES);
+        }
+        struct cap_change *c = &(*arr)[*num];
         memset(c, 0, sizeof(*c));
         c->ts_us = s->ts_us;
         c->pkt_index = s->pkt_index;
@@ -632,14 +636,14 @@ static void track_path(struct side_tcp *tcp, struct cap_dir_stats *st, const str
         return;
     }
     if (s->ttl != tcp->ttl) {
-        record_change(&st->num_ttl_changes, st->ttl_changes, s, 1, &tcp->ttl, &s->ttl);
+        record_change(&st->num_ttl_changes, &st->ttl_changes, s, 1, &tcp->ttl, &s->ttl);
         tcp->ttl = s->ttl;
     }
     if (link_len != tcp->link_len || memcmp(tcp->link, s->link_src, link_len) != 0) {
         uint8_t old_val[CAP_LINK_ADDR_MAX] = {0}, new_val[CAP_LINK_ADDR_MAX] = {0};
         memcpy(old_val, tcp->link, tcp->link_len);
         memcpy(new_val, s->link_src, link_len);
-        record_change(&st->num_link_src_changes, st->link_src_changes, s,
+        record_change(&st->num_link_src_changes, &st->link_src_changes, s,
                       MAX(link_len, tcp->link_len), old_val, new_val);
         tcp->link_len = link_len;
         memcpy(tcp->link, s->link_src, link_len);
@@ -836,6 +840,7 @@ void cap_flow_table_free(struct cap_flow_table *t)
             struct cap_flow *nx = f->lnext;
             tcp_reasm_cleanup(&f->rs[0], &t->mem);
             tcp_reasm_cleanup(&f->rs[1], &t->mem);
+            cap_flow_summary_release(&f->sum);
             g_free(f);
             f = nx;
         }

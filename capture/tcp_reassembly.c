@@ -178,6 +178,9 @@ static void record_incons(const struct tcp_reasm_ctx *c, uint64_t off, uint64_t 
 {
     struct cap_dir_stats *st = c->st;
     if (st->num_incons < CAP_MAX_INCONS) {
+        if (st->incons == NULL) {
+            st->incons = g_new(struct cap_incons, CAP_MAX_INCONS);
+        }
         struct cap_incons *i = &st->incons[st->num_incons];
         i->offset = off;
         i->len = len;
@@ -224,6 +227,9 @@ static void emit_gap(struct tcp_reasm *r, const struct tcp_reasm_ctx *c, uint64_
     struct cap_gap g = {.offset = r->next, .len = to - r->next, .ts_us = ts, .reason = reason};
     struct cap_dir_stats *st = c->st;
     if (st->num_gaps < CAP_MAX_GAPS) {
+        if (st->gaps == NULL) {
+            st->gaps = g_new(struct cap_gap, CAP_MAX_GAPS);
+        }
         st->gaps[st->num_gaps] = g;
     }
     st->num_gaps++;

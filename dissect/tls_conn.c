@@ -19,11 +19,9 @@
 #define TLS_CIPHER_AES_128_CCM_8 0x1305 /* RFC 8446 appendix B.4 */
 
 static bool on_record(void *user, const struct tls_record_info *rec, bool oversized);
-static void on_body(void *user, const struct tls_record_info *rec, const uint8_t *body,
-                    size_t len);
+static void on_body(void *user, const struct tls_record_info *rec, const uint8_t *body, size_t len);
 static void on_body_lost(void *user, const struct tls_record_info *rec);
-static void on_sslv2(void *user, uint64_t offset, const uint8_t *record, size_t len,
-                     int64_t ts_us);
+static void on_sslv2(void *user, uint64_t offset, const uint8_t *record, size_t len, int64_t ts_us);
 static void on_desync(void *user, const struct tls_desync *d);
 
 static const struct tls_framer_events FRAMER_EVENTS = {
@@ -496,8 +494,7 @@ static bool on_record(void *user, const struct tls_record_info *rec, bool oversi
     }
 }
 
-static void on_body(void *user, const struct tls_record_info *rec, const uint8_t *body,
-                    size_t len)
+static void on_body(void *user, const struct tls_record_info *rec, const uint8_t *body, size_t len)
 {
     const struct tls_dir_ctx *x = user;
     struct tls_conn *c = x->conn;
@@ -549,8 +546,7 @@ static void on_body_lost(void *user, const struct tls_record_info *rec)
     }
 }
 
-static void on_sslv2(void *user, uint64_t offset, const uint8_t *record, size_t len,
-                     int64_t ts_us)
+static void on_sslv2(void *user, uint64_t offset, const uint8_t *record, size_t len, int64_t ts_us)
 {
     const struct tls_dir_ctx *x = user;
     struct tls_conn *c = x->conn;
@@ -623,8 +619,8 @@ static size_t prelude_data(struct tls_conn *c, enum cap_dir dir, uint64_t offset
         p->state = TLS_PRELUDE_TLS;
         c->fr[dir].pos = offset + k;
         c->sum.starttls_offset[dir] = offset + k;
-        g_strlcpy(c->sum.starttls, tls_starttls_protocol(&c->pre[CAP_DIR_CLIENT],
-                                                         &c->pre[CAP_DIR_SERVER]),
+        g_strlcpy(c->sum.starttls,
+                  tls_starttls_protocol(&c->pre[CAP_DIR_CLIENT], &c->pre[CAP_DIR_SERVER]),
                   sizeof(c->sum.starttls));
         return k;
     }
@@ -796,8 +792,8 @@ void tls_conn_finish(struct tls_conn *c, const struct cap_flow_summary *flow)
     /* Named again now that both directions' plaintext is known (the side that switched first
      * may have done so before the other side's banner or greeting arrived). */
     if (c->sum.starttls[0]) {
-        g_strlcpy(c->sum.starttls, tls_starttls_protocol(&c->pre[CAP_DIR_CLIENT],
-                                                         &c->pre[CAP_DIR_SERVER]),
+        g_strlcpy(c->sum.starttls,
+                  tls_starttls_protocol(&c->pre[CAP_DIR_CLIENT], &c->pre[CAP_DIR_SERVER]),
                   sizeof(c->sum.starttls));
     }
     /* Plaintext that never turned into TLS in either direction: a plaintext protocol. */

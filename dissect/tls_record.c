@@ -329,8 +329,8 @@ static void flush_body(struct tls_framer *f, struct chunk_body *cb)
         f->rec = g_realloc(f->rec, f->cur.length);
         f->rec_alloc = f->cur.length;
     }
-    if (cap == 0 || !buf_append(&f->rec, &f->rec_len, &f->rec_alloc, cb->data + cb->idx, cb->len,
-                                cap)) {
+    if (cap == 0 ||
+        !buf_append(&f->rec, &f->rec_len, &f->rec_alloc, cb->data + cb->idx, cb->len, cap)) {
         f->lookback_ok = false;
         f->rec_len = 0;
     }
@@ -364,8 +364,7 @@ static void body_complete(struct tls_framer *f, struct chunk_body *cb)
  * holds kilobytes, not the 16 KB of its last big record. */
 #define TLS_REC_KEEP 4096
 
-static void start_record(struct tls_framer *f, struct chunk_body *cb, const uint8_t *data,
-                         size_t i)
+static void start_record(struct tls_framer *f, struct chunk_body *cb, const uint8_t *data, size_t i)
 {
     f->rec_len = 0;
     if (f->rec_alloc > TLS_REC_KEEP) {
@@ -391,9 +390,8 @@ static void header_failed(struct tls_framer *f, struct chunk_body *cb, uint64_t 
 {
     if (!f->has_good) {
         if (hdr_off == 0) {
-            f->start_bytes_printable = printable(f->hdr, TLS_RECORD_HEADER_LEN)
-                                           ? TLS_RECORD_HEADER_LEN
-                                           : 0;
+            f->start_bytes_printable =
+                printable(f->hdr, TLS_RECORD_HEADER_LEN) ? TLS_RECORD_HEADER_LEN : 0;
         }
         f->scan_at_start = true;
         f->scan_from_lookback = false;
@@ -420,8 +418,7 @@ static void header_failed(struct tls_framer *f, struct chunk_body *cb, uint64_t 
                        f->scan_cap);
         }
     }
-    buf_append(&f->scan, &f->scan_len, &f->scan_alloc, f->hdr, TLS_RECORD_HEADER_LEN,
-               f->scan_cap);
+    buf_append(&f->scan, &f->scan_len, &f->scan_alloc, f->hdr, TLS_RECORD_HEADER_LEN, f->scan_cap);
     cb->len = 0;
     f->rec_len = 0;
 }

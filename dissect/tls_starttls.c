@@ -89,7 +89,7 @@ bool tls_prelude_never_upgrades(const uint8_t *data, size_t len)
 {
     /* Plain HTTP requests (only CONNECT opens a tunnel; RFC 2817's Upgrade: TLS is unused in
      * practice), HTTP/2 cleartext and SSH never turn into TLS on the same connection. */
-    static const char *const words[] = {"GET ",  "POST ",   "HEAD ",  "PUT ",         "DELETE ",
+    static const char *const words[] = {"GET ",     "POST ",  "HEAD ",        "PUT ", "DELETE ",
                                         "OPTIONS ", "PATCH ", "PRI * HTTP/2", "SSH-"};
     for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
         size_t n = strlen(words[i]);

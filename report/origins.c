@@ -22,8 +22,8 @@ struct rpt_origins {
     uint32_t max_entries;
     struct origin_slot **chunks;
     uint32_t num_chunks;
-    uint32_t count; /* slots in use: grows to max_entries, then stays */
-    uint32_t next;  /* the oldest slot once full: the next to be reused */
+    uint32_t count;  /* slots in use: grows to max_entries, then stays */
+    uint32_t next;   /* the oldest slot once full: the next to be reused */
     uint32_t *index; /* slot + 1, or 0 for an empty position */
     uint32_t index_mask;
     uint64_t evicted;

@@ -16,6 +16,11 @@ struct sc_conn {
     struct cap_flow_summary flow;
     struct tls_summary tls;
     bool has_tls;
+    /* Storage for the flow's lists, which capture allocates on their first entry; a scenario
+     * points the summary at these (so a struct copy of an sc_conn shares them). */
+    struct cap_gap gaps[CAP_MAX_GAPS];
+    struct cap_incons incons[CAP_MAX_INCONS];
+    struct cap_change ttl_changes[CAP_MAX_CHANGES];
 };
 
 struct scenario {
@@ -183,8 +188,10 @@ static inline void sc_desync_444_encrypted(struct scenario *s)
     t->alerts[0].record_len = 26;
     t->dir[0].close_notify = TLS_CN_YES;
     t->dir[0].close_notify_reason = NULL;
-    t->dir[0].last_record = (struct tls_record_info){.content_type = 21, .version = 0x0303,
-                                                     .length = 26, .offset = 700,
+    t->dir[0].last_record = (struct tls_record_info){.content_type = 21,
+                                                     .version = 0x0303,
+                                                     .length = 26,
+                                                     .offset = 700,
                                                      .ts_us = t->alerts[0].ts_us};
 }
 
@@ -203,9 +210,8 @@ static inline void sc_alert_before_data(struct scenario *s)
                                       .before_app_data = true};
     t->dir[0].close_notify = TLS_CN_UNKNOWN;
     t->dir[0].close_notify_reason = "encrypted alert right after the handshake";
-    t->dir[0].last_record = (struct tls_record_info){.content_type = 21, .version = 0x0303,
-                                                     .length = 26, .offset = 700,
-                                                     .ts_us = SC_T0 + 50000};
+    t->dir[0].last_record = (struct tls_record_info){
+        .content_type = 21, .version = 0x0303, .length = 26, .offset = 700, .ts_us = SC_T0 + 50000};
     t->dir[0].app_data_records = 0;
     t->dir[1].app_data_records = 0;
 }
@@ -223,8 +229,12 @@ static inline void sc_resumed_alert(struct scenario *s)
     strcpy(t->history, "CsifI");
     t->dir[0].app_data_records = t->dir[1].app_data_records = 0;
     t->num_alerts = 1;
-    t->alerts[0] = (struct tls_alert){.from = CAP_DIR_SERVER, .level = 2, .description = 20,
-                                      .record_len = 2, .ts_us = SC_T0 + 6000, .offset = 300};
+    t->alerts[0] = (struct tls_alert){.from = CAP_DIR_SERVER,
+                                      .level = 2,
+                                      .description = 20,
+                                      .record_len = 2,
+                                      .ts_us = SC_T0 + 6000,
+                                      .offset = 300};
     t->dir[0].close_notify = t->dir[1].close_notify = TLS_CN_NO;
 }
 
@@ -233,6 +243,7 @@ static inline void sc_gap(struct scenario *s)
     struct sc_conn *c = sc_clean(s, SC_T0);
     struct cap_dir_stats *d = &c->flow.dir[CAP_DIR_SERVER];
     d->num_gaps = 1;
+    d->gaps = c->gaps;
     d->gaps[0] = (struct cap_gap){
         .offset = 20000, .len = 34752, .ts_us = SC_T0 + 30000, .reason = CAP_GAP_TIMEOUT};
     d->missing_bytes = 34752;
@@ -253,6 +264,7 @@ static inline void sc_incons(struct scenario *s)
     struct sc_conn *c = sc_clean(s, SC_T0);
     struct cap_dir_stats *d = &c->flow.dir[CAP_DIR_SERVER];
     d->num_incons = 1;
+    d->incons = c->incons;
     d->incons[0] =
         (struct cap_incons){.offset = 3000, .len = 1448, .ts_us = SC_T0 + 20000, .pkt_index = 17};
     sc_client_alert(c, 20, 41000);
@@ -269,6 +281,7 @@ static inline void sc_ttl_change(struct scenario *s)
     struct sc_conn *c = sc_clean(s, SC_T0);
     struct cap_dir_stats *d = &c->flow.dir[CAP_DIR_SERVER];
     d->num_ttl_changes = 1;
+    d->ttl_changes = c->ttl_changes;
     d->ttl_changes[0] = (struct cap_change){
         .ts_us = SC_T0 + 30000, .pkt_index = 12, .len = 1, .old_val = {64}, .new_val = {63}};
     sc_client_alert(c, 20, 41000);

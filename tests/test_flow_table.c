@@ -120,7 +120,7 @@ static void on_close(void *user, struct cap_flow *flow)
     fr->closed = true;
     fr->close_seq = r->num_closed;
     r->close_order[r->num_closed++] = fr->id;
-    fr->sum = *cap_flow_get_summary(flow);
+    cap_flow_summary_copy(&fr->sum, cap_flow_get_summary(flow)); /* outlives the flow */
 }
 
 static const struct cap_stream_events EVENTS = {
@@ -137,6 +137,7 @@ static struct rec *rec_new(void)
 static void rec_free(struct rec *r)
 {
     for (uint32_t i = 0; i < r->num_flows; i++) {
+        cap_flow_summary_release(&r->flows[i].sum);
         for (int d = 0; d < 2; d++) {
             if (r->flows[i].bytes[d]) {
                 g_byte_array_unref(r->flows[i].bytes[d]);

@@ -72,7 +72,7 @@ static void on_close(void *user, struct cap_flow *f)
     const struct cap_flow_summary *s = cap_flow_get_summary(f);
     tls_conn_finish(c, s);
     if (r->num < MAX_CONNS) {
-        r->out[r->num].flow = *s;
+        cap_flow_summary_copy(&r->out[r->num].flow, s); /* its lists outlive the flow */
         r->out[r->num].tls = *tls_conn_get_summary(c);
         r->num++;
     }
@@ -99,6 +99,15 @@ static int by_id(const void *a, const void *b)
     return x->flow.id < y->flow.id ? -1 : x->flow.id > y->flow.id;
 }
 
+/* free_out: the MAX_CONNS results of dissect_file and the lists their copies own. */
+static void free_out(struct conn_out *out)
+{
+    for (size_t i = 0; i < MAX_CONNS; i++) {
+        cap_flow_summary_release(&out[i].flow);
+    }
+    free(out);
+}
+
 /* dissect_file: every connection of samples/<file>, ordered by first packet (tshark's
  * tcp.stream order). */
 static size_t dissect_file(const char *file, struct conn_out *out)
@@ -108,7 +117,7 @@ static size_t dissect_file(const char *file, struct conn_out *out)
     if (access(path, R_OK) != 0) {
         /* samples/ is produced by samples/make-samples; a tree without it skips, visibly.
          * skip() does not return: out (the caller's) is freed here. */
-        free(out);
+        free_out(out);
         skip();
     }
     struct run r = {0};
@@ -182,7 +191,7 @@ struct conn_exp {
     bool hrr;
     int num_alerts; /* -1: not checked (racy in the capture) */
     struct alert_exp alerts[2];
-    int cn[2];      /* enum tls_close_notify, or ANY */
+    int cn[2]; /* enum tls_close_notify, or ANY */
 };
 
 struct sample_case {
@@ -190,7 +199,7 @@ struct sample_case {
     const char *file;
     size_t num_conns; /* exact, or at least this many when each is set */
     struct conn_exp conns[3];
-    bool each;        /* every connection matches conns[0] */
+    bool each; /* every connection matches conns[0] */
 };
 
 #define C CAP_DIR_CLIENT
@@ -199,81 +208,145 @@ struct sample_case {
 #define NO TLS_CN_NO
 #define UNK TLS_CN_UNKNOWN
 #define ANY (-1)
-#define CLOSE_BOTH 2, {{S, true, A_NONE}, {C, true, A_NONE}}, {YES, YES}
-#define CLOSE_BOTH_CS 2, {{C, true, A_NONE}, {S, true, A_NONE}}, {YES, YES}
+#define CLOSE_BOTH                                                                                 \
+    2, {{S, true, A_NONE}, {C, true, A_NONE}},                                                     \
+    {                                                                                              \
+        YES, YES                                                                                   \
+    }
+#define CLOSE_BOTH_CS                                                                              \
+    2, {{C, true, A_NONE}, {S, true, A_NONE}},                                                     \
+    {                                                                                              \
+        YES, YES                                                                                   \
+    }
 
 /* From samples/truth.json: each row restates the "connections" facts of one sample. */
 static const struct sample_case SAMPLES[] = {
-    {"tls12_clean", "tls12-clean.pcap", 1,
-     {{0x0303, 0xc02f, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH}}, false},
-    {"tls12_clean_sll", "tls12-clean-sll.pcap", 1,
-     {{0x0303, 0xc02f, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH}}, false},
-    {"tls13_clean", "tls13-clean.pcap", 1,
-     {{0x0304, 0x1301, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH}}, false},
-    {"tls13_ipv6", "tls13-ipv6-9443.pcap", 1,
-     {{0x0304, 0x1301, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH}}, false},
-    {"tls13_hrr", "tls13-hrr.pcap", 1,
-     {{0x0304, 0x1301, TLS_HS_FULL, 0, TLS_RESUME_NONE, true, CLOSE_BOTH}}, false},
-    {"tls12_sessid_resume", "tls12-sessid-resume.pcap", 3,
+    {"tls12_clean",
+     "tls12-clean.pcap",
+     1,
+     {{0x0303, 0xc02f, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH}},
+     false},
+    {"tls12_clean_sll",
+     "tls12-clean-sll.pcap",
+     1,
+     {{0x0303, 0xc02f, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH}},
+     false},
+    {"tls13_clean",
+     "tls13-clean.pcap",
+     1,
+     {{0x0304, 0x1301, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH}},
+     false},
+    {"tls13_ipv6",
+     "tls13-ipv6-9443.pcap",
+     1,
+     {{0x0304, 0x1301, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH}},
+     false},
+    {"tls13_hrr",
+     "tls13-hrr.pcap",
+     1,
+     {{0x0304, 0x1301, TLS_HS_FULL, 0, TLS_RESUME_NONE, true, CLOSE_BOTH}},
+     false},
+    {"tls12_sessid_resume",
+     "tls12-sessid-resume.pcap",
+     3,
      {{0x0303, 0xc02f, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH},
       {0x0303, 0xc02f, TLS_HS_RESUMED, TLS_OFFER_SESSION_ID, TLS_RESUME_ACCEPTED, false,
        CLOSE_BOTH},
-      {0x0303, 0xc02f, TLS_HS_FULL, TLS_OFFER_SESSION_ID, TLS_RESUME_REFUSED, false,
-       CLOSE_BOTH}}, false},
-    {"tls12_ticket_resume", "tls12-ticket-resume.pcap", 3,
+      {0x0303, 0xc02f, TLS_HS_FULL, TLS_OFFER_SESSION_ID, TLS_RESUME_REFUSED, false, CLOSE_BOTH}},
+     false},
+    {"tls12_ticket_resume",
+     "tls12-ticket-resume.pcap",
+     3,
      {{0x0303, 0xc02f, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH},
-      {0x0303, 0xc02f, TLS_HS_RESUMED, TLS_OFFER_SESSION_ID | TLS_OFFER_TICKET,
-       TLS_RESUME_ACCEPTED, false, CLOSE_BOTH},
+      {0x0303, 0xc02f, TLS_HS_RESUMED, TLS_OFFER_SESSION_ID | TLS_OFFER_TICKET, TLS_RESUME_ACCEPTED,
+       false, CLOSE_BOTH},
       {0x0303, 0xc02f, TLS_HS_FULL, TLS_OFFER_SESSION_ID | TLS_OFFER_TICKET, TLS_RESUME_REFUSED,
-       false, CLOSE_BOTH}}, false},
-    {"tls13_psk_resume", "tls13-psk-resume.pcap", 3,
+       false, CLOSE_BOTH}},
+     false},
+    {"tls13_psk_resume",
+     "tls13-psk-resume.pcap",
+     3,
      {{0x0304, 0x1301, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH},
       {0x0304, 0x1301, TLS_HS_RESUMED, TLS_OFFER_PSK, TLS_RESUME_ACCEPTED, false, CLOSE_BOTH},
-      {0x0304, 0x1301, TLS_HS_FULL, TLS_OFFER_PSK, TLS_RESUME_REFUSED, false, CLOSE_BOTH}}, false},
-    {"version_mismatch", "tls-version-mismatch.pcap", 1,
-     {{0, 0, TLS_HS_FAILED, 0, TLS_RESUME_NONE, false, 1, {{S, false, 70}}, {NO, NO}}}, false},
-    {"no_shared_cipher", "tls12-no-shared-cipher.pcap", 1,
-     {{0, 0, TLS_HS_FAILED, 0, TLS_RESUME_NONE, false, 1, {{S, false, 40}}, {NO, NO}}}, false},
-    {"unknown_ca", "tls12-unknown-ca.pcap", 1,
-     {{0x0303, 0xc02f, TLS_HS_FAILED, 0, TLS_RESUME_NONE, false, 1, {{C, false, 48}},
-       {NO, NO}}}, false},
-    {"flipped_finished", "tls12-flipped-finished.pcap", 2,
+      {0x0304, 0x1301, TLS_HS_FULL, TLS_OFFER_PSK, TLS_RESUME_REFUSED, false, CLOSE_BOTH}},
+     false},
+    {"version_mismatch",
+     "tls-version-mismatch.pcap",
+     1,
+     {{0, 0, TLS_HS_FAILED, 0, TLS_RESUME_NONE, false, 1, {{S, false, 70}}, {NO, NO}}},
+     false},
+    {"no_shared_cipher",
+     "tls12-no-shared-cipher.pcap",
+     1,
+     {{0, 0, TLS_HS_FAILED, 0, TLS_RESUME_NONE, false, 1, {{S, false, 40}}, {NO, NO}}},
+     false},
+    {"unknown_ca",
+     "tls12-unknown-ca.pcap",
+     1,
+     {{0x0303, 0xc02f, TLS_HS_FAILED, 0, TLS_RESUME_NONE, false, 1, {{C, false, 48}}, {NO, NO}}},
+     false},
+    {"flipped_finished",
+     "tls12-flipped-finished.pcap",
+     2,
      {{0x0303, 0xc02f, TLS_HS_FAILED, 0, TLS_RESUME_NONE, false, 1, {{S, false, 20}}, {NO, NO}},
-      {0x0303, 0xc02f, TLS_HS_FAILED, 0, TLS_RESUME_NONE, false, 1, {{S, false, 20}},
-       {NO, NO}}}, false},
-    {"download", "tls12-download.pcap", 1,
-     {{0x0303, 0xc02f, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH}}, false},
+      {0x0303, 0xc02f, TLS_HS_FAILED, 0, TLS_RESUME_NONE, false, 1, {{S, false, 20}}, {NO, NO}}},
+     false},
+    {"download",
+     "tls12-download.pcap",
+     1,
+     {{0x0303, 0xc02f, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, CLOSE_BOTH}},
+     false},
     /* The client's encrypted alert is a fatal bad_record_mac by construction; by its size and
      * place alone it is indistinguishable from close_notify, so its close_notify is not
      * checked. */
-    {"dropped_444_serverleg", "tls12-dropped-444-serverleg.pcap", 1,
-     {{0x0303, 0xc02f, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, 2,
-       {{S, true, A_NONE}, {C, true, A_NONE}}, {ANY, YES}}}, false},
+    {"dropped_444_serverleg",
+     "tls12-dropped-444-serverleg.pcap",
+     1,
+     {{0x0303,
+       0xc02f,
+       TLS_HS_FULL,
+       0,
+       TLS_RESUME_NONE,
+       false,
+       2,
+       {{S, true, A_NONE}, {C, true, A_NONE}},
+       {ANY, YES}}},
+     false},
     /* Stream 0: the client FINs without close_notify; the JDK answers with an encrypted fatal
      * unexpected_message (again not distinguishable from close_notify: server not checked). */
     /* Both Java samples: the server's final encrypted alert answers the client's close without
      * close_notify. The wire cannot tell a close_notify reply (accepted) from the fatal
      * unexpected_message of requireCloseNotify (refused), so the server side is unknown. */
-    {"java_unclean_refused", "java-unclean-refused.pcap", 2,
+    {"java_unclean_refused",
+     "java-unclean-refused.pcap",
+     2,
      {{0x0303, 0xc030, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, 1, {{S, true, A_NONE}}, {NO, UNK}},
       {0x0303, 0xc030, TLS_HS_FULL, TLS_OFFER_SESSION_ID, TLS_RESUME_REFUSED, false,
        CLOSE_BOTH_CS}},
      false},
-    {"java_unclean_accepted", "java-unclean-accepted.pcap", 2,
+    {"java_unclean_accepted",
+     "java-unclean-accepted.pcap",
+     2,
      {{0x0303, 0xc030, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, 1, {{S, true, A_NONE}}, {NO, UNK}},
       {0x0303, 0xc030, TLS_HS_RESUMED, TLS_OFFER_SESSION_ID, TLS_RESUME_ACCEPTED, false,
-       CLOSE_BOTH_CS}}, false},
+       CLOSE_BOTH_CS}},
+     false},
     /* Every health check: a full TLS 1.3 handshake, then the client's RST, no alert. */
-    {"haproxy_checks", "haproxy-ssl-checks.pcap", 10,
+    {"haproxy_checks",
+     "haproxy-ssl-checks.pcap",
+     10,
      {{0x0304, 0x1302, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, 0, {{C, false, 0}}, {NO, ANY}}},
      true},
-    {"tcp_rst_abort", "tcp-rst-abort.pcap", 1,
+    {"tcp_rst_abort",
+     "tcp-rst-abort.pcap",
+     1,
      {{0x0304, 0x1302, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, 0, {{C, false, 0}}, {NO, ANY}}},
      false},
-    {"gnutls_tls13_resume", "gnutls-tls13-resume.pcap", 2,
+    {"gnutls_tls13_resume",
+     "gnutls-tls13-resume.pcap",
+     2,
      {{0x0304, 0x1303, TLS_HS_FULL, 0, TLS_RESUME_NONE, false, -1, {{C, false, 0}}, {ANY, ANY}},
-      {0x0304, 0x1303, TLS_HS_RESUMED, TLS_OFFER_PSK, TLS_RESUME_ACCEPTED, false,
-       CLOSE_BOTH_CS}},
+      {0x0304, 0x1303, TLS_HS_RESUMED, TLS_OFFER_PSK, TLS_RESUME_ACCEPTED, false, CLOSE_BOTH_CS}},
      false},
 };
 
@@ -301,8 +374,7 @@ static void check_conn(const struct conn_exp *e, const struct tls_summary *t)
         bool found = false;
         for (uint32_t j = 0; j < t->num_alerts && j < TLS_MAX_ALERTS && !found; j++) {
             const struct tls_alert *a = &t->alerts[j];
-            if (used[j] || a->from != e->alerts[i].from ||
-                a->encrypted != e->alerts[i].encrypted) {
+            if (used[j] || a->from != e->alerts[i].from || a->encrypted != e->alerts[i].encrypted) {
                 continue;
             }
             if (!a->encrypted && (a->description != e->alerts[i].description || a->level != 2)) {
@@ -334,7 +406,7 @@ static void test_sample(void **state)
     for (size_t i = 0; i < n; i++) {
         check_conn(&t->conns[t->each ? 0 : i], &out[i].tls);
     }
-    free(out);
+    free_out(out);
 }
 
 /* fault_field: an integer of the "fault" object of one sample in samples/truth.json (the
@@ -392,7 +464,7 @@ static void test_dropped_444(void **state)
     assert_int_equal(t->alerts[0].from, CAP_DIR_CLIENT);
     assert_true(t->alerts[0].encrypted);
     assert_int_equal(out[0].tls.dir[CAP_DIR_SERVER].oversized_records, 0);
-    free(out);
+    free_out(out);
 }
 
 /* Capture loss: two server packets deleted, each inside a record body: gaps, never a desync, and
@@ -409,7 +481,7 @@ static void test_download_loss(void **state)
     assert_int_equal(t->handshake, TLS_HS_FULL);
     assert_int_equal(t->dir[CAP_DIR_SERVER].close_notify, TLS_CN_YES);
     assert_int_equal(t->dir[CAP_DIR_CLIENT].close_notify, TLS_CN_YES);
-    free(out);
+    free_out(out);
 }
 
 /* samples/lab/gap.pcap: big.pcap with a 34,752-byte server segment deleted mid-record. The gap
@@ -452,7 +524,7 @@ static void test_lab_gap(void **state)
     assert_true(t->dir[CAP_DIR_SERVER].records < records);
     assert_true(t->dir[CAP_DIR_SERVER].records >= records - 3);
     assert_int_equal(t->handshake, TLS_HS_FULL);
-    free(out);
+    free_out(out);
 }
 
 /* samples/lab/mid.pcap: cap.pcap without its first two packets (stream 0's SYN and SYN-ACK):
@@ -470,7 +542,7 @@ static void test_lab_mid(void **state)
     assert_int_equal(t->handshake, TLS_HS_FULL);
     assert_int_equal(t->num_desyncs, 0);
     assert_int_equal(out[5].tls.resumption, TLS_RESUME_ACCEPTED);
-    free(out);
+    free_out(out);
 }
 
 #define ROW(fn, tbl, i) cmocka_unit_test_prestate(fn, (void *)&tbl[i])
