@@ -264,7 +264,9 @@ struct rpt_ctx {
     char *ndjson_path;
     FILE *ndjson_out;
     bool ndjson_failed;
-    bool ndjson_flush;        /* flush after every line (live capture) */
+    bool ndjson_flush; /* flush after every line (live capture) */
+    char *json_buf;    /* stdio buffers of json_out and ndjson_out; freed after them */
+    char *ndjson_buf;
     GString *line;            /* the connection being serialised, reused */
     uint64_t doc_connections; /* connections written to the document so far */
     FILE *finding_spool;      /* compact JSON findings, one per line, in id order */

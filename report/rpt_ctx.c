@@ -101,8 +101,13 @@ struct rpt_ctx *rpt_new(const struct rpt_options *o, GError **error)
     }
     if (r->json_out) {
         /* Large writes: a report can be gigabytes, and stdio's default 4 KB buffer made one
-         * write(2) per 4 KB. Set before the first write, as setvbuf requires. */
-        setvbuf(r->json_out, NULL, _IOFBF, RPT_OUT_BUFFER);
+         * write(2) per 4 KB. Set before the first write, as setvbuf requires; glibc ignores
+         * the size unless given the buffer, which must outlive the stream (stdout, which
+         * outlives everything, keeps its own). */
+        if (r->json_out != stdout) {
+            r->json_buf = g_malloc(RPT_OUT_BUFFER);
+            setvbuf(r->json_out, r->json_buf, _IOFBF, RPT_OUT_BUFFER);
+        }
         rpt_json_document_head(r->json_out, &r->opts);
     }
     if (o->ndjson_path) {
@@ -112,8 +117,9 @@ struct rpt_ctx *rpt_new(const struct rpt_options *o, GError **error)
             rpt_free(r);
             return NULL;
         }
-        if (r->ndjson_out != r->json_out) {
-            setvbuf(r->ndjson_out, NULL, _IOFBF, RPT_OUT_BUFFER);
+        if (r->ndjson_out != stdout) {
+            r->ndjson_buf = g_malloc(RPT_OUT_BUFFER);
+            setvbuf(r->ndjson_out, r->ndjson_buf, _IOFBF, RPT_OUT_BUFFER);
         }
     }
     r->ndjson_flush = o->ndjson_flush;
@@ -405,6 +411,8 @@ void rpt_free(struct rpt_ctx *r)
             g_ptr_array_unref(r->text_items[s]);
         }
     }
+    g_free(r->json_buf); /* the streams using them are closed above */
+    g_free(r->ndjson_buf);
     g_free(r->json_path);
     g_free(r->json_tmp_path);
     g_free(r->ndjson_path);
