@@ -508,6 +508,7 @@ static void run(void **state)
     assert_int_equal(st.data_after_close, row->data_after_close);
     assert_true(mem.peak <= mem.max);
     tcp_reasm_cleanup(&r, &mem);
+    cap_dir_stats_release(&st);
     assert_int_equal(mem.in_use, 0);
     g_free(buf);
     g_free(rec);
@@ -542,6 +543,7 @@ static void stream_longer_than_4gib(void **state)
     assert_int_equal(st.delivered_bytes, total);
     assert_int_equal(st.retransmitted_bytes, 0);
     tcp_reasm_cleanup(&r, &mem);
+    cap_dir_stats_release(&st);
 }
 
 /* Random covers: a stream of RANDOM_LEN bytes sent as random segments (random offsets and
@@ -627,6 +629,7 @@ static void random_cover(void **state)
         assert_false(cap_hit);
     }
     tcp_reasm_cleanup(&r, &mem);
+    cap_dir_stats_release(&st);
     assert_int_equal(mem.in_use, 0);
     g_free(rec);
 }
