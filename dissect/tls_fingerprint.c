@@ -1,11 +1,11 @@
 /* Client and server fingerprints computed from decoded hellos: JA3 and JA3S (Salesforce, MD5 of
  * a decimal field string), JA4 for TLS over TCP (FoxIO technical_details/JA4.md), and the short
- * SHA-256 digest used to identify tickets and PSK identities without printing them. Hashing uses
- * GLib's GChecksum. The strings hashed are built on the stack without printf (this runs on every
- * connection and printf was a third of the dissector's time); every list is capped by the
- * decoder, so each buffer is sized for its caps and a full buffer is a programming error that
- * truncates, never overflows. */
+ * SHA-256 digest used to identify tickets and PSK identities without printing them. The strings
+ * hashed are built on the stack without printf (this runs on every connection and printf was a
+ * third of the dissector's time); every list is capped by the decoder, so each buffer is sized
+ * for its caps and a full buffer is a programming error that truncates, never overflows. */
 #include <glib.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,12 +55,64 @@ static void put_hex4(struct fp_text *t, uint16_t v)
     }
 }
 
+/* Digests come from OpenSSL (its SHA-NI and AVX2 code) rather than GLib's portable
+ * GChecksum, which was 9% of all instructions on a capture of short connections: every
+ * connection hashes its JA3, JA3S, both JA4 lists and its tickets. The methods are fetched
+ * once (an implicit fetch per call costs a provider lookup) and live as long as the process;
+ * tlsscope is single-threaded. Should OpenSSL fail, GChecksum gives the same bytes. */
+static const EVP_MD *fetched(const char *name, EVP_MD **slot, bool *tried)
+{
+    if (!*tried) {
+        *tried = true;
+        *slot = EVP_MD_fetch(NULL, name, NULL);
+    }
+    return *slot;
+}
+
+static const EVP_MD *md_md5(void)
+{
+    static EVP_MD *m;
+    static bool tried;
+    return fetched("MD5", &m, &tried);
+}
+
+static const EVP_MD *md_sha256(void)
+{
+    static EVP_MD *m;
+    static bool tried;
+    return fetched("SHA256", &m, &tried);
+}
+
+/* The digest of data into out (at least 32 bytes); returns its length. */
+static size_t digest_bytes(GChecksumType type, const uint8_t *data, size_t len, uint8_t out[32])
+{
+    const EVP_MD *m = type == G_CHECKSUM_MD5 ? md_md5() : md_sha256();
+    unsigned int n = 0;
+    if (m != NULL && EVP_Digest(data, len, out, &n, m, NULL) == 1) {
+        return n;
+    }
+    gsize glen = 32;
+    GChecksum *ck = g_checksum_new(type);
+    g_checksum_update(ck, data, (gssize)len);
+    g_checksum_get_digest(ck, out, &glen);
+    g_checksum_free(ck);
+    return glen;
+}
+
+/* Lowercase hex of the digest of t into out (out_len bytes, NUL-terminated, cut to fit). */
 static void hash_hex(GChecksumType type, const struct fp_text *t, char *out, size_t out_len)
 {
-    GChecksum *ck = g_checksum_new(type);
-    g_checksum_update(ck, (const guchar *)t->buf, (gssize)t->len);
-    g_strlcpy(out, g_checksum_get_string(ck), out_len);
-    g_checksum_free(ck);
+    static const char HEX[] = "0123456789abcdef";
+    uint8_t d[32];
+    size_t n = digest_bytes(type, (const uint8_t *)t->buf, t->len, d);
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 2 < out_len; i++) {
+        out[k++] = HEX[d[i] >> 4];
+        out[k++] = HEX[d[i] & 0xf];
+    }
+    if (out_len > 0) {
+        out[k] = '\0';
+    }
 }
 
 /* Appends the non-GREASE values of a list in decimal, '-' separated (JA3: GREASE is ignored in
@@ -277,12 +329,8 @@ void tls_ja4(const struct tls_client_hello *ch, char out[40])
 void tls_digest8(const uint8_t *data, size_t len, char out[17])
 {
     uint8_t digest[32];
-    gsize digest_len = sizeof(digest);
     static const char HEX[] = "0123456789abcdef";
-    GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
-    g_checksum_update(ck, data, (gssize)len);
-    g_checksum_get_digest(ck, digest, &digest_len);
-    g_checksum_free(ck);
+    digest_bytes(G_CHECKSUM_SHA256, data, len, digest);
     for (size_t i = 0; i < 8; i++) {
         out[2 * i] = HEX[digest[i] >> 4];
         out[2 * i + 1] = HEX[digest[i] & 0xf];
