@@ -11,6 +11,9 @@ void rpt_jb_add_string_value(struct rpt_jw *b, const char *s)
         rpt_jw_add_null_value(b);
         return;
     }
+    if (rpt_jw_add_plain_string(b, s)) {
+        return;
+    }
     if (g_utf8_validate(s, -1, NULL)) {
         rpt_jw_add_string_value(b, s);
         return;
@@ -18,37 +21,6 @@ void rpt_jb_add_string_value(struct rpt_jw *b, const char *s)
     char *v = g_utf8_make_valid(s, -1);
     rpt_jw_add_string_value(b, v);
     g_free(v);
-}
-
-void rpt_jb_str(struct rpt_jw *b, const char *name, const char *s)
-{
-    rpt_jw_set_member_name(b, name);
-    rpt_jb_add_string_value(b, s);
-}
-
-void rpt_jb_int(struct rpt_jw *b, const char *name, int64_t v)
-{
-    rpt_jw_set_member_name(b, name);
-    rpt_jw_add_int_value(b, v);
-}
-
-void rpt_jb_uint(struct rpt_jw *b, const char *name, uint64_t v)
-{
-    rpt_jw_set_member_name(b, name);
-    /* Counters stay far below 2^63; clamp rather than wrap to a negative number. */
-    rpt_jw_add_int_value(b, v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v);
-}
-
-void rpt_jb_bool(struct rpt_jw *b, const char *name, bool v)
-{
-    rpt_jw_set_member_name(b, name);
-    rpt_jw_add_boolean_value(b, v);
-}
-
-void rpt_jb_null(struct rpt_jw *b, const char *name)
-{
-    rpt_jw_set_member_name(b, name);
-    rpt_jw_add_null_value(b);
 }
 
 void rpt_jb_double(struct rpt_jw *b, const char *name, double v)
@@ -59,13 +31,6 @@ void rpt_jb_double(struct rpt_jw *b, const char *name, double v)
         return;
     }
     rpt_jw_add_double_value(b, round(v * 1000.0) / 1000.0);
-}
-
-void rpt_jb_ts(struct rpt_jw *b, const char *name, int64_t ts_us)
-{
-    char buf[40];
-    rpt_jw_set_member_name(b, name);
-    rpt_jw_add_string_value(b, rpt_format_ts(ts_us, buf, sizeof(buf)));
 }
 
 void rpt_jb_ts_or_null(struct rpt_jw *b, const char *name, int64_t ts_us)

@@ -161,11 +161,11 @@ static void escaped(GString *s, const char *str)
 
 /* Member names are the report's own identifiers (string literals and names from fixed tables),
  * never text from the wire, so they are written without the escape scan; debug builds check
- * that holds. */
-void rpt_jw_set_member_name(struct rpt_jw *w, const char *name)
+ * that holds. The length comes from the inline rpt_jw_set_member_name, where the compiler
+ * folds strlen of a literal. */
+void rpt_jw_member_n(struct rpt_jw *w, const char *name, size_t len)
 {
     value_start(w);
-    size_t len = strlen(name);
 #ifndef NDEBUG
     for (size_t i = 0; i < len; i++) {
         g_assert(!needs_escape((unsigned char)name[i]));
@@ -181,6 +181,22 @@ void rpt_jw_add_string_value(struct rpt_jw *w, const char *s)
 {
     value_start(w);
     escaped(w->s, s);
+}
+
+bool rpt_jw_add_plain_string(struct rpt_jw *w, const char *s)
+{
+    const char *p = s;
+    while (*p != '\0' && (unsigned char)*p < 0x80 && !needs_escape((unsigned char)*p)) {
+        p++;
+    }
+    if (*p != '\0') {
+        return false;
+    }
+    value_start(w);
+    g_string_append_c(w->s, '"');
+    put(w->s, s, (size_t)(p - s));
+    g_string_append_c(w->s, '"');
+    return true;
 }
 
 void rpt_jw_add_int_value(struct rpt_jw *w, int64_t v)
