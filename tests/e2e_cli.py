@@ -5,9 +5,11 @@ written down as a number the program could merely echo."""
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 TLSSCOPE, SRC, BUILD = sys.argv[1], sys.argv[2], sys.argv[3]
 SAMPLES = os.path.join(SRC, "samples")
@@ -222,6 +224,53 @@ def test_stdin():
     check("-r - reads stdin", p.returncode == 0 and json.load(open(out))["capture"]["packets"] > 0)
 
 
+def pcap_records(path):
+    """The global header and the records of a classic pcap file, as bytes."""
+    data = open(path, "rb").read()
+    magic = data[:4]
+    endian = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    recs, off = [], 24
+    while off + 16 <= len(data):
+        caplen = struct.unpack(endian + "I", data[off + 8:off + 12])[0]
+        recs.append(data[off:off + 16 + caplen])
+        off += 16 + caplen
+    return data[:24], recs
+
+
+def test_ndjson_streams_from_stdin():
+    """Reading a pipe, a connection's NDJSON line goes out when the connection ends, not when the
+    input does: with the pipe still open, the lines of connections that closed (and waited
+    --timeout-closed) before the last packet written must already be in the file."""
+    path = os.path.join(SAMPLES, "haproxy-ssl-checks.pcap")
+    if not os.path.exists(path):
+        results["skipped"] += 1
+        return
+    head, recs = pcap_records(path)
+    cut = len(recs) - 10
+    nd = os.path.join(TMP, "stream.ndjson")
+    p = subprocess.Popen([TLSSCOPE, "-r", "-", "-q", "--timeout-closed", "0.2", "--ndjson", nd],
+                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    p.stdin.write(head + b"".join(recs[:cut]))
+    p.stdin.flush()
+    lines = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not lines:
+        time.sleep(0.1)
+        if os.path.exists(nd):
+            lines = [l for l in open(nd).read().splitlines() if '"type":"connection"' in l]
+    still_running = p.poll() is None
+    p.stdin.write(b"".join(recs[cut:]))
+    p.stdin.close()
+    p.wait(timeout=60)
+    total = [l for l in open(nd).read().splitlines() if '"type":"connection"' in l]
+    check("--ndjson from a pipe: connection lines written while the input is still open",
+          still_running and len(lines) > 0, f"running={still_running} lines={len(lines)}")
+    check("--ndjson from a pipe: every connection in the end, each once",
+          len(total) == len({json.loads(l)["id"] for l in total}) and len(total) > len(lines),
+          f"{len(total)} lines, {len(lines)} early")
+
+
 def main():
     if shutil.which("tshark") is None:
         print("tshark missing: skipping")
@@ -231,6 +280,7 @@ def main():
     test_bpf_and_multiple_files()
     test_truncated_file()
     test_stdin()
+    test_ndjson_streams_from_stdin()
     test_fail_on()
     test_output_to_device_and_fifo()
     pcaps = sorted(
