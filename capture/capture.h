@@ -360,6 +360,10 @@ struct cap_flow_table *cap_flow_table_new(const struct cap_flow_config *c,
 void cap_flow_table_add(struct cap_flow_table *t, const struct cap_segment *seg);
 /* cap_flow_table_finish: ends every open flow with CAP_END_CAPTURE_END. */
 void cap_flow_table_finish(struct cap_flow_table *t);
+/* cap_flow_table_advance: moves the table's clock forward to now_us (never back; nothing before
+ * the first segment) and ends the flows whose timeouts have passed. Live capture calls it while
+ * the link is idle, so a connection that ended is reported without waiting for a next packet. */
+void cap_flow_table_advance(struct cap_flow_table *t, int64_t now_us);
 void cap_flow_table_get_stats(const struct cap_flow_table *t, struct cap_table_stats *out);
 void cap_flow_table_free(struct cap_flow_table *t);
 

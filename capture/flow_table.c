@@ -791,6 +791,15 @@ void cap_flow_table_add(struct cap_flow_table *t, const struct cap_segment *seg)
     flow_packet(t, f, side, seg);
 }
 
+void cap_flow_table_advance(struct cap_flow_table *t, int64_t now_us)
+{
+    if (!t->clock_set || now_us <= t->now) {
+        return;
+    }
+    t->now = now_us;
+    expire(t);
+}
+
 static int by_id(const void *a, const void *b)
 {
     const struct cap_flow *fa = *(struct cap_flow *const *)a, *fb = *(struct cap_flow *const *)b;

@@ -131,6 +131,10 @@ static void read_loop(struct run *r, bool *out_read_error, GError **error)
             break;
         }
         if (r->live && !wait_readable(r->src)) {
+            /* Live packets carry the system clock: on an idle link it stands in for the next
+             * packet's time, so connections that ended are written out (their NDJSON lines
+             * flushed) now, not when traffic resumes. */
+            pipeline_advance(&r->pipe, g_get_real_time());
             if (o->duration > 0 &&
                 (double)(g_get_monotonic_time() - r->wall_start_us) >= o->duration * 1e6) {
                 break;

@@ -147,6 +147,11 @@ void pipeline_packet(void *user, const struct cap_packet *pkt)
     cap_flow_table_add(p->flows, &seg);
 }
 
+void pipeline_advance(struct pipeline *p, int64_t now_us)
+{
+    cap_flow_table_advance(p->flows, now_us);
+}
+
 void pipeline_finish(struct pipeline *p)
 {
     cap_flow_table_finish(p->flows);

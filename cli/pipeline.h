@@ -25,6 +25,9 @@ void pipeline_init(struct pipeline *p, const struct cap_flow_config *flow_cfg,
                    struct rpt_ctx *rpt);
 /* pipeline_packet: a cap_packet_fn; user is the struct pipeline. */
 void pipeline_packet(void *user, const struct cap_packet *pkt);
+/* pipeline_advance: capture time has reached now_us with no packet (an idle live link):
+ * flows whose timeouts passed end and are reported. */
+void pipeline_advance(struct pipeline *p, int64_t now_us);
 /* pipeline_finish: ends every open flow (capture_end), reporting each. */
 void pipeline_finish(struct pipeline *p);
 void pipeline_cleanup(struct pipeline *p);

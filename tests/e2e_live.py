@@ -147,6 +147,38 @@ def second_signal_quits(tmp):
         check("two SIGINTs: a clean end leaves a report", os.path.exists(out))
 
 
+def ndjson_while_idle(tmp):
+    """A connection that ended on a link that then goes quiet is written to the NDJSON stream
+    while the capture runs: the idle link's clock ends it, no later packet is needed."""
+    port = free_port()
+    nd = os.path.join(tmp, "live.ndjson")
+    proc = subprocess.Popen([TLSSCOPE, "-i", "lo", "-q", "-Z", "root", "--timeout-closed", "0.3",
+                             "--ndjson", nd, "tcp", "port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    exchange(port, 3000)
+    lines = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not lines:
+        time.sleep(0.2)
+        if os.path.exists(nd):
+            lines = [l for l in open(nd).read().splitlines() if '"type":"connection"' in l]
+    running = proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+    check("live --ndjson: the ended connection is written while the link is idle",
+          running and len(lines) == 1, f"running={running} lines={len(lines)}")
+    if lines:
+        c = json.loads(lines[0])
+        check("live --ndjson: it is the exchange, ended by FIN",
+              port in (c["client"]["port"], c["server"]["port"]) and c["end_reason"] == "fin",
+              c.get("end_reason"))
+
+
 def main():
     if os.geteuid() != 0:
         print("live capture needs root: skipping")
@@ -159,6 +191,7 @@ def main():
         capture_run(stop, tmp)
     capture_run("SIGINT", tmp, extra=("-Z", "root"))
     second_signal_quits(tmp)
+    ndjson_while_idle(tmp)
     print(f"{results['passed']} passed, {results['failed']} failed")
     sys.exit(1 if results["failed"] else 0)
 

@@ -502,6 +502,41 @@ static void tune_short_timeout(struct cap_flow_config *c)
     c->timeout_established_us = 5 * G_USEC_PER_SEC;
 }
 
+/* An idle live link moves the clock without a packet: a connection that closed ends once
+ * timeout_closed has passed on that clock, not before; the clock never goes back, and a table
+ * that has seen no packet ignores it. */
+static void advance_ends_closed_flows_without_packets(void **state)
+{
+    (void)state;
+    struct rec *r = rec_new();
+    struct cap_flow_table *t = table_new(r, NULL);
+    cap_flow_table_advance(t, 1); /* no packet yet: nothing to do, and no crash */
+    struct conn k;
+    conn_init(&k, 7, 40001, false);
+    send_pkt(t, &k, C, SYN, -1, 0, 0, NULL);
+    send_pkt(t, &k, S, SYN | ACK, -1, 0, 0, NULL);
+    send_pkt(t, &k, C, ACK, 0, 0, 0, NULL);
+    send_pkt(t, &k, C, ACK | PSH, 0, 10, 0, NULL);
+    send_pkt(t, &k, S, ACK | FIN, 0, 0, 10, NULL);
+    send_pkt(t, &k, C, ACK | FIN, 10, 0, 1, NULL);
+    send_pkt(t, &k, S, ACK, 1, 0, 11, NULL);
+    int64_t closed_at = k.ts;
+    struct cap_flow_config defaults;
+    cap_flow_config_defaults(&defaults);
+    int64_t wait = defaults.timeout_closed_us;
+    cap_flow_table_advance(t, closed_at + wait / 2);
+    assert_int_equal(r->num_closed, 0);
+    cap_flow_table_advance(t, closed_at); /* backwards: ignored */
+    assert_int_equal(r->num_closed, 0);
+    cap_flow_table_advance(t, closed_at + wait + 1);
+    assert_int_equal(r->num_closed, 1);
+    assert_int_equal(r->flows[0].sum.end_reason, CAP_END_FIN);
+    cap_flow_table_finish(t);
+    assert_int_equal(r->num_closed, 1);
+    cap_flow_table_free(t);
+    rec_free(r);
+}
+
 /* Configured timeouts are honoured; several idle flows end in order of last activity. */
 static void timeout_configurable_and_ordered(void **state)
 {
@@ -1197,6 +1232,7 @@ int main(void)
     }
     const struct CMUnitTest fixed[] = {
         cmocka_unit_test(timeout_configurable_and_ordered),
+        cmocka_unit_test(advance_ends_closed_flows_without_packets),
         cmocka_unit_test(roles_port_then_swap),
         cmocka_unit_test(roles_syn_not_swapped),
         cmocka_unit_test(swap_during_flush),
