@@ -29,8 +29,10 @@
 
 enum tclass { TCLASS_HALFOPEN, TCLASS_ESTABLISHED, TCLASS_CLOSED, TCLASS_COUNT };
 
-/* The index is allocated whole at creation (2 slots per flow, 8 bytes each, outside max_memory);
- * beyond this many flows max_memory binds long before the index would matter. */
+/* The index starts at CAP_FLOW_INDEX_MIN slots and doubles to stay at most half full (8 bytes
+ * per slot, outside max_memory), so it follows the flows that are open at once rather than
+ * the most that could be. CAP_FLOW_INDEX_MAX_FLOWS bounds max_flows. */
+#define CAP_FLOW_INDEX_MIN 1024u
 #define CAP_FLOW_INDEX_MAX_FLOWS (1u << 26)
 
 /* What one side has sent, for the Zeek-style connection state. */
@@ -80,6 +82,7 @@ struct cap_flow_table {
     struct tcp_mem mem;
     struct cap_flow **slots;
     size_t mask;
+    size_t index_used; /* flows in the index */
     uint64_t seed;
     struct flow_list lists[TCLASS_COUNT];
     int64_t now;
@@ -203,7 +206,7 @@ static struct cap_flow *index_find(const struct cap_flow_table *t, const struct 
     return NULL;
 }
 
-static void index_insert(struct cap_flow_table *t, struct cap_flow *f)
+static void index_place(struct cap_flow_table *t, struct cap_flow *f)
 {
     size_t i = f->hash & t->mask;
     while (t->slots[i]) {
@@ -213,12 +216,36 @@ static void index_insert(struct cap_flow_table *t, struct cap_flow *f)
     f->slot = i;
 }
 
+static void index_grow(struct cap_flow_table *t)
+{
+    struct cap_flow **old = t->slots;
+    size_t old_n = t->mask + 1;
+    t->slots = g_new0(struct cap_flow *, old_n * 2);
+    t->mask = old_n * 2 - 1;
+    for (size_t i = 0; i < old_n; i++) {
+        if (old[i]) {
+            index_place(t, old[i]);
+        }
+    }
+    g_free(old);
+}
+
+static void index_insert(struct cap_flow_table *t, struct cap_flow *f)
+{
+    if ((t->index_used + 1) * 2 > t->mask + 1) {
+        index_grow(t);
+    }
+    index_place(t, f);
+    t->index_used++;
+}
+
 /* Backward-shift deletion: later entries of the probe run move into the hole unless their home
  * slot lies cyclically in (hole, their slot]. */
 static void index_remove(struct cap_flow_table *t, struct cap_flow *f)
 {
     size_t i = f->slot;
     t->slots[i] = NULL;
+    t->index_used--;
     for (size_t j = (i + 1) & t->mask; t->slots[j]; j = (j + 1) & t->mask) {
         size_t home = t->slots[j]->hash & t->mask;
         bool stays = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
@@ -748,18 +775,8 @@ struct cap_flow_table *cap_flow_table_new(const struct cap_flow_config *c,
     t->lim.gap_wait_packets = c->gap_wait_packets;
     t->lim.gap_wait_us = c->gap_wait_us;
     t->mem.max = c->max_memory;
-    /* Load factor at most 1/2 at the most flows that can exist keeps linear probes short. That
-     * is max_flows, or fewer when max_memory cannot hold that many flows (each is charged at
-     * least sizeof(struct cap_flow)): the default 1,000,000 flows would otherwise cost a 16 MB
-     * index that the default 512 MiB can never fill. */
-    uint64_t reachable =
-        MIN((uint64_t)t->cfg.max_flows, c->max_memory / sizeof(struct cap_flow) + 1);
-    size_t slots = 16;
-    while (slots < (size_t)reachable * 2) {
-        slots *= 2;
-    }
-    t->slots = g_new0(struct cap_flow *, slots);
-    t->mask = slots - 1;
+    t->slots = g_new0(struct cap_flow *, CAP_FLOW_INDEX_MIN);
+    t->mask = CAP_FLOW_INDEX_MIN - 1;
     /* A per-table seed keeps crafted tuples from colliding on purpose; nothing observable
      * depends on slot order. */
     t->seed = ((uint64_t)g_random_int() << 32) | g_random_int();
