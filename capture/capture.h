@@ -110,7 +110,7 @@ typedef void (*cap_packet_fn)(void *user, const struct cap_packet *pkt);
 
 struct cap_live_options {
     int snaplen;    /* default 262144 */
-    int buffer_kib; /* 0: libpcap default */
+    int buffer_kib; /* kernel ring; default 32768; 0: libpcap's default */
     bool promisc;   /* default true; -p clears */
     int timeout_ms; /* read timeout, default 100 */
 };

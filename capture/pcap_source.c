@@ -69,7 +69,9 @@ static struct cap_source *source_new(void)
 void cap_live_options_defaults(struct cap_live_options *o)
 {
     o->snaplen = 262144; /* tcpdump's default: whole GSO/TSO-sized loopback segments */
-    o->buffer_kib = 0;
+    /* libpcap's 2 MiB ring holds under 2 ms of a 10 Gb/s link and drops in bursts; 32 MiB
+     * (TPACKET_V3 blocks) rides out about 25 ms. -B changes it. */
+    o->buffer_kib = 32768;
     o->promisc = true;
     o->timeout_ms = 100;
 }

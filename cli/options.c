@@ -74,7 +74,7 @@ void cli_print_usage(FILE *out)
           "                       several files as one continuous capture\n"
           "  -i IFACE             capture live on IFACE\n"
           "  -s SNAPLEN           live snapshot length (default 262144)\n"
-          "  -B KiB               live kernel buffer size\n"
+          "  -B KiB               live kernel buffer size (default 32768)\n"
           "  -c COUNT             stop after COUNT packets\n"
           "  --duration SECONDS   stop after SECONDS (live: wall clock; files: capture time)\n"
           "  -p                   do not put the interface in promiscuous mode\n"
