@@ -19,7 +19,7 @@
 
 #include "capture.h"
 
-#define CAP_FILE_BUFFER (1024 * 1024)
+#define CAP_FILE_BUFFER (64 * 1024)
 
 /* Packets one dispatch call takes from a file when the caller sets no limit. libpcap would
  * otherwise read a whole file in one call, leaving the caller no chance to show progress or
@@ -128,9 +128,10 @@ static bool open_next_file(struct cap_source *src, GError **error)
                         path, g_strerror(errno));
             return false;
         }
-        /* libpcap reads each record through stdio: a large buffer makes that one read(2) per
-         * megabyte instead of one per 4 KB. glibc ignores the size unless it is given the
-         * buffer, so the source owns one; files are read one at a time, so one is enough. */
+        /* libpcap reads each record through stdio: a larger buffer makes that one read(2) per
+         * 64 KB instead of per 4 KB (64 KB measured best: a 1 MB one falls out of the L2 cache
+         * between the kernel's copy and libpcap's). glibc ignores the size unless it is given
+         * the buffer, so the source owns one; files are read one at a time, so one is enough. */
         if (src->file_buf == NULL) {
             src->file_buf = g_malloc(CAP_FILE_BUFFER);
         }
