@@ -87,8 +87,15 @@ static const EVP_MD *md_sha256(void)
 static size_t digest_bytes(GChecksumType type, const uint8_t *data, size_t len, uint8_t out[32])
 {
     const EVP_MD *m = type == G_CHECKSUM_MD5 ? md_md5() : md_sha256();
+    /* One context for the process: EVP_Digest allocates and frees one per call, which cost
+     * more than hashing a JA3 string. */
+    static EVP_MD_CTX *ctx;
+    if (ctx == NULL) {
+        ctx = EVP_MD_CTX_new();
+    }
     unsigned int n = 0;
-    if (m != NULL && EVP_Digest(data, len, out, &n, m, NULL) == 1) {
+    if (m != NULL && ctx != NULL && EVP_DigestInit_ex2(ctx, m, NULL) == 1 &&
+        EVP_DigestUpdate(ctx, data, len) == 1 && EVP_DigestFinal_ex(ctx, out, &n) == 1) {
         return n;
     }
     gsize glen = 32;
