@@ -232,6 +232,7 @@ static int run_capture(const struct cli_options *o)
         }
     }
     pipeline_init(&r.pipe, &o->flow, &o->tls, classifier, rpt);
+    r.pipe.ndpi_skip_tls = o->no_ndpi_tls;
     progress_init(&r.progress, !o->quiet && !r.live && isatty(STDERR_FILENO));
     g_source = r.src;
     bool read_error;

@@ -17,6 +17,7 @@ enum {
     OPT_NDJSON,
     OPT_NO_NDPI,
     OPT_ALL_RECORDS,
+    OPT_NO_NDPI_TLS,
     OPT_VERIFY_CHECKSUMS,
     OPT_MAX_FLOWS,
     OPT_MAX_MEMORY,
@@ -47,6 +48,7 @@ static const struct option long_options[] = {
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"no-ndpi", no_argument, NULL, OPT_NO_NDPI},
     {"all-records", no_argument, NULL, OPT_ALL_RECORDS},
+    {"no-ndpi-tls", no_argument, NULL, OPT_NO_NDPI_TLS},
     {"verify-checksums", no_argument, NULL, OPT_VERIFY_CHECKSUMS},
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
     {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
@@ -92,6 +94,8 @@ void cli_print_usage(FILE *out)
           "                       only of connections with a finding)\n"
           "Analysis:\n"
           "  --no-ndpi            skip nDPI flow classification\n"
+          "  --no-ndpi-tls        skip nDPI only on flows that open with a TLS hello (faster;\n"
+          "                       other flows are still classified)\n"
           "  --verify-checksums   drop TCP segments with a bad checksum (off: captures taken on\n"
           "                       the sending host carry unfilled offloaded checksums)\n"
           "  --max-flows N        flows tracked at once (default 1000000)\n"
@@ -233,6 +237,9 @@ bool cli_options_parse(int argc, char **argv, struct cli_options *o, GError **er
             break;
         case OPT_ALL_RECORDS:
             o->all_records = true;
+            break;
+        case OPT_NO_NDPI_TLS:
+            o->no_ndpi_tls = true;
             break;
         case OPT_VERIFY_CHECKSUMS:
             o->flow.verify_checksums = true;

@@ -29,6 +29,7 @@ struct cli_options {
     char *ndjson_path;
     bool no_ndpi;
     bool all_records; /* --all-records */
+    bool no_ndpi_tls; /* --no-ndpi-tls */
     struct cap_flow_config flow;
     struct tls_config tls;
 };

@@ -40,6 +40,12 @@ static void on_segment(void *user, struct cap_flow *flow, enum cap_dir dir,
         if (seg->payload_len == 0) {
             return;
         }
+        /* --no-ndpi-tls: a flow whose first payload is a TLS hello is analysed by the dissector
+         * alone; nDPI's hello processing is most of its cost on such flows. */
+        if (p->ndpi_skip_tls && tls_opens_with_hello(seg->payload, seg->payload_len)) {
+            ctx->cls_done = true;
+            return;
+        }
         ctx->cls = cap_class_flow_new(p->classifier);
     }
     ctx->cls_done = cap_classify_segment(p->classifier, ctx->cls, seg, dir == CAP_DIR_CLIENT);

@@ -36,10 +36,10 @@ enum tls_handshake_kind {
 const char *tls_handshake_kind_name(enum tls_handshake_kind k);
 
 enum tls_resumption_outcome {
-    TLS_RESUME_NONE,     /* nothing offered */
+    TLS_RESUME_NONE, /* nothing offered */
     TLS_RESUME_ACCEPTED,
     TLS_RESUME_REFUSED,
-    TLS_RESUME_UNKNOWN,  /* offered, but the capture does not show the answer */
+    TLS_RESUME_UNKNOWN, /* offered, but the capture does not show the answer */
 };
 const char *tls_resumption_outcome_name(enum tls_resumption_outcome o);
 
@@ -59,24 +59,24 @@ struct tls_alert {
     uint8_t level;       /* 1 warning, 2 fatal; 0 when encrypted */
     uint8_t description; /* valid when !encrypted */
     bool encrypted;
-    bool probable;       /* TLS 1.3 inference from the final record's size */
+    bool probable; /* TLS 1.3 inference from the final record's size */
     uint16_t record_len;
     int64_t ts_us;
-    uint64_t offset;     /* stream offset of the record header */
+    uint64_t offset;      /* stream offset of the record header */
     bool before_app_data; /* sent after the handshake but before any application data */
 };
 
 struct tls_desync {
     enum cap_dir from;
-    bool after_gap;        /* resync after a TCP gap (capture loss), not a framing break */
+    bool after_gap;            /* resync after a TCP gap (capture loss), not a framing break */
     uint64_t last_good_offset; /* offset of the last record header that parsed */
     uint64_t bad_offset;       /* offset of the header that failed validation */
     uint64_t resync_offset;    /* offset of the first header of the chain found again */
     uint64_t skipped_bytes;    /* bytes between bad_offset and resync_offset */
     int64_t estimated_missing_bytes; /* >0 bytes missing from the damaged record, <0 extra */
-    bool estimate_valid;       /* the look-back held the damaged record: the estimate is exact */
+    bool estimate_valid; /* the look-back held the damaged record: the estimate is exact */
     int64_t ts_us;
-    bool resynced;             /* false when no plausible chain was found again */
+    bool resynced; /* false when no plausible chain was found again */
 };
 
 /* A record header as seen on the wire; the last few per direction are kept as evidence. */
@@ -97,7 +97,7 @@ struct tls_certificate {
     char sans[TLS_MAX_SANS][TLS_MAX_NAME];
     int64_t not_before; /* seconds since the epoch */
     int64_t not_after;
-    char sha256[65];    /* hex */
+    char sha256[65]; /* hex */
     bool self_signed;
 };
 
@@ -106,7 +106,7 @@ struct tls_dir_summary {
     uint64_t app_data_records;
     uint64_t app_data_bytes;
     uint64_t oversized_records;
-    bool ccs_seen;      /* encryption started in this direction */
+    bool ccs_seen;           /* encryption started in this direction */
     bool close_notify_plain; /* a plaintext close_notify alert */
     enum tls_close_notify close_notify;
     const char *close_notify_reason; /* static string explaining a "no"/"unknown" */
@@ -121,17 +121,17 @@ struct tls_dir_summary {
 };
 
 struct tls_summary {
-    bool is_tls;        /* a valid TLS (or SSLv2-compatible) hello was seen */
-    bool not_tls;       /* bytes were seen and did not frame as TLS */
+    bool is_tls;  /* a valid TLS (or SSLv2-compatible) hello was seen */
+    bool not_tls; /* bytes were seen and did not frame as TLS */
     bool sslv2_hello;
-    bool midstream;     /* TLS records without a visible handshake start */
+    bool midstream;                /* TLS records without a visible handshake start */
     enum cap_dir client_hello_dir; /* which direction sent the ClientHello */
     bool client_hello_seen, server_hello_seen;
-    uint16_t version;   /* negotiated: supported_versions wins over legacy; 0 unknown */
+    uint16_t version; /* negotiated: supported_versions wins over legacy; 0 unknown */
     uint16_t client_legacy_version;
     uint32_t num_client_versions;
     uint16_t client_versions[TLS_MAX_VERSIONS]; /* offered, GREASE removed; legacy only if no ext */
-    uint16_t cipher;    /* selected */
+    uint16_t cipher;                            /* selected */
     bool cipher_known;
     uint32_t num_client_ciphers;
     char sni[TLS_MAX_SNI];
@@ -153,7 +153,7 @@ struct tls_summary {
     enum tls_resumption_outcome resumption;
     uint8_t session_id_offered_len;
     uint8_t session_id_offered[TLS_MAX_SESSION_ID];
-    uint8_t session_id_len;  /* the server's */
+    uint8_t session_id_len; /* the server's */
     uint8_t session_id[TLS_MAX_SESSION_ID];
     uint32_t ticket_offered_len;
     char ticket_offered_digest[17]; /* first 8 bytes of SHA-256 of the ticket/PSK identity, hex */
@@ -205,6 +205,9 @@ void tls_conn_gap(struct tls_conn *c, enum cap_dir dir, uint64_t offset, uint64_
 void tls_conn_swap_dirs(struct tls_conn *c);
 /* tls_conn_client_hello_dir: true with *out when a ClientHello was seen (roles hint). */
 bool tls_conn_client_hello_dir(const struct tls_conn *c, enum cap_dir *out);
+/* tls_opens_with_hello: data (a flow's first payload) starts with a TLS record header that holds
+ * a ClientHello or ServerHello: the flow is TLS from its first byte. */
+bool tls_opens_with_hello(const uint8_t *data, size_t len);
 /* tls_conn_wants_data: false once nothing more in any direction needs looking at: after the
  * flow was declared not TLS, or after tls_conn_finish. A TLS flow is followed header by header
  * for its whole life (close_notify and desyncs need every record). */

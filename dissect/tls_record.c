@@ -19,6 +19,7 @@
 #include <glib.h>
 
 #include "cursor.h"
+#include "tls_decode_internal.h"
 #include "tls_record_internal.h"
 
 #define TLS_CT_FIRST 20 /* change_cipher_spec, RFC 8446 §5.1 */
@@ -66,6 +67,16 @@ bool tls_framer_header_plausible(const uint8_t h[TLS_RECORD_HEADER_LEN])
     struct cur c = cur_make(h, TLS_RECORD_HEADER_LEN);
     struct rec_hdr rh;
     return read_header(&c, &rh) && plausible(&rh);
+}
+
+bool tls_opens_with_hello(const uint8_t *data, size_t len)
+{
+    struct cur c = cur_make(data, len);
+    struct rec_hdr rh;
+    uint8_t hs_type;
+    return read_header(&c, &rh) && plausible(&rh) && rh.type == TLS_CT_HANDSHAKE &&
+           cur_u8(&c, &hs_type) &&
+           (hs_type == TLS_HT_CLIENT_HELLO || hs_type == TLS_HT_SERVER_HELLO);
 }
 
 static bool buf_append(uint8_t **buf, size_t *len, size_t *alloc, const uint8_t *data, size_t n,

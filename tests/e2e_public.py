@@ -134,6 +134,49 @@ def check_ndpi(path, tmp):
         if t and t.get("ja3") and c["ndpi_ja3"]:
             check(f"{name} {c['id']}: nDPI JA3 == tlsscope JA3", t["ja3"] == c["ndpi_ja3"],
                   (t["ja3"], c["ndpi_ja3"]))
+    check_ndpi_tls(name, path, tmp, doc)
+
+
+NDPI_TLS_SEEN = {"skipped": 0, "classified": 0}
+
+
+def opens_with_hello(c):
+    """The report says the flow's first payload was a TLS hello: TLS from its first byte (no
+    STARTTLS prelude, not picked up midstream), a hello first in its history, nothing lost."""
+    t = c["tls"]
+    return (t is not None and c["starttls"] is None and not t["midstream"] and t["history"]
+            and t["history"][0] in "Cs" and c["tcp"]["roles"] == "syn"
+            and not c["tcp"]["client"]["gaps"] and not c["tcp"]["server"]["gaps"])
+
+
+def check_ndpi_tls(name, path, tmp, doc):
+    """--no-ndpi-tls: flows that open with a TLS hello get no nDPI fields; every other flow keeps
+    nDPI's verdict; nothing else in the report changes."""
+    part = report(path, tmp, ("--no-ndpi-tls",))
+    if part is None:
+        check(f"{name}: report with --no-ndpi-tls", False)
+        return
+    ids = {c["id"]: c for c in doc["connections"]}
+    for c in part["connections"]:
+        full = ids.get(c["id"])
+        if full is None:
+            check(f"{name} {c['id']}: same connections with --no-ndpi-tls", False)
+            continue
+        nd = (c["app"], c["ndpi_risks"], c["ndpi_ja3"])
+        if opens_with_hello(full):
+            NDPI_TLS_SEEN["skipped"] += 1
+            check(f"{name} {c['id']}: --no-ndpi-tls skips nDPI on a flow opening with a hello",
+                  nd == (None, [], None), nd)
+        elif full["tls"] is None or full["tls"]["handshake"] is None or full["starttls"]:
+            # Plaintext first (not TLS at all, or a STARTTLS prelude): nDPI still sees it.
+            NDPI_TLS_SEEN["classified"] += 1
+            check(f"{name} {c['id']}: --no-ndpi-tls still classifies a flow opening in plaintext",
+                  nd == (full["app"], full["ndpi_risks"], full["ndpi_ja3"]),
+                  (nd, full["app"], full["starttls"]))
+    a = strip_ndpi(json.loads(json.dumps(doc)))
+    b = strip_ndpi(part)
+    check(f"{name}: TLS analysis identical with --no-ndpi-tls",
+          a["connections"] == b["connections"] and a["findings"] == b["findings"])
 
 
 def check_plain_on_tls_port(tmp):
@@ -141,7 +184,7 @@ def check_plain_on_tls_port(tmp):
     443 twice. Each connection gets a not_tls warning that names nDPI's verdict, HTTP; without
     nDPI the warning stays, without the name."""
     path = os.path.join(SRC, "samples", "http-on-443.pcap")
-    for extra, named in (((), True), (("--no-ndpi",), False)):
+    for extra, named in (((), True), (("--no-ndpi",), False), (("--no-ndpi-tls",), True)):
         doc = report(path, tmp, extra)
         check(f"http-on-443 {extra}: report", doc is not None)
         if doc is None:
@@ -168,6 +211,10 @@ def main():
         for f in sorted(os.listdir(d)):
             if f.endswith((".pcap", ".pcapng")):
                 check_ndpi(os.path.join(d, f), tmp)
+    check("--no-ndpi-tls was exercised both ways", NDPI_TLS_SEEN["skipped"] > 0
+          and NDPI_TLS_SEEN["classified"] > 0, NDPI_TLS_SEEN)
+    print(f"--no-ndpi-tls: {NDPI_TLS_SEEN['skipped']} flows left to the dissector, "
+          f"{NDPI_TLS_SEEN['classified']} flows opening in plaintext still classified")
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"{results['passed']} passed, {results['failed']} failed")
     sys.exit(1 if results["failed"] else 0)

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "dissect.h"
 #include "tls_record_internal.h"
 
 #define MAX_EV 64
@@ -656,9 +657,35 @@ static void test_hostile_length(void **state)
 
 #define ROW(fn, tbl, i) cmocka_unit_test_prestate(fn, (void *)&tbl[i])
 
+/* tls_opens_with_hello decides whether --no-ndpi-tls leaves a flow to the dissector alone. */
+struct opens_case {
+    const char *name;
+    uint8_t bytes[8];
+    size_t len;
+    bool want;
+};
+
+static const struct opens_case OPENS[] = {
+    {"client_hello", {22, 3, 1, 0, 200, 1, 0, 0}, 8, true},
+    {"server_hello_tls12", {22, 3, 3, 0, 90, 2, 0, 0}, 8, true},
+    {"hello_header_only", {22, 3, 1, 0, 200}, 5, false},
+    {"certificate_first", {22, 3, 3, 4, 0, 11, 0, 0}, 8, false},
+    {"application_data", {23, 3, 3, 0, 40, 1, 2, 3}, 8, false},
+    {"http_get", {'G', 'E', 'T', ' ', '/', ' ', 'H', 'T'}, 8, false},
+    {"zero_length_record", {22, 3, 1, 0, 0, 1, 0, 0}, 8, false},
+    {"version_4_x", {22, 4, 1, 0, 200, 1, 0, 0}, 8, false},
+    {"empty", {0}, 0, false},
+};
+
+static void test_opens_with_hello(void **state)
+{
+    const struct opens_case *tc = *state;
+    assert_int_equal(tls_opens_with_hello(tc->bytes, tc->len), tc->want);
+}
+
 int main(void)
 {
-    struct CMUnitTest tests[64];
+    struct CMUnitTest tests[80];
     size_t n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_every_split_point);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_every_prefix);
@@ -693,5 +720,9 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_random_is_not_tls);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sslv2_hello);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_midstream_pickup);
+    for (size_t i = 0; i < sizeof(OPENS) / sizeof(OPENS[0]); i++) {
+        tests[n] = (struct CMUnitTest)ROW(test_opens_with_hello, OPENS, i);
+        tests[n++].name = OPENS[i].name;
+    }
     return _cmocka_run_group_tests("tls_record", tests, n, NULL, NULL);
 }
