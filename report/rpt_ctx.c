@@ -7,8 +7,8 @@
  * Unclean closes and routine resets are grouped per server this way: the first
  * opts->unclean_close_group of a server are reported one by one as they arrive; when a server
  * ends with more than that, one more finding at finish counts them all and lists their
- * connections. Both steps depend only on
- * the order connections are added, so the output stays deterministic while NDJSON streams. */
+ * connections. Both steps depend only on the order connections are added, so the output stays
+ * deterministic while NDJSON streams. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
