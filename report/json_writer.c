@@ -171,9 +171,20 @@ void rpt_jw_member_n(struct rpt_jw *w, const char *name, size_t len)
         g_assert(!needs_escape((unsigned char)name[i]));
     }
 #endif
-    g_string_append_c(w->s, '"');
-    put(w->s, name, len);
-    put(w->s, "\":", 2);
+    /* One capacity check for the quote, the name and the closing '":'. */
+    GString *s = w->s;
+    if (G_UNLIKELY(s->len + len + 3 >= s->allocated_len)) {
+        size_t keep = s->len;
+        g_string_set_size(s, keep + len + 3);
+        s->len = keep;
+    }
+    char *p = s->str + s->len;
+    p[0] = '"';
+    memcpy(p + 1, name, len);
+    p[len + 1] = '"';
+    p[len + 2] = ':';
+    s->len += len + 3;
+    s->str[s->len] = '\0';
     w->after_name = true;
 }
 

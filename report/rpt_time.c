@@ -2,6 +2,7 @@
  * arithmetic (H. Hinnant's public-domain algorithm) instead of gmtime: no time zone database,
  * no locale, no static buffers, and the same answer on every machine. */
 #include <stdio.h>
+#include <string.h>
 
 #include "report.h"
 
@@ -41,6 +42,21 @@ const char *rpt_format_ts(int64_t ts_us, char *buf, size_t buf_len)
     if (usec < 0) {
         usec += 1000000;
     }
+    /* A connection's timestamps mostly fall in the same second as the previous one formatted:
+     * the "YYYY-MM-DDTHH:MM:SS." part of the last second is kept (tlsscope is single-threaded). */
+    static int64_t last_secs = INT64_MIN;
+    static char last_prefix[20];
+    if (secs == last_secs && buf_len >= 28) {
+        memcpy(buf, last_prefix, 20);
+        unsigned v = (unsigned)usec;
+        for (int k = 25; k >= 20; k--) {
+            buf[k] = (char)('0' + v % 10);
+            v /= 10;
+        }
+        buf[26] = 'Z';
+        buf[27] = '\0';
+        return buf;
+    }
     int64_t days = floor_div(secs, 86400);
     int64_t sod = secs - days * 86400;
     int64_t year;
@@ -49,17 +65,20 @@ const char *rpt_format_ts(int64_t ts_us, char *buf, size_t buf_len)
     /* Every record and finding carries a timestamp: the common case (years 0-9999, a buffer of
      * at least 28 bytes) is written digit by digit, the rest with snprintf. */
     if (year < 0 || year > 9999 || buf_len < 28) {
-        snprintf(buf, buf_len, "%04lld-%02u-%02uT%02u:%02u:%02u.%06uZ", (long long)year, month,
-                 day, (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60), (unsigned)(sod % 60),
+        snprintf(buf, buf_len, "%04lld-%02u-%02uT%02u:%02u:%02u.%06uZ", (long long)year, month, day,
+                 (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60), (unsigned)(sod % 60),
                  (unsigned)usec);
         return buf;
     }
     const struct {
         unsigned v, width;
         char after;
-    } parts[] = {{(unsigned)year, 4, '-'},         {month, 2, '-'},
-                 {day, 2, 'T'},                    {(unsigned)(sod / 3600), 2, ':'},
-                 {(unsigned)(sod / 60 % 60), 2, ':'}, {(unsigned)(sod % 60), 2, '.'},
+    } parts[] = {{(unsigned)year, 4, '-'},
+                 {month, 2, '-'},
+                 {day, 2, 'T'},
+                 {(unsigned)(sod / 3600), 2, ':'},
+                 {(unsigned)(sod / 60 % 60), 2, ':'},
+                 {(unsigned)(sod % 60), 2, '.'},
                  {(unsigned)usec, 6, 'Z'}};
     char *p = buf;
     for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
@@ -72,5 +91,7 @@ const char *rpt_format_ts(int64_t ts_us, char *buf, size_t buf_len)
         *p++ = parts[i].after;
     }
     *p = '\0';
+    last_secs = secs;
+    memcpy(last_prefix, buf, 20);
     return buf;
 }
