@@ -42,17 +42,26 @@ static void put_uint(struct fp_text *t, unsigned v)
         tmp[n++] = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0);
+    if (t->len + n > t->cap) {
+        return; /* cannot happen within the caps the buffers are sized for */
+    }
     while (n > 0) {
-        put_c(t, tmp[--n]);
+        t->buf[t->len++] = tmp[--n];
     }
 }
 
 static void put_hex4(struct fp_text *t, uint16_t v)
 {
     static const char HEX[] = "0123456789abcdef";
-    for (int shift = 12; shift >= 0; shift -= 4) {
-        put_c(t, HEX[(v >> shift) & 0xf]);
+    if (t->len + 4 > t->cap) {
+        return;
     }
+    char *p = t->buf + t->len;
+    p[0] = HEX[v >> 12];
+    p[1] = HEX[(v >> 8) & 0xf];
+    p[2] = HEX[(v >> 4) & 0xf];
+    p[3] = HEX[v & 0xf];
+    t->len += 4;
 }
 
 /* Digests come from OpenSSL (its SHA-NI and AVX2 code) rather than GLib's portable

@@ -84,7 +84,10 @@ static inline void rpt_jb_ts(struct rpt_jw *b, const char *name, int64_t ts_us)
 {
     char buf[40];
     rpt_jw_set_member_name(b, name);
-    rpt_jw_add_string_value(b, rpt_format_ts(ts_us, buf, sizeof(buf)));
+    const char *ts = rpt_format_ts(ts_us, buf, sizeof(buf));
+    if (!rpt_jw_add_plain_string(b, ts)) {
+        rpt_jw_add_string_value(b, ts);
+    }
 }
 
 /* rpt_jb_double: rounded to 3 decimals so rates and times print short and stable. */

@@ -194,10 +194,19 @@ void rpt_jw_add_string_value(struct rpt_jw *w, const char *s)
     escaped(w->s, s);
 }
 
+/* 1 for the bytes a JSON string holds as they are and that need no UTF-8 check: printable
+ * ASCII but '"' and '\\'. NUL is 0, so a scan stops at the end of the string too. */
+static const uint8_t PLAIN[256] = {
+    [' '] = 1,
+    ['!'] = 1,
+    ['#' ... '['] = 1,
+    [']' ... '~'] = 1,
+};
+
 bool rpt_jw_add_plain_string(struct rpt_jw *w, const char *s)
 {
     const char *p = s;
-    while (*p != '\0' && (unsigned char)*p < 0x80 && !needs_escape((unsigned char)*p)) {
+    while (PLAIN[(unsigned char)*p]) {
         p++;
     }
     if (*p != '\0') {
