@@ -22,22 +22,21 @@ void cap_flow_summary_release(struct cap_flow_summary *s)
     cap_dir_stats_release(&s->dir[1]);
 }
 
+static void *dup_list(const void *list, size_t bytes)
+{
+    return list ? g_memdup2(list, bytes) : NULL;
+}
+
 void cap_flow_summary_copy(struct cap_flow_summary *dst, const struct cap_flow_summary *src)
 {
     *dst = *src;
     for (int d = 0; d < 2; d++) {
         const struct cap_dir_stats *from = &src->dir[d];
         struct cap_dir_stats *to = &dst->dir[d];
-        to->gaps = from->gaps ? g_memdup2(from->gaps, sizeof(struct cap_gap) * CAP_MAX_GAPS) : NULL;
-        to->incons = from->incons
-                         ? g_memdup2(from->incons, sizeof(struct cap_incons) * CAP_MAX_INCONS)
-                         : NULL;
-        to->ttl_changes = from->ttl_changes ? g_memdup2(from->ttl_changes,
-                                                        sizeof(struct cap_change) * CAP_MAX_CHANGES)
-                                            : NULL;
+        to->gaps = dup_list(from->gaps, sizeof(struct cap_gap) * CAP_MAX_GAPS);
+        to->incons = dup_list(from->incons, sizeof(struct cap_incons) * CAP_MAX_INCONS);
+        to->ttl_changes = dup_list(from->ttl_changes, sizeof(struct cap_change) * CAP_MAX_CHANGES);
         to->link_src_changes =
-            from->link_src_changes
-                ? g_memdup2(from->link_src_changes, sizeof(struct cap_change) * CAP_MAX_CHANGES)
-                : NULL;
+            dup_list(from->link_src_changes, sizeof(struct cap_change) * CAP_MAX_CHANGES);
     }
 }

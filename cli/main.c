@@ -199,9 +199,9 @@ static int run_capture(const struct cli_options *o)
     ro.json_path = o->json_path;
     ro.ndjson_path = o->ndjson_path;
     ro.text_out = o->quiet ? NULL : (stdout_taken ? stderr : stdout);
+    ro.all_records = o->all_records;
     /* A live capture or a pipe on stdin is watched as it happens: each NDJSON line goes out at
      * once. Replaying files, lines are buffered (one write per line was most of the cost). */
-    ro.all_records = o->all_records;
     ro.ndjson_flush = r.live;
     for (guint i = 0; o->read_files && i < o->read_files->len; i++) {
         ro.ndjson_flush |= strcmp(g_ptr_array_index(o->read_files, i), "-") == 0;

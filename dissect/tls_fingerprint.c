@@ -20,6 +20,8 @@ static uint32_t kept(uint32_t num, uint32_t cap)
     return num < cap ? num : cap;
 }
 
+static const char HEX[] = "0123456789abcdef";
+
 /* A string built in a caller's fixed buffer; `len` stops growing at `cap`. */
 struct fp_text {
     char *buf;
@@ -52,7 +54,6 @@ static void put_uint(struct fp_text *t, unsigned v)
 
 static void put_hex4(struct fp_text *t, uint16_t v)
 {
-    static const char HEX[] = "0123456789abcdef";
     if (t->len + 4 > t->cap) {
         return;
     }
@@ -115,12 +116,9 @@ static size_t digest_bytes(GChecksumType type, const uint8_t *data, size_t len, 
     return glen;
 }
 
-/* Lowercase hex of the digest of t into out (out_len bytes, NUL-terminated, cut to fit). */
-static void hash_hex(GChecksumType type, const struct fp_text *t, char *out, size_t out_len)
+/* Lowercase hex of n bytes into out (out_len bytes, NUL-terminated, cut to fit). */
+static void hex_bytes(const uint8_t *d, size_t n, char *out, size_t out_len)
 {
-    static const char HEX[] = "0123456789abcdef";
-    uint8_t d[32];
-    size_t n = digest_bytes(type, (const uint8_t *)t->buf, t->len, d);
     size_t k = 0;
     for (size_t i = 0; i < n && k + 2 < out_len; i++) {
         out[k++] = HEX[d[i] >> 4];
@@ -129,6 +127,14 @@ static void hash_hex(GChecksumType type, const struct fp_text *t, char *out, siz
     if (out_len > 0) {
         out[k] = '\0';
     }
+}
+
+/* Lowercase hex of the digest of t into out (out_len bytes, NUL-terminated, cut to fit). */
+static void hash_hex(GChecksumType type, const struct fp_text *t, char *out, size_t out_len)
+{
+    uint8_t d[32];
+    size_t n = digest_bytes(type, (const uint8_t *)t->buf, t->len, d);
+    hex_bytes(d, n, out, out_len);
 }
 
 /* Appends the non-GREASE values of a list in decimal, '-' separated (JA3: GREASE is ignored in
@@ -274,7 +280,6 @@ static bool is_alnum(uint8_t b)
  * form instead (the high nibble of the first byte, the low nibble of the last). */
 static void ja4_alpn(const struct tls_client_hello *ch, char out[3])
 {
-    static const char HEX[] = "0123456789abcdef";
     uint8_t first = ch->alpn_first_byte, last = ch->alpn_last_byte;
     if (ch->num_alpn == 0) {
         out[0] = '0';
@@ -354,11 +359,6 @@ void tls_ja4(const struct tls_client_hello *ch, char out[40])
 void tls_digest8(const uint8_t *data, size_t len, char out[17])
 {
     uint8_t digest[32];
-    static const char HEX[] = "0123456789abcdef";
     digest_bytes(G_CHECKSUM_SHA256, data, len, digest);
-    for (size_t i = 0; i < 8; i++) {
-        out[2 * i] = HEX[digest[i] >> 4];
-        out[2 * i + 1] = HEX[digest[i] & 0xf];
-    }
-    out[16] = '\0';
+    hex_bytes(digest, 8, out, 17);
 }
