@@ -406,4 +406,54 @@ const char *cap_class_flow_ja3(const struct cap_class_flow *f);
 /* cap_classifier_flow_bytes: bytes nDPI allocates per flow while classifying. */
 size_t cap_classifier_flow_bytes(void);
 
+/* Remembered verdicts. nDPI's verdict on a TLS flow is a function of the segments it reads and
+ * of a little context (addresses and ports as nDPI's IP and port tables see them, nDPI's
+ * certificate cache for the server); its hello parsing is most of tlsscope's time on short
+ * connections. The pipeline holds a flow's first segments (cap_class_flow_hold), builds a key
+ * from their TLS shape (tls_shape_append) and this context (cap_classify_context), and either
+ * adopts a verdict remembered under that key or feeds the held segments to nDPI and, when nDPI
+ * has finished with them, remembers its verdict. */
+#define CAP_MEMO_KEY_LEN 32
+#define CAP_MEMO_ENTRIES 4096
+#define CAP_CLASS_HOLD_MAX 8
+
+struct cap_class_verdict {
+    char app[CAP_APP_NAME_MAX];
+    char ja3[33];
+    const char *risks[CAP_MAX_RISKS + 1]; /* nDPI's static names, NULL-terminated */
+};
+
+struct cap_class_stats {
+    uint64_t flows;      /* flows given to the classifier */
+    uint64_t memo_hits;  /* of those, verdicts reused without nDPI reading the flow */
+    uint64_t memo_saved; /* verdicts remembered */
+};
+
+/* cap_class_flow_hold: keeps a copy of seg for nDPI to read later, in order, before any segment
+ * given to cap_classify_segment or at cap_class_flow_finish. False (nothing kept) when
+ * CAP_CLASS_HOLD_MAX segments are held already, the segment is over 16 KiB, or the classifier's
+ * flows hold 8 MiB in all. */
+bool cap_class_flow_hold(struct cap_class_flow *f, const struct cap_segment *seg);
+/* cap_class_flow_feed_held: gives nDPI the held segments now. Returns true when classification
+ * is final. */
+bool cap_class_flow_feed_held(struct cap_classifier *c, struct cap_class_flow *f);
+/* cap_classify_context: appends to out what, besides the segments' bytes, nDPI's verdict on a TCP
+ * flow depends on. seg is the flow's first segment given to nDPI; its sender is the side nDPI
+ * takes for the client. */
+void cap_classify_context(struct cap_classifier *c, const struct cap_segment *seg,
+                          GByteArray *out);
+/* cap_classify_port_is_keyed: a client port cap_classify_context puts in the key as it is (one
+ * nDPI could read); other client ports count as one. */
+bool cap_classify_port_is_keyed(const struct cap_classifier *c, uint16_t port);
+/* cap_classify_memo_adopt: when a verdict is remembered under key, the flow takes it, its held
+ * segments are dropped and true is returned. */
+bool cap_classify_memo_adopt(struct cap_classifier *c, struct cap_class_flow *f,
+                             const uint8_t key[CAP_MEMO_KEY_LEN]);
+/* cap_classify_memo_save: remembers f's verdict under key (f's classification must be final). */
+void cap_classify_memo_save(struct cap_classifier *c, const struct cap_class_flow *f,
+                            const uint8_t key[CAP_MEMO_KEY_LEN]);
+/* cap_class_flow_is_final: nDPI has given its verdict (and its state was released). */
+bool cap_class_flow_is_final(const struct cap_class_flow *f);
+void cap_classifier_get_stats(const struct cap_classifier *c, struct cap_class_stats *out);
+
 #endif

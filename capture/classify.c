@@ -3,31 +3,82 @@
  * nDPI sees a flow only until it has a final answer. TLS flows are followed a little further
  * (extra dissection) so nDPI can read the certificate and raise its certificate risks; after
  * that, or after CLASSIFY_MAX_PACKETS, its per-flow state (about 1 KB plus buffers in 4.2) is
- * freed and only the protocol name, risk names and JA3 are kept. */
+ * freed and only the protocol name, risk names and JA3 are kept.
+ *
+ * A verdict can also be reused (cli/verdict_memo.h): the classifier holds a flow's first
+ * segments, supplies what besides their bytes nDPI's verdict depends on (cap_classify_context),
+ * and keeps remembered verdicts in class_memo.c. What a key must hold was worked out from nDPI
+ * 4.2's source: its TLS dissector reads the hellos and, for a certificate, the packet time;
+ * its connection tracking reads flags and relative sequence numbers; its port guess, risk
+ * check and dissectors read ports (constants below 32768 and the default-port table) and
+ * addresses; its certificate cache is history (cert_epoch). */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <ndpi/ndpi_api.h>
 
 #include "capture.h"
+#include "class_memo.h"
 
 /* A TLS 1.2 full handshake has shown its certificate (the last thing nDPI's TLS dissector
  * reads) within the first dozen packets; a TLS 1.3 certificate is encrypted, so following the
  * flow further only costs time. */
 #define CLASSIFY_MAX_PACKETS 12
 
+/* Client ports below this are put in a memo key as they are: nDPI's dissectors compare TCP
+ * ports against constants, all below it in 4.2 (besides its default-port table, which is
+ * consulted for the rest). Ephemeral ports above it count as one. */
+#define MEMO_LOW_PORTS 32768
+
+/* Held copies: one segment at most this big, all flows together at most the budget (a flood of
+ * ClientHellos nobody answers is held this far, then given to nDPI as it comes). */
+#define CLASSIFY_HELD_MAX_SEGMENT 16384
+#define CLASSIFY_HELD_BUDGET (8u << 20)
+
 struct cap_classifier {
     struct ndpi_detection_module_struct *ndpi;
+    struct cap_class_memo *memo;
+    struct cap_class_stats stats;
+    uint8_t default_port[65536 / 8]; /* bit set: some protocol's default TCP port in nDPI */
+    /* nDPI's TLS dissector keeps a cache (not reachable through its API) of servers whose
+     * certificate subject named a protocol, and names later flows to them from it. This counts
+     * the flows that may have added to it, so a verdict made before is not reused after. */
+    uint32_t cert_epoch;
+    /* What goes into a key was worked out by reading nDPI 4.2's source; another release may
+     * read more, so verdicts are reused only with the release that was read. */
+    bool memo_ok;
+    size_t held_bytes; /* copies held by all flows, at most CLASSIFY_HELD_BUDGET */
+};
+
+struct held_segment {
+    int64_t ts_us;
+    uint8_t *l3;
+    size_t l3_len;
 };
 
 struct cap_class_flow {
+    struct cap_classifier *owner;
     struct ndpi_flow_struct *ndpi_flow; /* NULL once classification is final */
     uint32_t packets;
     bool done;
-    char app[CAP_APP_NAME_MAX];
-    char ja3[33];
-    const char *risks[CAP_MAX_RISKS + 1];
+    bool tls; /* nDPI's verdict names TLS as the protocol or its master */
+    unsigned num_held;
+    struct held_segment held[CAP_CLASS_HOLD_MAX];
+    struct cap_class_verdict v;
 };
+
+static void note_default_ports(struct cap_classifier *c)
+{
+    const ndpi_proto_defaults_t *d = ndpi_get_proto_defaults(c->ndpi);
+    unsigned n = ndpi_get_num_supported_protocols(c->ndpi);
+    for (unsigned p = 0; d != NULL && p < n; p++) {
+        for (size_t i = 0; i < MAX_DEFAULT_PORTS; i++) {
+            uint16_t port = d[p].tcp_default_ports[i];
+            c->default_port[port / 8] |= (uint8_t)(1u << (port % 8));
+        }
+    }
+}
 
 struct cap_classifier *cap_classifier_new(GError **error)
 {
@@ -42,6 +93,9 @@ struct cap_classifier *cap_classifier_new(GError **error)
     ndpi_finalize_initialization(m);
     struct cap_classifier *c = g_new0(struct cap_classifier, 1);
     c->ndpi = m;
+    c->memo = cap_class_memo_new(CAP_MEMO_ENTRIES);
+    c->memo_ok = g_str_has_prefix(ndpi_revision(), "4.2.");
+    note_default_ports(c);
     return c;
 }
 
@@ -51,6 +105,7 @@ void cap_classifier_free(struct cap_classifier *c)
         return;
     }
     ndpi_exit_detection_module(c->ndpi);
+    cap_class_memo_free(c->memo);
     g_free(c);
 }
 
@@ -61,18 +116,29 @@ size_t cap_classifier_flow_bytes(void)
 
 struct cap_class_flow *cap_class_flow_new(struct cap_classifier *c)
 {
-    (void)c;
+    c->stats.flows++;
     struct cap_class_flow *f = g_new0(struct cap_class_flow, 1);
+    f->owner = c;
     f->ndpi_flow = calloc(1, ndpi_detection_get_sizeof_ndpi_flow_struct());
     if (f->ndpi_flow == NULL) {
         f->done = true;
     }
-    g_strlcpy(f->app, "Unknown", sizeof(f->app));
+    g_strlcpy(f->v.app, "Unknown", sizeof(f->v.app));
     return f;
+}
+
+static void drop_held(struct cap_class_flow *f)
+{
+    for (unsigned i = 0; i < f->num_held; i++) {
+        f->owner->held_bytes -= f->held[i].l3_len;
+        g_free(f->held[i].l3);
+    }
+    f->num_held = 0;
 }
 
 static void release(struct cap_class_flow *f)
 {
+    drop_held(f);
     if (f->ndpi_flow != NULL) {
         ndpi_free_flow_data(f->ndpi_flow);
         free(f->ndpi_flow);
@@ -84,15 +150,21 @@ static void release(struct cap_class_flow *f)
 /* Keeps what the report needs from nDPI's flow before it is freed. */
 static void keep_result(struct cap_classifier *c, struct cap_class_flow *f, ndpi_protocol p)
 {
-    ndpi_protocol2name(c->ndpi, p, f->app, sizeof(f->app));
-    g_strlcpy(f->ja3, f->ndpi_flow->protos.tls_quic.ja3_client, sizeof(f->ja3));
+    ndpi_protocol2name(c->ndpi, p, f->v.app, sizeof(f->v.app));
+    g_strlcpy(f->v.ja3, f->ndpi_flow->protos.tls_quic.ja3_client, sizeof(f->v.ja3));
     size_t n = 0;
     for (unsigned r = 1; r < NDPI_MAX_RISK && n < CAP_MAX_RISKS; r++) {
         if (f->ndpi_flow->risk & ((ndpi_risk)1 << r)) {
-            f->risks[n++] = ndpi_risk2str((ndpi_risk_enum)r);
+            f->v.risks[n++] = ndpi_risk2str((ndpi_risk_enum)r);
         }
     }
-    f->risks[n] = NULL;
+    f->v.risks[n] = NULL;
+    f->tls = p.master_protocol == NDPI_PROTOCOL_TLS || p.app_protocol == NDPI_PROTOCOL_TLS;
+    /* A certificate read and a protocol named besides TLS: nDPI may have cached the server. */
+    if (f->ndpi_flow->protos.tls_quic.subjectDN != NULL && p.master_protocol == NDPI_PROTOCOL_TLS &&
+        p.app_protocol != NDPI_PROTOCOL_TLS && p.app_protocol != NDPI_PROTOCOL_UNKNOWN) {
+        c->cert_epoch++;
+    }
 }
 
 static bool detected(ndpi_protocol p)
@@ -100,35 +172,8 @@ static bool detected(ndpi_protocol p)
     return p.master_protocol != NDPI_PROTOCOL_UNKNOWN || p.app_protocol != NDPI_PROTOCOL_UNKNOWN;
 }
 
-bool cap_classify_segment(struct cap_classifier *c, struct cap_class_flow *f,
-                          const struct cap_segment *seg, bool from_client)
-{
-    (void)from_client; /* nDPI derives direction from the addresses in the IP header */
-    if (f->done) {
-        return true;
-    }
-    if (seg->l3 == NULL || seg->l3_len == 0) {
-        return false;
-    }
-    /* nDPI takes an unsigned short length; a larger (GSO-sized) capture is cut to what it can
-     * see, which is more than any classifier needs. */
-    unsigned short len = seg->l3_len > 65535 ? 65535 : (unsigned short)seg->l3_len;
-    ndpi_protocol p = ndpi_detection_process_packet(c->ndpi, f->ndpi_flow, seg->l3, len,
-                                                    (uint64_t)(seg->ts_us / 1000));
-    f->packets++;
-    if (detected(p) && !ndpi_extra_dissection_possible(c->ndpi, f->ndpi_flow)) {
-        keep_result(c, f, p);
-        release(f);
-        return true;
-    }
-    if (f->packets >= CLASSIFY_MAX_PACKETS) {
-        cap_class_flow_finish(c, f);
-        return true;
-    }
-    return false;
-}
-
-void cap_class_flow_finish(struct cap_classifier *c, struct cap_class_flow *f)
+/* nDPI's last word on a flow it has not finished with: its guess. */
+static void give_up(struct cap_classifier *c, struct cap_class_flow *f)
 {
     if (f->done) {
         return;
@@ -137,6 +182,142 @@ void cap_class_flow_finish(struct cap_classifier *c, struct cap_class_flow *f)
     ndpi_protocol p = ndpi_detection_giveup(c->ndpi, f->ndpi_flow, 1, &guessed);
     keep_result(c, f, p);
     release(f);
+}
+
+static bool feed(struct cap_classifier *c, struct cap_class_flow *f, const uint8_t *l3,
+                 size_t l3_len, int64_t ts_us)
+{
+    if (f->done) {
+        return true;
+    }
+    if (l3 == NULL || l3_len == 0) {
+        return false;
+    }
+    /* nDPI takes an unsigned short length; a larger (GSO-sized) capture is cut to what it can
+     * see, which is more than any classifier needs. */
+    unsigned short len = l3_len > 65535 ? 65535 : (unsigned short)l3_len;
+    ndpi_protocol p =
+        ndpi_detection_process_packet(c->ndpi, f->ndpi_flow, l3, len, (uint64_t)(ts_us / 1000));
+    f->packets++;
+    /* Final when nDPI wants no more of the flow, or has stopped reading it by itself (its TLS
+     * dissector does on a record it cannot walk, such as a TLS 1.2 encrypted Finished): past
+     * that, a detected flow's packets only return the protocol already set. */
+    if (detected(p) && (!ndpi_extra_dissection_possible(c->ndpi, f->ndpi_flow) ||
+                        !f->ndpi_flow->check_extra_packets)) {
+        keep_result(c, f, p);
+        release(f);
+        return true;
+    }
+    if (f->packets >= CLASSIFY_MAX_PACKETS) {
+        give_up(c, f);
+        return true;
+    }
+    return false;
+}
+
+bool cap_class_flow_feed_held(struct cap_classifier *c, struct cap_class_flow *f)
+{
+    unsigned n = f->num_held;
+    f->num_held = 0; /* feed() may release the flow, which would free what is still to go */
+    for (unsigned i = 0; i < n; i++) {
+        feed(c, f, f->held[i].l3, f->held[i].l3_len, f->held[i].ts_us);
+        c->held_bytes -= f->held[i].l3_len;
+        g_free(f->held[i].l3);
+    }
+    return f->done;
+}
+
+bool cap_classify_segment(struct cap_classifier *c, struct cap_class_flow *f,
+                          const struct cap_segment *seg, bool from_client)
+{
+    (void)from_client; /* nDPI derives direction from the addresses in the IP header */
+    cap_class_flow_feed_held(c, f);
+    return feed(c, f, seg->l3, seg->l3_len, seg->ts_us);
+}
+
+void cap_class_flow_finish(struct cap_classifier *c, struct cap_class_flow *f)
+{
+    cap_class_flow_feed_held(c, f);
+    give_up(c, f);
+}
+
+bool cap_class_flow_hold(struct cap_class_flow *f, const struct cap_segment *seg)
+{
+    struct cap_classifier *c = f->owner;
+    if (f->done || f->num_held >= CAP_CLASS_HOLD_MAX || seg->l3_len > CLASSIFY_HELD_MAX_SEGMENT ||
+        c->held_bytes + seg->l3_len > CLASSIFY_HELD_BUDGET) {
+        return false;
+    }
+    c->held_bytes += seg->l3_len;
+    struct held_segment *h = &f->held[f->num_held++];
+    h->ts_us = seg->ts_us;
+    h->l3_len = seg->l3_len;
+    h->l3 = g_memdup2(seg->l3, seg->l3_len);
+    return true;
+}
+
+bool cap_classify_port_is_keyed(const struct cap_classifier *c, uint16_t port)
+{
+    return port < MEMO_LOW_PORTS || (c->default_port[port / 8] >> (port % 8)) & 1;
+}
+
+void cap_classify_context(struct cap_classifier *c, const struct cap_segment *seg, GByteArray *out)
+{
+    uint16_t sport = seg->sport;
+    bool sport_read = cap_classify_port_is_keyed(c, sport);
+    uint8_t fixed[16] = {
+        seg->src.family,
+        seg->sport < seg->dport, /* nDPI's direction bit */
+        (uint8_t)(sport_read ? sport >> 8 : 0),
+        (uint8_t)(sport_read ? sport : 0),
+        (uint8_t)(seg->dport >> 8),
+        (uint8_t)seg->dport,
+        (uint8_t)(c->cert_epoch >> 24),
+        (uint8_t)(c->cert_epoch >> 16),
+        (uint8_t)(c->cert_epoch >> 8),
+        (uint8_t)c->cert_epoch,
+    };
+    g_byte_array_append(out, fixed, sizeof(fixed));
+    /* Both addresses as they are: nDPI's IP tables, and dissectors that test addresses, read
+     * them. */
+    g_byte_array_append(out, seg->src.bytes, sizeof(seg->src.bytes));
+    g_byte_array_append(out, seg->dst.bytes, sizeof(seg->dst.bytes));
+}
+
+bool cap_classify_memo_adopt(struct cap_classifier *c, struct cap_class_flow *f,
+                             const uint8_t key[CAP_MEMO_KEY_LEN])
+{
+    const struct cap_class_verdict *v = c->memo_ok ? cap_class_memo_find(c->memo, key) : NULL;
+    if (v == NULL || f->done) {
+        return false;
+    }
+    f->v = *v;
+    f->tls = true;
+    release(f);
+    c->stats.memo_hits++;
+    return true;
+}
+
+void cap_classify_memo_save(struct cap_classifier *c, const struct cap_class_flow *f,
+                            const uint8_t key[CAP_MEMO_KEY_LEN])
+{
+    /* Only TLS verdicts: the shapes in a key describe TLS hellos, and nDPI's other dissectors
+     * read things a shape leaves out. */
+    if (!c->memo_ok || !f->done || !f->tls) {
+        return;
+    }
+    cap_class_memo_store(c->memo, key, &f->v);
+    c->stats.memo_saved++;
+}
+
+bool cap_class_flow_is_final(const struct cap_class_flow *f)
+{
+    return f->done;
+}
+
+void cap_classifier_get_stats(const struct cap_classifier *c, struct cap_class_stats *out)
+{
+    *out = c->stats;
 }
 
 void cap_class_flow_free(struct cap_class_flow *f)
@@ -150,15 +331,15 @@ void cap_class_flow_free(struct cap_class_flow *f)
 
 const char *cap_class_flow_app(const struct cap_class_flow *f)
 {
-    return f->app;
+    return f->v.app;
 }
 
 const char *const *cap_class_flow_risks(const struct cap_class_flow *f)
 {
-    return f->risks;
+    return f->v.risks;
 }
 
 const char *cap_class_flow_ja3(const struct cap_class_flow *f)
 {
-    return f->ja3;
+    return f->v.ja3;
 }

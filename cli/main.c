@@ -233,6 +233,7 @@ static int run_capture(const struct cli_options *o)
     }
     pipeline_init(&r.pipe, &o->flow, &o->tls, classifier, rpt);
     r.pipe.ndpi_skip_tls = o->no_ndpi_tls;
+    r.pipe.ndpi_memo = !o->no_ndpi_memo;
     progress_init(&r.progress, !o->quiet && !r.live && isatty(STDERR_FILENO));
     g_source = r.src;
     bool read_error;
@@ -256,7 +257,12 @@ static int run_capture(const struct cli_options *o)
     }
     struct cap_table_stats tst;
     cap_flow_table_get_stats(r.pipe.flows, &tst);
+    struct cap_class_stats cst;
+    if (classifier != NULL) {
+        cap_classifier_get_stats(classifier, &cst);
+    }
     struct rpt_capture_info info = {
+        .classification = classifier != NULL ? &cst : NULL,
         .num_sources = r.live ? 1 : o->read_files->len,
         .sources =
             r.live ? (const char *const *)&o->iface : (const char *const *)o->read_files->pdata,

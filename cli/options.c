@@ -18,6 +18,7 @@ enum {
     OPT_NO_NDPI,
     OPT_ALL_RECORDS,
     OPT_NO_NDPI_TLS,
+    OPT_NO_NDPI_MEMO,
     OPT_VERIFY_CHECKSUMS,
     OPT_MAX_FLOWS,
     OPT_MAX_MEMORY,
@@ -49,6 +50,7 @@ static const struct option long_options[] = {
     {"no-ndpi", no_argument, NULL, OPT_NO_NDPI},
     {"all-records", no_argument, NULL, OPT_ALL_RECORDS},
     {"no-ndpi-tls", no_argument, NULL, OPT_NO_NDPI_TLS},
+    {"no-ndpi-memo", no_argument, NULL, OPT_NO_NDPI_MEMO},
     {"verify-checksums", no_argument, NULL, OPT_VERIFY_CHECKSUMS},
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
     {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
@@ -96,6 +98,8 @@ void cli_print_usage(FILE *out)
           "  --no-ndpi            skip nDPI flow classification\n"
           "  --no-ndpi-tls        skip nDPI only on flows that open with a TLS hello (faster;\n"
           "                       other flows are still classified)\n"
+          "  --no-ndpi-memo       let nDPI read every TLS flow, even one that looks to it exactly\n"
+          "                       like a flow it has read (slower; same report)\n"
           "  --verify-checksums   drop TCP segments with a bad checksum (off: captures taken on\n"
           "                       the sending host carry unfilled offloaded checksums)\n"
           "  --max-flows N        flows tracked at once (default 1000000)\n"
@@ -240,6 +244,9 @@ bool cli_options_parse(int argc, char **argv, struct cli_options *o, GError **er
             break;
         case OPT_NO_NDPI_TLS:
             o->no_ndpi_tls = true;
+            break;
+        case OPT_NO_NDPI_MEMO:
+            o->no_ndpi_memo = true;
             break;
         case OPT_VERIFY_CHECKSUMS:
             o->flow.verify_checksums = true;

@@ -30,6 +30,7 @@ struct cli_options {
     bool no_ndpi;
     bool all_records; /* --all-records */
     bool no_ndpi_tls; /* --no-ndpi-tls */
+    bool no_ndpi_memo; /* --no-ndpi-memo */
     struct cap_flow_config flow;
     struct tls_config tls;
 };

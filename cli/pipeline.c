@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pipeline.h"
+#include "verdict_memo.h"
 
 /* What the pipeline keeps per flow, hung on the flow's user pointer. The dissector and the
  * classifier are made when the first payload arrives, so a flood of SYNs (or a scan) costs the
@@ -11,6 +12,7 @@
 struct flow_ctx {
     struct tls_conn *tls;       /* NULL until the first stream byte or gap */
     struct cap_class_flow *cls; /* NULL until the first payload, and with --no-ndpi */
+    struct vmemo_hold *memo;    /* while the first segments are held back from nDPI */
     bool cls_done;
 };
 
@@ -47,6 +49,17 @@ static void on_segment(void *user, struct cap_flow *flow, enum cap_dir dir,
             return;
         }
         ctx->cls = cap_class_flow_new(p->classifier);
+        if (p->ndpi_memo) {
+            ctx->memo = vmemo_begin(p->classifier, ctx->cls, dir, seg);
+            if (ctx->memo != NULL) {
+                return;
+            }
+        }
+    } else if (ctx->memo != NULL) {
+        if (vmemo_next(ctx->memo, p->classifier, ctx->cls, dir, seg, &ctx->cls_done)) {
+            ctx->memo = NULL;
+        }
+        return;
     }
     ctx->cls_done = cap_classify_segment(p->classifier, ctx->cls, seg, dir == CAP_DIR_CLIENT);
 }
@@ -97,6 +110,8 @@ static void on_close(void *user, struct cap_flow *flow)
         }
     }
     if (ctx != NULL && ctx->cls != NULL) {
+        vmemo_free(ctx->memo);
+        ctx->memo = NULL;
         cap_class_flow_finish(p->classifier, ctx->cls);
         rc.app = cap_class_flow_app(ctx->cls);
         rc.ndpi_risks = cap_class_flow_risks(ctx->cls);
@@ -128,6 +143,7 @@ void pipeline_init(struct pipeline *p, const struct cap_flow_config *flow_cfg,
     p->classifier = classifier;
     p->tls_cfg = *tls_cfg;
     p->verify_checksums = flow_cfg->verify_checksums;
+    p->ndpi_memo = true;
     p->flows = cap_flow_table_new(flow_cfg, &pipeline_events, p);
 }
 

@@ -15,6 +15,7 @@ struct pipeline {
     struct tls_config tls_cfg;
     bool verify_checksums;
     bool ndpi_skip_tls; /* --no-ndpi-tls: flows opening with a TLS hello are not given to nDPI */
+    bool ndpi_memo;     /* reuse nDPI's verdicts on TLS flows (verdict_memo.h); --no-ndpi-memo */
     uint64_t pkt_index;
     uint64_t skipped[CAP_SKIP_COUNT];
     int64_t first_ts_us, last_ts_us;

@@ -208,6 +208,16 @@ bool tls_conn_client_hello_dir(const struct tls_conn *c, enum cap_dir *out);
 /* tls_opens_with_hello: data (a flow's first payload) starts with a TLS record header that holds
  * a ClientHello or ServerHello: the flow is TLS from its first byte. */
 bool tls_opens_with_hello(const uint8_t *data, size_t len);
+/* tls_shape_append: appends to out the shape of one segment's payload: its TLS bytes with the
+ * per-connection values of hellos (randoms, session IDs, key shares, PSK identities and binders,
+ * tickets, cookies) zeroed and other handshake messages reduced to type and length. *after_ccs
+ * (per direction, false at the start) tracks when handshake records become ciphertext, which
+ * is kept as it is. False when the payload is not TLS records or carries a plaintext
+ * Certificate (whose reading depends on the time), or a plaintext handshake record continues
+ * into the next segment. */
+bool tls_shape_append(const uint8_t *data, size_t len, bool *after_ccs, GByteArray *out);
+/* tls_sha256: SHA-256 of data into out. */
+void tls_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
 /* tls_conn_wants_data: false once nothing more in any direction needs looking at: after the
  * flow was declared not TLS, or after tls_conn_finish. A TLS flow is followed header by header
  * for its whole life (close_notify and desyncs need every record). */

@@ -356,6 +356,11 @@ void tls_ja4(const struct tls_client_hello *ch, char out[40])
              num_exts_all > JA4_MAX_COUNT ? JA4_MAX_COUNT : num_exts_all, alpn, b, c);
 }
 
+void tls_sha256(const uint8_t *data, size_t len, uint8_t out[32])
+{
+    digest_bytes(G_CHECKSUM_SHA256, data, len, out);
+}
+
 void tls_digest8(const uint8_t *data, size_t len, char out[17])
 {
     uint8_t digest[32];

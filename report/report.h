@@ -68,6 +68,7 @@ struct rpt_capture_info {
     const struct cap_source_stats *source;
     uint64_t skipped[CAP_SKIP_COUNT];
     const struct cap_table_stats *table;
+    const struct cap_class_stats *classification; /* NULL without nDPI */
     int64_t first_ts_us, last_ts_us; /* 0 when no packet */
     bool interrupted;                /* ended by a signal */
 };

@@ -1,0 +1,115 @@
+/* See verdict_memo.h. The key is a SHA-256 of the bytes gathered here; cap_classify_context
+ * adds what only the classifier knows. */
+#include <string.h>
+
+#include "dissect.h"
+#include "verdict_memo.h"
+
+/* A hello segment's shape is a few hundred bytes; this many mean something else is going on. */
+#define SHAPE_MAX 16384
+
+struct vmemo_hold {
+    GByteArray *key;
+    enum cap_dir client; /* the direction that sent the ClientHello */
+    uint32_t seq0, ack0;
+    bool after_ccs[2];
+};
+
+static void put_u32(GByteArray *out, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    g_byte_array_append(out, b, sizeof(b));
+}
+
+/* The IP header's own length field: nDPI takes the payload's length from it. */
+static uint32_t ip_length_field(const struct cap_segment *seg)
+{
+    if (seg->l3 == NULL) {
+        return 0;
+    }
+    size_t off = seg->src.family == 4 ? 2 : 4;
+    if (seg->l3_len < off + 2) {
+        return 0;
+    }
+    return (uint32_t)seg->l3[off] << 8 | seg->l3[off + 1];
+}
+
+/* Appends what nDPI's reading of one segment depends on. Sequence numbers count relative to the
+ * first held segment: nDPI only compares them. */
+static bool add_segment(struct vmemo_hold *h, enum cap_dir dir, const struct cap_segment *seg)
+{
+    bool from_client = dir == h->client;
+    uint32_t rel_seq = seg->seq - (from_client ? h->seq0 : h->ack0);
+    uint32_t rel_ack = seg->ack - (from_client ? h->ack0 : h->seq0);
+    /* nDPI treats a zero sequence number as "not yet known". */
+    bool zero = seg->seq + (uint32_t)seg->payload_len == 0 || seg->ack == 0;
+    uint8_t head[4] = {from_client, seg->flags, zero, (uint8_t)seg->src.family};
+    g_byte_array_append(h->key, head, sizeof(head));
+    put_u32(h->key, rel_seq);
+    put_u32(h->key, rel_ack);
+    put_u32(h->key, (uint32_t)seg->l3_len);
+    put_u32(h->key, (uint32_t)seg->payload_len);
+    put_u32(h->key, ip_length_field(seg));
+    if (seg->payload_len == 0) {
+        return true;
+    }
+    return seg->payload_len <= SHAPE_MAX &&
+           tls_shape_append(seg->payload, seg->payload_len, &h->after_ccs[dir], h->key);
+}
+
+struct vmemo_hold *vmemo_begin(struct cap_classifier *c, struct cap_class_flow *f, enum cap_dir dir,
+                               const struct cap_segment *seg)
+{
+    if (seg->payload_len < 6 || seg->payload[0] != 22 || seg->payload[5] != 1 ||
+        !tls_opens_with_hello(seg->payload, seg->payload_len)) {
+        return NULL; /* only flows that open with a ClientHello record */
+    }
+    struct vmemo_hold *h = g_new0(struct vmemo_hold, 1);
+    h->key = g_byte_array_sized_new(1024);
+    h->client = dir;
+    h->seq0 = seg->seq;
+    h->ack0 = seg->ack;
+    cap_classify_context(c, seg, h->key);
+    if (!add_segment(h, dir, seg) || !cap_class_flow_hold(f, seg)) {
+        vmemo_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+bool vmemo_next(struct vmemo_hold *h, struct cap_classifier *c, struct cap_class_flow *f,
+                enum cap_dir dir, const struct cap_segment *seg, bool *final)
+{
+    bool server_payload = dir != h->client && seg->payload_len > 0;
+    bool keyed = add_segment(h, dir, seg);
+    if (!server_payload && keyed && (seg->payload_len == 0) && cap_class_flow_hold(f, seg)) {
+        return false; /* an ACK before the server's answer: held with the rest */
+    }
+    if (server_payload && keyed) {
+        uint8_t key[CAP_MEMO_KEY_LEN];
+        tls_sha256(h->key->data, h->key->len, key);
+        if (cap_classify_memo_adopt(c, f, key)) {
+            *final = true;
+        } else {
+            cap_class_flow_feed_held(c, f);
+            *final = cap_classify_segment(c, f, seg, false);
+            if (*final) {
+                cap_classify_memo_save(c, f, key);
+            }
+        }
+    } else {
+        /* Not keyable: nDPI reads everything as it came. */
+        *final = cap_classify_segment(c, f, seg, false);
+    }
+    vmemo_free(h);
+    return true;
+}
+
+void vmemo_free(struct vmemo_hold *h)
+{
+    if (h == NULL) {
+        return;
+    }
+    g_byte_array_free(h->key, TRUE);
+    g_free(h);
+}

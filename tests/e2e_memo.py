@@ -1,0 +1,169 @@
+"""Reused nDPI verdicts (cli/verdict_memo.c): a TLS flow that looks to nDPI exactly like one it
+has read takes that flow's verdict without nDPI reading it.
+
+Built from the real flow in samples/tls13-clean.pcap, replayed four more times with edits:
+  - a new ephemeral client port and fresh randoms and session ID (what every reconnect
+    changes): the verdict is reused;
+  - the SNI changed to a name nDPI knows: nDPI's verdict differs, so nothing may be reused;
+  - a client port below 32768 (one nDPI's dissectors could test): read by nDPI again;
+  - the first copy again but to another server port: read again.
+Every report must equal the one made with --no-ndpi-memo (nDPI reading every flow), and the
+counts in capture.classification must say which flows were reused. On every sample and
+public capture, the report with and without reuse is the same too."""
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+TLSSCOPE, SRC, BUILD = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.path.insert(0, os.path.join(SRC, "tests"))
+import pcapgen  # noqa: E402
+
+results = {"passed": 0, "failed": 0}
+
+
+def check(name, cond, detail=""):
+    results["passed" if cond else "failed"] += 1
+    if not cond:
+        print(f"FAIL {name} {detail}"[:1500])
+
+
+def report(path, tmp, extra=()):
+    out = os.path.join(tmp, "r.json")
+    r = subprocess.run([TLSSCOPE, "-q", "-r", path, "-o", out, *extra], capture_output=True)
+    if r.returncode != 0:
+        return None
+    with open(out) as f:
+        return json.load(f)
+
+
+def without_counts(doc):
+    doc = json.loads(json.dumps(doc))
+    doc["capture"].pop("classification", None)
+    return doc
+
+
+def flip(buf, start, n):
+    for i in range(start, start + n):
+        buf[i] ^= 0x5A
+
+
+def copy_flow(data, info, client_port, server_port, ts_shift, edit):
+    """The sample's records with the ports rewritten, timestamps shifted, and edit(payload,
+    from_client) applied to each TLS payload in place (same length)."""
+    out = bytearray()
+    for p in info["packets"]:
+        rec = bytearray(data[p["rec"]:p["end"]])
+        lay = pcapgen.layers(data, p)
+        tcp = lay["tcp"] - p["rec"]
+        sport = struct.unpack("!H", rec[tcp:tcp + 2])[0]
+        from_client = sport == ORIG_CLIENT_PORT
+        ports = (client_port, server_port) if from_client else (server_port, client_port)
+        rec[tcp:tcp + 4] = struct.pack("!HH", *ports)
+        sec = struct.unpack("<I", rec[0:4])[0]
+        rec[0:4] = struct.pack("<I", sec + ts_shift)
+        if "payload" in lay and lay["payload_end"] > lay["payload"]:
+            a, b = lay["payload"] - p["rec"], lay["payload_end"] - p["rec"]
+            payload = rec[a:b]
+            edit(payload, from_client)
+            rec[a:b] = payload
+        out += rec
+    return bytes(out)
+
+
+def fresh_randoms(payload, from_client):
+    """What a reconnect changes: the hello random and the session ID (both hellos)."""
+    if len(payload) > 80 and payload[0] == 22 and payload[5] in (1, 2):
+        flip(payload, 11, 32)
+        sid_len = payload[43]
+        flip(payload, 44, sid_len)
+
+
+def other_sni(payload, from_client):
+    fresh_randoms(payload, from_client)
+    at = payload.find(b"tlsscope.test")
+    if from_client and at >= 0:
+        payload[at:at + 13] = b"www.skype.com"
+
+
+def unchanged(payload, from_client):
+    pass
+
+
+ORIG_CLIENT_PORT = 58558
+ORIG_SERVER_PORT = 4432
+
+
+def check_built_capture(tmp):
+    with open(os.path.join(SRC, "samples", "tls13-clean.pcap"), "rb") as f:
+        data = f.read()
+    info = pcapgen.split_capture(data)
+    check("sample is a classic pcap", info is not None and info["kind"] == "pcap")
+    copies = [
+        (ORIG_CLIENT_PORT, ORIG_SERVER_PORT, unchanged),   # C1: read, remembered
+        (58600, ORIG_SERVER_PORT, fresh_randoms),          # C2: reused from C1
+        (58601, ORIG_SERVER_PORT, other_sni),              # C3: another verdict
+        (23456, ORIG_SERVER_PORT, fresh_randoms),          # C4: low client port: read
+        (58602, 4433, fresh_randoms),                      # C5: another server port: read
+    ]
+    body = b"".join(copy_flow(data, info, c, s, 10 * i, e) for i, (c, s, e) in enumerate(copies))
+    path = os.path.join(tmp, "memo.pcap")
+    with open(path, "wb") as f:
+        f.write(data[:24] + body)
+    doc = report(path, tmp)
+    ref = report(path, tmp, ("--no-ndpi-memo",))
+    check("reports made", doc is not None and ref is not None)
+    if doc is None or ref is None:
+        return
+    conns = {c["client"]["port"]: c for c in doc["connections"]}
+    check("five connections", len(conns) == 5, sorted(conns))
+    cls = doc["capture"]["classification"]
+    check("one verdict reused (the reconnect with fresh randoms)",
+          cls["verdicts_reused"] == 1, cls)
+    check("nDPI read the other four", cls["flows"] == 5 and cls["verdicts_remembered"] == 4, cls)
+    check("--no-ndpi-memo reuses nothing", ref["capture"]["classification"]["verdicts_reused"] == 0,
+          ref["capture"]["classification"])
+    check("report identical without reuse", without_counts(doc) == without_counts(ref))
+    a, c = conns.get(ORIG_CLIENT_PORT), conns.get(58601)
+    check("the SNI edit changes nDPI's verdict (so the key must hold the SNI)",
+          a is not None and c is not None and a["app"] != c["app"],
+          (a and a["app"], c and c["app"]))
+    b = conns.get(58600)
+    check("the reused verdict is the first flow's",
+          a is not None and b is not None and
+          (a["app"], a["ndpi_risks"], a["ndpi_ja3"]) == (b["app"], b["ndpi_risks"], b["ndpi_ja3"]))
+
+
+def check_all_captures(tmp):
+    reused = 0
+    samples = os.path.join(SRC, "samples")
+    for d in (samples, os.path.join(samples, "lab"), os.path.join(samples, "public")):
+        for f in sorted(os.listdir(d)):
+            if not f.endswith((".pcap", ".pcapng")):
+                continue
+            path = os.path.join(d, f)
+            doc = report(path, tmp)
+            ref = report(path, tmp, ("--no-ndpi-memo",))
+            if doc is None or ref is None:
+                check(f"{f}: reports", doc is None and ref is None)
+                continue
+            reused += doc["capture"]["classification"]["verdicts_reused"]
+            check(f"{f}: same report with and without reused verdicts",
+                  without_counts(doc) == without_counts(ref))
+    check("verdicts were reused somewhere in the samples", reused > 0, reused)
+    print(f"samples: {reused} verdicts reused, reports identical to nDPI reading every flow")
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="tlsscope-memo-")
+    check_built_capture(tmp)
+    check_all_captures(tmp)
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{results['passed']} passed, {results['failed']} failed")
+    sys.exit(1 if results["failed"] else 0)
+
+
+main()

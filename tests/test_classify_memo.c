@@ -1,0 +1,255 @@
+/* The classifier's remembered verdicts (capture/classify.c, class_memo.c).
+ *
+ * A remembered verdict is only as good as its key: these tests replay real hello segments from
+ * samples/ through nDPI and check that what the key leaves out (the client's ephemeral port)
+ * does not change nDPI's verdict, that what it keeps does, and the memo table's bounds. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pcap/pcap.h>
+
+#include "capture.h"
+#include "class_memo.h"
+
+#define MAX_PKTS 8
+
+/* The first payload segments of a sample's first flow, as nDPI gets them (IP header on). */
+struct flow_pkts {
+    size_t n;
+    uint8_t *l3[MAX_PKTS];
+    size_t l3_len[MAX_PKTS];
+    bool from_client[MAX_PKTS];
+    int64_t ts_us[MAX_PKTS];
+    uint8_t family;
+};
+
+static void load(const char *name, struct flow_pkts *fp)
+{
+    char path[512];
+    char err[PCAP_ERRBUF_SIZE];
+    snprintf(path, sizeof(path), "%s/samples/%s", TLSSCOPE_SOURCE_DIR, name);
+    pcap_t *p = pcap_open_offline(path, err);
+    assert_non_null(p);
+    memset(fp, 0, sizeof(*fp));
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    uint16_t client_port = 0;
+    while (fp->n < MAX_PKTS && pcap_next_ex(p, &h, &data) == 1) {
+        struct cap_segment seg;
+        enum cap_skip_reason why;
+        if (!cap_decode(pcap_datalink(p), data, h->caplen, false, &seg, &why) ||
+            seg.payload_len == 0) {
+            continue;
+        }
+        if (client_port == 0) {
+            client_port = seg.sport;
+        }
+        size_t i = fp->n++;
+        fp->l3[i] = g_memdup2(seg.l3, seg.l3_len);
+        fp->l3_len[i] = seg.l3_len;
+        fp->from_client[i] = seg.sport == client_port;
+        fp->ts_us[i] = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+        fp->family = seg.src.family;
+    }
+    pcap_close(p);
+    assert_true(fp->n >= 2);
+}
+
+static void unload(struct flow_pkts *fp)
+{
+    for (size_t i = 0; i < fp->n; i++) {
+        g_free(fp->l3[i]);
+    }
+}
+
+/* Offset of the TCP header in an IP packet (IPv4 header length, or the fixed IPv6 header: the
+ * samples carry no extension headers). */
+static size_t tcp_offset(const uint8_t *l3, uint8_t family)
+{
+    return family == 4 ? (size_t)(l3[0] & 0x0f) * 4 : 40;
+}
+
+/* Classifies the flow with the client's port set to port (every packet rewritten); fills out. */
+static void classify_with_port(struct cap_classifier *c, const struct flow_pkts *fp, uint16_t port,
+                               struct cap_class_verdict *out)
+{
+    struct cap_class_flow *f = cap_class_flow_new(c);
+    uint8_t buf[4096];
+    for (size_t i = 0; i < fp->n; i++) {
+        assert_true(fp->l3_len[i] <= sizeof(buf));
+        memcpy(buf, fp->l3[i], fp->l3_len[i]);
+        size_t t = tcp_offset(buf, fp->family);
+        size_t at = t + (fp->from_client[i] ? 0 : 2); /* source port, or destination port */
+        buf[at] = (uint8_t)(port >> 8);
+        buf[at + 1] = (uint8_t)port;
+        struct cap_segment seg = {.l3 = buf, .l3_len = fp->l3_len[i], .ts_us = fp->ts_us[i]};
+        if (cap_classify_segment(c, f, &seg, fp->from_client[i])) {
+            break;
+        }
+    }
+    cap_class_flow_finish(c, f);
+    memset(out, 0, sizeof(*out));
+    g_strlcpy(out->app, cap_class_flow_app(f), sizeof(out->app));
+    g_strlcpy(out->ja3, cap_class_flow_ja3(f), sizeof(out->ja3));
+    const char *const *r = cap_class_flow_risks(f);
+    for (size_t i = 0; r[i] != NULL && i < CAP_MAX_RISKS; i++) {
+        out->risks[i] = r[i];
+    }
+    cap_class_flow_free(f);
+}
+
+static bool same_verdict(const struct cap_class_verdict *a, const struct cap_class_verdict *b)
+{
+    if (strcmp(a->app, b->app) != 0 || strcmp(a->ja3, b->ja3) != 0) {
+        return false;
+    }
+    for (size_t i = 0; i <= CAP_MAX_RISKS; i++) {
+        if (a->risks[i] != b->risks[i]) {
+            return false;
+        }
+        if (a->risks[i] == NULL) {
+            break;
+        }
+    }
+    return true;
+}
+
+/* Every one of the 65,536 client ports: where nDPI's verdict differs from the one at an
+ * ephemeral port, the port must be one the memo key keeps. */
+static void sweep(const char *sample)
+{
+    GError *error = NULL;
+    struct cap_classifier *c = cap_classifier_new(&error);
+    assert_non_null(c);
+    struct flow_pkts fp;
+    load(sample, &fp);
+    struct cap_class_verdict ref, v;
+    classify_with_port(c, &fp, 50000, &ref);
+    assert_string_not_equal(ref.app, "Unknown");
+    unsigned differ = 0, differ_unkept = 0;
+    for (uint32_t port = 0; port < 65536; port++) {
+        classify_with_port(c, &fp, (uint16_t)port, &v);
+        if (!same_verdict(&ref, &v)) {
+            differ++;
+            if (!cap_classify_port_is_keyed(c, (uint16_t)port)) {
+                differ_unkept++;
+                fprintf(stderr, "%s: client port %u changes nDPI's verdict (%s) but is not keyed\n",
+                        sample, port, v.app);
+            }
+        }
+    }
+    fprintf(stderr, "%s: %s; %u of 65536 client ports change the verdict, all keyed\n", sample,
+            ref.app, differ);
+    assert_int_equal(differ_unkept, 0);
+    unload(&fp);
+    cap_classifier_free(c);
+}
+
+static void test_port_sweep_tls13(void **state)
+{
+    (void)state;
+    sweep("tls13-clean.pcap");
+}
+
+static void test_port_sweep_tls12_resume(void **state)
+{
+    (void)state;
+    sweep("tls12-sessid-resume.pcap");
+}
+
+static void test_port_sweep_ipv6(void **state)
+{
+    (void)state;
+    sweep("tls13-ipv6-9443.pcap");
+}
+
+/* The table keeps CAP_MEMO_ENTRIES-style bounds: the oldest entry goes first. */
+static void test_memo_table_bounds(void **state)
+{
+    (void)state;
+    struct cap_class_memo *m = cap_class_memo_new(3);
+    uint8_t keys[5][CAP_MEMO_KEY_LEN];
+    struct cap_class_verdict v = {.app = "TLS"};
+    for (int i = 0; i < 5; i++) {
+        memset(keys[i], i + 1, CAP_MEMO_KEY_LEN);
+    }
+    for (int i = 0; i < 4; i++) {
+        g_snprintf(v.ja3, sizeof(v.ja3), "v%d", i);
+        cap_class_memo_store(m, keys[i], &v);
+    }
+    assert_int_equal(cap_class_memo_size(m), 3);
+    assert_null(cap_class_memo_find(m, keys[0]));
+    for (int i = 1; i < 4; i++) {
+        const struct cap_class_verdict *f = cap_class_memo_find(m, keys[i]);
+        assert_non_null(f);
+        char want[8];
+        g_snprintf(want, sizeof(want), "v%d", i);
+        assert_string_equal(f->ja3, want);
+    }
+    /* Storing a known key replaces its verdict in place. */
+    g_strlcpy(v.ja3, "again", sizeof(v.ja3));
+    cap_class_memo_store(m, keys[2], &v);
+    assert_int_equal(cap_class_memo_size(m), 3);
+    assert_string_equal(cap_class_memo_find(m, keys[2])->ja3, "again");
+    assert_null(cap_class_memo_find(m, keys[4]));
+    cap_class_memo_free(m);
+}
+
+/* The context in a key: one byte string per segment with the given ports. */
+static GByteArray *context_for(struct cap_classifier *c, uint16_t sport, uint16_t dport)
+{
+    struct cap_segment seg = {.sport = sport, .dport = dport};
+    seg.src.family = seg.dst.family = 4;
+    seg.src.bytes[0] = 10;
+    seg.dst.bytes[0] = 10;
+    seg.dst.bytes[3] = 2;
+    GByteArray *out = g_byte_array_new();
+    cap_classify_context(c, &seg, out);
+    return out;
+}
+
+static bool same_bytes(const GByteArray *a, const GByteArray *b)
+{
+    return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+static void test_context_ports(void **state)
+{
+    (void)state;
+    GError *error = NULL;
+    struct cap_classifier *c = cap_classifier_new(&error);
+    assert_non_null(c);
+    GByteArray *base = context_for(c, 50000, 443);
+    GByteArray *other_ephemeral = context_for(c, 61000, 443);
+    GByteArray *low = context_for(c, 23456, 443);
+    GByteArray *https_client = context_for(c, 443, 443);
+    GByteArray *other_server = context_for(c, 50000, 8443);
+    assert_true(same_bytes(base, other_ephemeral));
+    assert_false(same_bytes(base, low));
+    assert_false(same_bytes(base, https_client));
+    assert_false(same_bytes(base, other_server));
+    assert_true(cap_classify_port_is_keyed(c, 443));
+    assert_true(cap_classify_port_is_keyed(c, 23456));
+    assert_false(cap_classify_port_is_keyed(c, 50000));
+    g_byte_array_free(base, TRUE);
+    g_byte_array_free(other_ephemeral, TRUE);
+    g_byte_array_free(low, TRUE);
+    g_byte_array_free(https_client, TRUE);
+    g_byte_array_free(other_server, TRUE);
+    cap_classifier_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_memo_table_bounds), cmocka_unit_test(test_context_ports),
+        cmocka_unit_test(test_port_sweep_tls13),  cmocka_unit_test(test_port_sweep_tls12_resume),
+        cmocka_unit_test(test_port_sweep_ipv6),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
