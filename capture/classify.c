@@ -10,7 +10,7 @@
  * and keeps remembered verdicts in class_memo.c. What a key must hold was worked out from nDPI
  * 4.2's source: its TLS dissector reads the hellos and, for a certificate, the packet time;
  * its connection tracking reads flags and relative sequence numbers; its port guess, risk
- * check and dissectors read ports (constants below 32768 and the default-port table) and
+ * check and the dissectors that run before TLS read ports (see MEMO_PRIVILEGED_PORTS) and
  * addresses; its certificate cache is history (cert_epoch). */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -26,10 +26,15 @@
  * flow further only costs time. */
 #define CLASSIFY_MAX_PACKETS 12
 
-/* Client ports below this are put in a memo key as they are: nDPI's dissectors compare TCP
- * ports against constants, all below it in 4.2 (besides its default-port table, which is
- * consulted for the rest). Ephemeral ports above it count as one. */
-#define MEMO_LOW_PORTS 32768
+/* Which client ports go into a memo key as they are (the others count as one). A verdict is
+ * remembered only when nDPI detected TLS on the flow's first packet, the ClientHello. Up to
+ * then, in nDPI 4.2, the client port is read by its connection tracking (which side has the
+ * lower port: in the key), its port guess, its risk check and the dissector it tries first
+ * (all through its default-port table), and by the dissectors ahead of TLS in its order, HTTP
+ * and StarCraft, neither of which reads it for a payload that is not HTTP. TLS's dissector
+ * compares the mail-over-TLS ports. Privileged ports are kept too, as a margin. */
+#define MEMO_PRIVILEGED_PORTS 1024
+static const uint16_t tls_dissector_ports[] = {465, 587, 993, 995};
 
 /* Held copies: one segment at most this big, all flows together at most the budget (a flood of
  * ClientHellos nobody answers is held this far, then given to nDPI as it comes). */
@@ -40,7 +45,8 @@ struct cap_classifier {
     struct ndpi_detection_module_struct *ndpi;
     struct cap_class_memo *memo;
     struct cap_class_stats stats;
-    uint8_t default_port[65536 / 8]; /* bit set: some protocol's default TCP port in nDPI */
+    /* bit set: some protocol's default TCP port in nDPI, or one its TLS dissector tests */
+    uint8_t default_port[65536 / 8];
     /* nDPI's TLS dissector keeps a cache (not reachable through its API) of servers whose
      * certificate subject named a protocol, and names later flows to them from it. This counts
      * the flows that may have added to it, so a verdict made before is not reused after. */
@@ -62,7 +68,8 @@ struct cap_class_flow {
     struct ndpi_flow_struct *ndpi_flow; /* NULL once classification is final */
     uint32_t packets;
     bool done;
-    bool tls; /* nDPI's verdict names TLS as the protocol or its master */
+    bool tls;            /* nDPI's verdict names TLS as the protocol or its master */
+    bool first_detected; /* nDPI named the protocol on the first packet it read */
     unsigned num_held;
     struct held_segment held[CAP_CLASS_HOLD_MAX];
     struct cap_class_verdict v;
@@ -70,6 +77,10 @@ struct cap_class_flow {
 
 static void note_default_ports(struct cap_classifier *c)
 {
+    for (size_t i = 0; i < G_N_ELEMENTS(tls_dissector_ports); i++) {
+        uint16_t port = tls_dissector_ports[i];
+        c->default_port[port / 8] |= (uint8_t)(1u << (port % 8));
+    }
     const ndpi_proto_defaults_t *d = ndpi_get_proto_defaults(c->ndpi);
     unsigned n = ndpi_get_num_supported_protocols(c->ndpi);
     for (unsigned p = 0; d != NULL && p < n; p++) {
@@ -199,6 +210,9 @@ static bool feed(struct cap_classifier *c, struct cap_class_flow *f, const uint8
     ndpi_protocol p =
         ndpi_detection_process_packet(c->ndpi, f->ndpi_flow, l3, len, (uint64_t)(ts_us / 1000));
     f->packets++;
+    if (f->packets == 1 && detected(p)) {
+        f->first_detected = true;
+    }
     /* Final when nDPI wants no more of the flow, or has stopped reading it by itself (its TLS
      * dissector does on a record it cannot walk, such as a TLS 1.2 encrypted Finished): past
      * that, a detected flow's packets only return the protocol already set. */
@@ -258,7 +272,7 @@ bool cap_class_flow_hold(struct cap_class_flow *f, const struct cap_segment *seg
 
 bool cap_classify_port_is_keyed(const struct cap_classifier *c, uint16_t port)
 {
-    return port < MEMO_LOW_PORTS || (c->default_port[port / 8] >> (port % 8)) & 1;
+    return port < MEMO_PRIVILEGED_PORTS || (c->default_port[port / 8] >> (port % 8)) & 1;
 }
 
 void cap_classify_context(struct cap_classifier *c, const struct cap_segment *seg, GByteArray *out)
@@ -267,7 +281,8 @@ void cap_classify_context(struct cap_classifier *c, const struct cap_segment *se
     bool sport_read = cap_classify_port_is_keyed(c, sport);
     uint8_t fixed[16] = {
         seg->src.family,
-        seg->sport < seg->dport, /* nDPI's direction bit */
+        /* nDPI's direction bit for each side's packets (both 0 with equal ports) */
+        (uint8_t)((seg->sport < seg->dport) | (seg->dport < seg->sport) << 1),
         (uint8_t)(sport_read ? sport >> 8 : 0),
         (uint8_t)(sport_read ? sport : 0),
         (uint8_t)(seg->dport >> 8),
@@ -301,9 +316,10 @@ bool cap_classify_memo_adopt(struct cap_classifier *c, struct cap_class_flow *f,
 void cap_classify_memo_save(struct cap_classifier *c, const struct cap_class_flow *f,
                             const uint8_t key[CAP_MEMO_KEY_LEN])
 {
-    /* Only TLS verdicts: the shapes in a key describe TLS hellos, and nDPI's other dissectors
-     * read things a shape leaves out. */
-    if (!c->memo_ok || !f->done || !f->tls) {
+    /* Only TLS verdicts made on the ClientHello: the shapes in a key describe TLS hellos, and
+     * nDPI's other dissectors (which run until one names the flow) read things a key leaves
+     * out. */
+    if (!c->memo_ok || !f->done || !f->tls || !f->first_detected) {
         return;
     }
     cap_class_memo_store(c->memo, key, &f->v);

@@ -26,6 +26,7 @@ struct flow_pkts {
     bool from_client[MAX_PKTS];
     int64_t ts_us[MAX_PKTS];
     uint8_t family;
+    struct cap_segment first; /* the first payload segment's decoded fields (pointers cleared) */
 };
 
 static void load(const char *name, struct flow_pkts *fp)
@@ -48,6 +49,8 @@ static void load(const char *name, struct flow_pkts *fp)
         }
         if (client_port == 0) {
             client_port = seg.sport;
+            fp->first = seg;
+            fp->first.l3 = fp->first.payload = NULL;
         }
         size_t i = fp->n++;
         fp->l3[i] = g_memdup2(seg.l3, seg.l3_len);
@@ -121,6 +124,24 @@ static bool same_verdict(const struct cap_class_verdict *a, const struct cap_cla
 
 /* Every one of the 65,536 client ports: where nDPI's verdict differs from the one at an
  * ephemeral port, the port must be one the memo key keeps. */
+/* The key's context for the flow with the client's port set to port. */
+static GByteArray *context_with_port(struct cap_classifier *c, const struct flow_pkts *fp,
+                                     uint16_t port)
+{
+    struct cap_segment seg = fp->first;
+    seg.sport = port;
+    GByteArray *out = g_byte_array_new();
+    cap_classify_context(c, &seg, out);
+    return out;
+}
+
+static bool same_bytes(const GByteArray *a, const GByteArray *b)
+{
+    return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+/* Every one of the 65,536 client ports: where nDPI's verdict differs from the one at an
+ * ephemeral port, the key's context must differ too. */
 static void sweep(const char *sample)
 {
     GError *error = NULL;
@@ -130,22 +151,30 @@ static void sweep(const char *sample)
     load(sample, &fp);
     struct cap_class_verdict ref, v;
     classify_with_port(c, &fp, 50000, &ref);
+    GByteArray *ref_ctx = context_with_port(c, &fp, 50000);
     assert_string_not_equal(ref.app, "Unknown");
-    unsigned differ = 0, differ_unkept = 0;
+    unsigned differ = 0, differ_unkept = 0, keyed = 0;
     for (uint32_t port = 0; port < 65536; port++) {
+        GByteArray *ctx = context_with_port(c, &fp, (uint16_t)port);
+        bool kept = !same_bytes(ctx, ref_ctx);
+        keyed += kept;
+        g_byte_array_free(ctx, TRUE);
         classify_with_port(c, &fp, (uint16_t)port, &v);
         if (!same_verdict(&ref, &v)) {
             differ++;
-            if (!cap_classify_port_is_keyed(c, (uint16_t)port)) {
+            if (!kept) {
                 differ_unkept++;
-                fprintf(stderr, "%s: client port %u changes nDPI's verdict (%s) but is not keyed\n",
+                fprintf(stderr, "%s: client port %u changes nDPI's verdict (%s) but not the key\n",
                         sample, port, v.app);
             }
         }
     }
-    fprintf(stderr, "%s: %s; %u of 65536 client ports change the verdict, all keyed\n", sample,
-            ref.app, differ);
+    fprintf(stderr,
+            "%s: %s; %u of 65536 client ports change the verdict, all in the key (%u "
+            "ports are)\n",
+            sample, ref.app, differ, keyed);
     assert_int_equal(differ_unkept, 0);
+    g_byte_array_free(ref_ctx, TRUE);
     unload(&fp);
     cap_classifier_free(c);
 }
@@ -213,11 +242,6 @@ static GByteArray *context_for(struct cap_classifier *c, uint16_t sport, uint16_
     return out;
 }
 
-static bool same_bytes(const GByteArray *a, const GByteArray *b)
-{
-    return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
-}
-
 static void test_context_ports(void **state)
 {
     (void)state;
@@ -227,18 +251,23 @@ static void test_context_ports(void **state)
     GByteArray *base = context_for(c, 50000, 443);
     GByteArray *other_ephemeral = context_for(c, 61000, 443);
     GByteArray *low = context_for(c, 23456, 443);
+    GByteArray *mail = context_for(c, 993, 443);
     GByteArray *https_client = context_for(c, 443, 443);
     GByteArray *other_server = context_for(c, 50000, 8443);
     assert_true(same_bytes(base, other_ephemeral));
-    assert_false(same_bytes(base, low));
+    assert_true(same_bytes(base, low));
+    assert_false(same_bytes(base, mail));
     assert_false(same_bytes(base, https_client));
     assert_false(same_bytes(base, other_server));
     assert_true(cap_classify_port_is_keyed(c, 443));
-    assert_true(cap_classify_port_is_keyed(c, 23456));
+    assert_true(cap_classify_port_is_keyed(c, 993));
+    assert_true(cap_classify_port_is_keyed(c, 800));
+    assert_false(cap_classify_port_is_keyed(c, 23456));
     assert_false(cap_classify_port_is_keyed(c, 50000));
     g_byte_array_free(base, TRUE);
     g_byte_array_free(other_ephemeral, TRUE);
     g_byte_array_free(low, TRUE);
+    g_byte_array_free(mail, TRUE);
     g_byte_array_free(https_client, TRUE);
     g_byte_array_free(other_server, TRUE);
     cap_classifier_free(c);
