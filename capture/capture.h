@@ -421,6 +421,10 @@ struct cap_class_verdict {
     char app[CAP_APP_NAME_MAX];
     char ja3[33];
     const char *risks[CAP_MAX_RISKS + 1]; /* nDPI's static names, NULL-terminated */
+    /* The first certificate's validity as nDPI parsed it (0 when it read none), and where the
+     * time it read it fell (a verdict is reused only for a time that falls the same way). */
+    uint32_t not_before, not_after;
+    uint8_t time_class;
 };
 
 struct cap_class_stats {
@@ -445,13 +449,16 @@ void cap_classify_context(struct cap_classifier *c, const struct cap_segment *se
 /* cap_classify_port_is_keyed: a client port cap_classify_context puts in the key as it is (one
  * nDPI could read); other client ports count as one. */
 bool cap_classify_port_is_keyed(const struct cap_classifier *c, uint16_t port);
-/* cap_classify_memo_adopt: when a verdict is remembered under key, the flow takes it, its held
- * segments are dropped and true is returned. */
+/* cap_classify_memo_adopt: when a verdict is remembered under key (and, for a flow whose
+ * certificate nDPI read, ts_us falls in the certificate's validity as it did for the flow the
+ * verdict came from), the flow takes it, its held segments are dropped and true is returned.
+ * ts_us: the time of the segment that completed the key. */
 bool cap_classify_memo_adopt(struct cap_classifier *c, struct cap_class_flow *f,
-                             const uint8_t key[CAP_MEMO_KEY_LEN]);
-/* cap_classify_memo_save: remembers f's verdict under key (f's classification must be final). */
+                             const uint8_t key[CAP_MEMO_KEY_LEN], int64_t ts_us);
+/* cap_classify_memo_save: remembers f's verdict under key (f's classification must be final,
+ * made by nDPI reading segments up to one at ts_us). */
 void cap_classify_memo_save(struct cap_classifier *c, const struct cap_class_flow *f,
-                            const uint8_t key[CAP_MEMO_KEY_LEN]);
+                            const uint8_t key[CAP_MEMO_KEY_LEN], int64_t ts_us);
 /* cap_class_flow_is_final: nDPI has given its verdict (and its state was released). */
 bool cap_class_flow_is_final(const struct cap_class_flow *f);
 void cap_classifier_get_stats(const struct cap_classifier *c, struct cap_class_stats *out);

@@ -41,6 +41,10 @@ static const uint16_t tls_dissector_ports[] = {465, 587, 993, 995};
 #define CLASSIFY_HELD_MAX_SEGMENT 16384
 #define CLASSIFY_HELD_BUDGET (8u << 20)
 
+/* nDPI's "about to expire" window for certificates, set explicitly so a reused verdict can
+ * place a time in it the way nDPI does (this is 4.2's default). */
+#define CLASSIFY_CERT_EXPIRE_DAYS 30
+
 struct cap_classifier {
     struct ndpi_detection_module_struct *ndpi;
     struct cap_class_memo *memo;
@@ -70,6 +74,7 @@ struct cap_class_flow {
     bool done;
     bool tls;            /* nDPI's verdict names TLS as the protocol or its master */
     bool first_detected; /* nDPI named the protocol on the first packet it read */
+    bool cached_server;  /* nDPI may have put the server in its certificate cache */
     unsigned num_held;
     struct held_segment held[CAP_CLASS_HOLD_MAX];
     struct cap_class_verdict v;
@@ -101,6 +106,7 @@ struct cap_classifier *cap_classifier_new(GError **error)
     NDPI_PROTOCOL_BITMASK all;
     NDPI_BITMASK_SET_ALL(all);
     ndpi_set_protocol_detection_bitmask2(m, &all);
+    ndpi_set_tls_cert_expire_days(m, CLASSIFY_CERT_EXPIRE_DAYS);
     ndpi_finalize_initialization(m);
     struct cap_classifier *c = g_new0(struct cap_classifier, 1);
     c->ndpi = m;
@@ -171,11 +177,30 @@ static void keep_result(struct cap_classifier *c, struct cap_class_flow *f, ndpi
     }
     f->v.risks[n] = NULL;
     f->tls = p.master_protocol == NDPI_PROTOCOL_TLS || p.app_protocol == NDPI_PROTOCOL_TLS;
+    f->v.not_before = f->ndpi_flow->protos.tls_quic.notBefore;
+    f->v.not_after = f->ndpi_flow->protos.tls_quic.notAfter;
     /* A certificate read and a protocol named besides TLS: nDPI may have cached the server. */
     if (f->ndpi_flow->protos.tls_quic.subjectDN != NULL && p.master_protocol == NDPI_PROTOCOL_TLS &&
         p.app_protocol != NDPI_PROTOCOL_TLS && p.app_protocol != NDPI_PROTOCOL_UNKNOWN) {
         c->cert_epoch++;
+        f->cached_server = true;
     }
+}
+
+/* Where nDPI 4.2 places the time it read a certificate at (seconds, from the packet's
+ * milliseconds) against the validity it parsed: 1 expired or not yet valid, 2 about to expire,
+ * 0 neither. The same unsigned arithmetic as nDPI's. With no certificate read (both 0) every
+ * time after 1970 is 1, so flows without one always match. */
+static uint8_t cert_time_class(uint32_t not_before, uint32_t not_after, int64_t ts_us)
+{
+    uint32_t t = (uint32_t)((uint64_t)(ts_us / 1000) / 1000);
+    if (t < not_before || t > not_after) {
+        return 1;
+    }
+    if (t > not_before && t > not_after - CLASSIFY_CERT_EXPIRE_DAYS * 86400u) {
+        return 2;
+    }
+    return 0;
 }
 
 static bool detected(ndpi_protocol p)
@@ -300,10 +325,11 @@ void cap_classify_context(struct cap_classifier *c, const struct cap_segment *se
 }
 
 bool cap_classify_memo_adopt(struct cap_classifier *c, struct cap_class_flow *f,
-                             const uint8_t key[CAP_MEMO_KEY_LEN])
+                             const uint8_t key[CAP_MEMO_KEY_LEN], int64_t ts_us)
 {
     const struct cap_class_verdict *v = c->memo_ok ? cap_class_memo_find(c->memo, key) : NULL;
-    if (v == NULL || f->done) {
+    if (v == NULL || f->done ||
+        cert_time_class(v->not_before, v->not_after, ts_us) != v->time_class) {
         return false;
     }
     f->v = *v;
@@ -314,15 +340,19 @@ bool cap_classify_memo_adopt(struct cap_classifier *c, struct cap_class_flow *f,
 }
 
 void cap_classify_memo_save(struct cap_classifier *c, const struct cap_class_flow *f,
-                            const uint8_t key[CAP_MEMO_KEY_LEN])
+                            const uint8_t key[CAP_MEMO_KEY_LEN], int64_t ts_us)
 {
     /* Only TLS verdicts made on the ClientHello: the shapes in a key describe TLS hellos, and
      * nDPI's other dissectors (which run until one names the flow) read things a key leaves
      * out. */
-    if (!c->memo_ok || !f->done || !f->tls || !f->first_detected) {
+    /* Nor a verdict whose making may have written nDPI's certificate cache: a reuse would skip
+     * that write. */
+    if (!c->memo_ok || !f->done || !f->tls || !f->first_detected || f->cached_server) {
         return;
     }
-    cap_class_memo_store(c->memo, key, &f->v);
+    struct cap_class_verdict v = f->v;
+    v.time_class = cert_time_class(v.not_before, v.not_after, ts_us);
+    cap_class_memo_store(c->memo, key, &v);
     c->stats.memo_saved++;
 }
 

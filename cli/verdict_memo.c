@@ -12,7 +12,7 @@ struct vmemo_hold {
     GByteArray *key;
     enum cap_dir client; /* the direction that sent the ClientHello */
     uint32_t seq0, ack0;
-    bool after_ccs[2];
+    struct tls_shape_dir shape[2];
 };
 
 static void put_u32(GByteArray *out, uint32_t v)
@@ -54,7 +54,7 @@ static bool add_segment(struct vmemo_hold *h, enum cap_dir dir, const struct cap
         return true;
     }
     return seg->payload_len <= SHAPE_MAX &&
-           tls_shape_append(seg->payload, seg->payload_len, &h->after_ccs[dir], h->key);
+           tls_shape_append(seg->payload, seg->payload_len, &h->shape[dir], h->key);
 }
 
 struct vmemo_hold *vmemo_begin(struct cap_classifier *c, struct cap_class_flow *f, enum cap_dir dir,
@@ -88,13 +88,13 @@ bool vmemo_next(struct vmemo_hold *h, struct cap_classifier *c, struct cap_class
     if (server_payload && keyed) {
         uint8_t key[CAP_MEMO_KEY_LEN];
         tls_sha256(h->key->data, h->key->len, key);
-        if (cap_classify_memo_adopt(c, f, key)) {
+        if (cap_classify_memo_adopt(c, f, key, seg->ts_us)) {
             *final = true;
         } else {
             cap_class_flow_feed_held(c, f);
             *final = cap_classify_segment(c, f, seg, false);
             if (*final) {
-                cap_classify_memo_save(c, f, key);
+                cap_classify_memo_save(c, f, key, seg->ts_us);
             }
         }
     } else {

@@ -5,10 +5,11 @@
  * shape of every held segment (tls_shape_append: the hellos with randoms, session IDs, key
  * shares, PSKs and tickets zeroed), each segment's direction, flags, sizes and sequence numbers
  * relative to the first, and nDPI's context (cap_classify_context). A verdict remembered under
- * the key is taken and nDPI never reads the flow; otherwise nDPI reads the held segments, and
+ * the key is taken (a verdict that read a certificate only when the time falls in its validity
+ * as it did then) and nDPI never reads the flow; otherwise nDPI reads the held segments, and
  * when its classification is final right after them, its verdict is remembered. Anything else
- * (a second client segment, a plaintext certificate, more than a few held segments, the flow
- * ending) hands the held segments to nDPI as they were, in order. */
+ * (a second client segment, a handshake message split over segments, more than a few held
+ * segments, the flow ending) hands the held segments to nDPI as they were, in order. */
 #ifndef TLSSCOPE_CLI_VERDICT_MEMO_H
 #define TLSSCOPE_CLI_VERDICT_MEMO_H
 

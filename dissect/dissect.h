@@ -210,12 +210,16 @@ bool tls_conn_client_hello_dir(const struct tls_conn *c, enum cap_dir *out);
 bool tls_opens_with_hello(const uint8_t *data, size_t len);
 /* tls_shape_append: appends to out the shape of one segment's payload: its TLS bytes with the
  * per-connection values of hellos (randoms, session IDs, key shares, PSK identities and binders,
- * tickets, cookies) zeroed and other handshake messages reduced to type and length. *after_ccs
- * (per direction, false at the start) tracks when handshake records become ciphertext, which
- * is kept as it is. False when the payload is not TLS records or carries a plaintext
- * Certificate (whose reading depends on the time), or a plaintext handshake record continues
- * into the next segment. */
-bool tls_shape_append(const uint8_t *data, size_t len, bool *after_ccs, GByteArray *out);
+ * tickets, cookies) zeroed and other handshake messages reduced to type and length, but a
+ * Certificate kept whole. *st is the direction's state, zeroed at the start: after_ccs tracks
+ * when handshake records become ciphertext (kept as it is), certificate that a plaintext
+ * Certificate was seen. False when the payload is not TLS records or a plaintext handshake
+ * record continues into the next segment. */
+struct tls_shape_dir {
+    bool after_ccs;
+    bool certificate;
+};
+bool tls_shape_append(const uint8_t *data, size_t len, struct tls_shape_dir *st, GByteArray *out);
 /* tls_sha256: SHA-256 of data into out. */
 void tls_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
 /* tls_conn_wants_data: false once nothing more in any direction needs looking at: after the

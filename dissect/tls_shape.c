@@ -5,8 +5,8 @@
  * reads the hellos' versions, cipher suites, extensions, SNI, ALPN and so on; the pipeline uses
  * it to reuse nDPI's verdict. The shape keeps every byte it does not know to be per-connection,
  * so unknown extensions, malformed hellos and encrypted records stay as they are (they can only
- * make two shapes differ, never make them equal). A Certificate is refused outright: what a
- * classifier makes of one depends on the time it is read. */
+ * make two shapes differ, never make them equal). A Certificate is kept whole and flagged: what
+ * a classifier makes of one depends on the time it is read, which the caller must weigh. */
 #include <string.h>
 
 #include "dissect.h"
@@ -141,16 +141,13 @@ rest:
 }
 
 /* The handshake messages of one plaintext record. */
-static bool handshake_record(struct cur c, GByteArray *out)
+static void handshake_record(struct cur c, struct tls_shape_dir *st, GByteArray *out)
 {
     while (cur_len(&c) >= 4) {
         uint8_t type = 0;
         uint32_t len;
         struct cur body;
-        if (cur_peek_u8(&c, 0, &type) && type == TLS_HT_CERTIFICATE) {
-            return false;
-        }
-        if (!take(&c, 1, out) || !cur_u24(&c, &len)) {
+        if (!cur_peek_u8(&c, 0, &type) || !take(&c, 1, out) || !cur_u24(&c, &len)) {
             break;
         }
         put(out, c.p - 3, 3);
@@ -159,12 +156,14 @@ static bool handshake_record(struct cur c, GByteArray *out)
         }
         if (type == TLS_HT_CLIENT_HELLO || type == TLS_HT_SERVER_HELLO) {
             hello(body, type == TLS_HT_CLIENT_HELLO, out);
+        } else if (type == TLS_HT_CERTIFICATE) {
+            put(out, body.p, cur_len(&body));
+            st->certificate = true;
         }
         /* Other messages count by type and length: their contents (a key exchange's public
          * value, a signature) are per-connection and no classifier reads them. */
     }
     put(out, c.p, cur_len(&c));
-    return true;
 }
 
 /* An encrypted handshake record (a TLS 1.2 Finished). Read as plaintext, its first four bytes
@@ -183,7 +182,7 @@ static void encrypted_handshake(struct cur c, GByteArray *out)
     put(out, c.p, cur_len(&c));
 }
 
-bool tls_shape_append(const uint8_t *data, size_t len, bool *after_ccs, GByteArray *out)
+bool tls_shape_append(const uint8_t *data, size_t len, struct tls_shape_dir *st, GByteArray *out)
 {
     struct cur c = cur_make(data, len);
     while (!cur_empty(&c)) {
@@ -203,20 +202,20 @@ bool tls_shape_append(const uint8_t *data, size_t len, bool *after_ccs, GByteArr
              * bytes are read with the rest, which a shape never sees. */
             uint8_t have[2] = {(uint8_t)(cur_len(&c) >> 8), (uint8_t)cur_len(&c)};
             put(out, have, 2);
-            return type == TLS_CT_APPLICATION_DATA || *after_ccs;
+            return type == TLS_CT_APPLICATION_DATA || st->after_ccs;
         }
         switch (type) {
         case TLS_CT_APPLICATION_DATA:
             break; /* ciphertext: its length is its shape */
         case TLS_CT_HANDSHAKE:
-            if (*after_ccs) {
+            if (st->after_ccs) {
                 encrypted_handshake(body, out);
-            } else if (!handshake_record(body, out)) {
-                return false;
+            } else {
+                handshake_record(body, st, out);
             }
             break;
         case TLS_CT_CHANGE_CIPHER_SPEC:
-            *after_ccs = true;
+            st->after_ccs = true;
             put(out, body.p, cur_len(&body));
             break;
         default: /* alerts */

@@ -51,7 +51,7 @@ def flip(buf, start, n):
         buf[i] ^= 0x5A
 
 
-def copy_flow(data, info, client_port, server_port, ts_shift, edit):
+def copy_flow(data, info, client_port, server_port, ts_shift, edit, orig_client=None):
     """The sample's records with the ports rewritten, timestamps shifted, and edit(payload,
     from_client) applied to each TLS payload in place (same length)."""
     out = bytearray()
@@ -60,7 +60,7 @@ def copy_flow(data, info, client_port, server_port, ts_shift, edit):
         lay = pcapgen.layers(data, p)
         tcp = lay["tcp"] - p["rec"]
         sport = struct.unpack("!H", rec[tcp:tcp + 2])[0]
-        from_client = sport == ORIG_CLIENT_PORT
+        from_client = sport == (orig_client or ORIG_CLIENT_PORT)
         ports = (client_port, server_port) if from_client else (server_port, client_port)
         rec[tcp:tcp + 4] = struct.pack("!HH", *ports)
         sec = struct.unpack("<I", rec[0:4])[0]
@@ -143,6 +143,68 @@ def check_built_capture(tmp):
           (a["app"], a["ndpi_risks"], a["ndpi_ja3"]) == (b["app"], b["ndpi_risks"], b["ndpi_ja3"]))
 
 
+def find_key(obj, key):
+    if isinstance(obj, dict):
+        if key in obj:
+            return obj[key]
+        obj = list(obj.values())
+    if isinstance(obj, list):
+        for v in obj:
+            r = find_key(v, key)
+            if r is not None:
+                return r
+    return None
+
+
+def check_certificate_time(tmp):
+    """samples/tls12-clean.pcap: a TLS 1.2 full handshake whose server flight carries the
+    certificate, so nDPI's verdict depends on when it is read (expired, about to expire).
+    Copies at the original time and 10 s later share a verdict; copies 10 days before the
+    certificate's notAfter and a day after it get nDPI's own verdict, which the later one then
+    shares with a copy 10 s after it."""
+    with open(os.path.join(SRC, "samples", "tls12-clean.pcap"), "rb") as f:
+        data = f.read()
+    info = pcapgen.split_capture(data)
+    base = report(os.path.join(SRC, "samples", "tls12-clean.pcap"), tmp)
+    not_after = find_key(base, "not_after") if base else None
+    check("tls12-clean: certificate validity in the report", not_after is not None)
+    if not_after is None:
+        return
+    import calendar
+    import time
+    t_na = calendar.timegm(time.strptime(not_after[:19], "%Y-%m-%dT%H:%M:%S"))
+    t0 = struct.unpack("<I", data[info["packets"][0]["rec"]:info["packets"][0]["rec"] + 4])[0]
+    day = 86400
+    copies = [  # client port, time shift
+        (35914, 0),                       # C1: read, remembered
+        (50001, 10),                      # C2: same validity class: reused
+        (50002, t_na - 10 * day - t0),    # C3: about to expire: read
+        (50003, t_na + day - t0),         # C4: expired: read
+        (50004, t_na + day + 10 - t0),    # C5: expired too: reused from C4
+    ]
+    body = b"".join(copy_flow(data, info, c, 4431, shift, fresh_randoms, orig_client=35914)
+                    for c, shift in copies)
+    path = os.path.join(tmp, "cert.pcap")
+    with open(path, "wb") as f:
+        f.write(data[:24] + body)
+    doc = report(path, tmp)
+    ref = report(path, tmp, ("--no-ndpi-memo",))
+    check("cert: reports made", doc is not None and ref is not None)
+    if doc is None or ref is None:
+        return
+    cls = doc["capture"]["classification"]
+    check("cert: two verdicts reused, three read", cls["verdicts_reused"] == 2 and
+          cls["verdicts_remembered"] == 3, cls)
+    check("cert: report identical without reuse", without_counts(doc) == without_counts(ref))
+    risks = {c["client"]["port"]: c["ndpi_risks"] for c in doc["connections"]}
+    check("cert: nDPI calls the certificate about to expire 10 days before its end",
+          "TLS Certificate About To Expire" in risks.get(50002, []), risks.get(50002))
+    check("cert: and expired after it", "TLS Expired Certificate" in risks.get(50003, []),
+          risks.get(50003))
+    check("cert: neither at the capture's time",
+          not any("Expire" in r for r in risks.get(35914, []) + risks.get(50001, [])), risks)
+
+
 def check_all_captures(tmp):
     reused = 0
     samples = os.path.join(SRC, "samples")
@@ -166,6 +228,7 @@ def check_all_captures(tmp):
 def main():
     tmp = tempfile.mkdtemp(prefix="tlsscope-memo-")
     check_built_capture(tmp)
+    check_certificate_time(tmp)
     check_all_captures(tmp)
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"{results['passed']} passed, {results['failed']} failed")

@@ -29,6 +29,7 @@ struct hello_params {
     uint8_t enc_head[4];
     uint8_t enc_len;
     bool certificate;     /* a Certificate message after the hello, in the same record */
+    uint8_t cert_fill;    /* its one certificate's bytes */
     bool cut_hello;       /* the hello record continues past the segment */
     uint8_t app_data_cut; /* a trailing application data record cut after this many bytes */
 };
@@ -90,9 +91,16 @@ static GByteArray *build(const struct hello_params *p)
     put_u8(hs, p->server ? 2 : 1);
     put_vec24(hs, body->data, body->len);
     if (p->certificate) {
-        static const uint8_t cert[] = {0, 0, 0}; /* an empty certificate_list */
+        uint8_t der[20];
+        memset(der, p->cert_fill, sizeof(der));
+        GByteArray *list = g_byte_array_new();
+        put_vec24(list, der, sizeof(der));
+        GByteArray *msg = g_byte_array_new();
+        put_vec24(msg, list->data, list->len);
         put_u8(hs, 11);
-        put_vec24(hs, cert, sizeof(cert));
+        put_vec24(hs, msg->data, msg->len);
+        g_byte_array_free(list, TRUE);
+        g_byte_array_free(msg, TRUE);
     }
     g_byte_array_free(body, TRUE);
 
@@ -169,7 +177,19 @@ static const struct row rows[] = {
      true,
      true,
      false},
-    {"certificate refused", {SH}, {SH, .certificate = true}, true, false, false},
+    {"certificate kept and flagged", {SH}, {SH, .certificate = true}, true, true, false},
+    {"certificate bytes",
+     {SH, .certificate = true, .cert_fill = 1},
+     {SH, .certificate = true, .cert_fill = 2},
+     true,
+     true,
+     false},
+    {"same certificate, fresh randoms",
+     {SH, .certificate = true, .cert_fill = 1},
+     {SH, .certificate = true, .cert_fill = 1, .random_fill = 5},
+     true,
+     true,
+     true},
     {"hello continued in the next segment", {CH}, {CH, .cut_hello = true}, true, false, false},
     {"application data cut: its bytes do not count",
      {SH, .app_data_cut = 10},
@@ -190,9 +210,11 @@ static void run_row(void **state)
     const struct row *r = *state;
     GByteArray *a = build(&r->base), *b = build(&r->variant);
     GByteArray *sa = g_byte_array_new(), *sb = g_byte_array_new();
-    bool ccs_a = false, ccs_b = false;
-    assert_int_equal(tls_shape_append(a->data, a->len, &ccs_a, sa), r->base_ok);
-    assert_int_equal(tls_shape_append(b->data, b->len, &ccs_b, sb), r->variant_ok);
+    struct tls_shape_dir st_a = {0}, st_b = {0};
+    assert_int_equal(tls_shape_append(a->data, a->len, &st_a, sa), r->base_ok);
+    assert_int_equal(tls_shape_append(b->data, b->len, &st_b, sb), r->variant_ok);
+    assert_int_equal(st_a.certificate, r->base.certificate);
+    assert_int_equal(st_b.certificate, r->variant.certificate);
     if (r->base_ok && r->variant_ok) {
         bool same = sa->len == sb->len && memcmp(sa->data, sb->data, sa->len) == 0;
         assert_int_equal(same, r->same);
@@ -210,15 +232,15 @@ static void test_hostile(void **state)
     (void)state;
     static const uint8_t http[] = "GET / HTTP/1.1\r\n";
     GByteArray *out = g_byte_array_new();
-    bool ccs = false;
-    assert_false(tls_shape_append(http, sizeof(http) - 1, &ccs, out));
+    struct tls_shape_dir st = {0};
+    assert_false(tls_shape_append(http, sizeof(http) - 1, &st, out));
     struct hello_params p = {CH, .psk_fill = 3, .ticket_fill = 4};
     GByteArray *seg = build(&p);
     for (size_t n = 0; n <= seg->len; n++) {
         uint8_t *copy = dup_exact(seg->data, n);
         g_byte_array_set_size(out, 0);
-        ccs = false;
-        (void)tls_shape_append(copy, n, &ccs, out);
+        st = (struct tls_shape_dir){0};
+        (void)tls_shape_append(copy, n, &st, out);
         free(copy);
     }
     g_byte_array_free(seg, TRUE);
