@@ -136,12 +136,21 @@ struct cap_class_flow *cap_class_flow_new(struct cap_classifier *c)
     c->stats.flows++;
     struct cap_class_flow *f = g_new0(struct cap_class_flow, 1);
     f->owner = c;
-    f->ndpi_flow = calloc(1, ndpi_detection_get_sizeof_ndpi_flow_struct());
-    if (f->ndpi_flow == NULL) {
-        f->done = true;
-    }
     g_strlcpy(f->v.app, "Unknown", sizeof(f->v.app));
     return f;
+}
+
+/* nDPI's state for the flow, made when nDPI first reads it: a flow whose verdict is reused
+ * never needs one. NULL (and the flow left unclassified) when memory runs out. */
+static struct ndpi_flow_struct *ndpi_state(struct cap_class_flow *f)
+{
+    if (f->ndpi_flow == NULL && !f->done) {
+        f->ndpi_flow = calloc(1, ndpi_detection_get_sizeof_ndpi_flow_struct());
+        if (f->ndpi_flow == NULL) {
+            f->done = true;
+        }
+    }
+    return f->ndpi_flow;
 }
 
 static void drop_held(struct cap_class_flow *f)
@@ -211,7 +220,7 @@ static bool detected(ndpi_protocol p)
 /* nDPI's last word on a flow it has not finished with: its guess. */
 static void give_up(struct cap_classifier *c, struct cap_class_flow *f)
 {
-    if (f->done) {
+    if (f->done || ndpi_state(f) == NULL) {
         return;
     }
     uint8_t guessed = 0;
@@ -228,6 +237,9 @@ static bool feed(struct cap_classifier *c, struct cap_class_flow *f, const uint8
     }
     if (l3 == NULL || l3_len == 0) {
         return false;
+    }
+    if (ndpi_state(f) == NULL) {
+        return true;
     }
     /* nDPI takes an unsigned short length; a larger (GSO-sized) capture is cut to what it can
      * see, which is more than any classifier needs. */

@@ -1,6 +1,7 @@
 /* Facts about one finished connection that several parts of the report need the same way: how
  * it closed, which sides closed without close_notify, which alerts were fatal. */
 #include <arpa/inet.h>
+#include <string.h>
 
 #include "report_internal.h"
 
@@ -141,11 +142,29 @@ bool rpt_alert_is_fatal(const struct cap_flow_summary *f, const struct tls_summa
     return rpt_alert_fatal_why(f, t, a) != NULL;
 }
 
+/* inet_ntop writes an IPv4 address through sprintf (some 1,700 instructions, twice per
+ * connection); a capture's connections come from and go to few addresses, so the last few
+ * formatted are kept, direct-mapped by their last byte. */
+#define ADDR_CACHE_SLOTS 16
+
+struct addr_text {
+    struct cap_addr addr;
+    char text[INET6_ADDRSTRLEN];
+};
+
 const char *rpt_addr_format(const struct cap_addr *a, char *buf, size_t buf_len)
 {
-    if (!inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->bytes, buf, (socklen_t)buf_len)) {
-        g_strlcpy(buf, "?", buf_len);
+    static struct addr_text cache[ADDR_CACHE_SLOTS];
+    struct addr_text *e = &cache[a->bytes[a->family == 6 ? 15 : 3] % ADDR_CACHE_SLOTS];
+    if (e->addr.family != a->family || memcmp(e->addr.bytes, a->bytes, sizeof(a->bytes)) != 0) {
+        if (!inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->bytes, e->text,
+                       sizeof(e->text))) {
+            g_strlcpy(e->text, "?", sizeof(e->text));
+        }
+        e->addr.family = a->family;
+        memcpy(e->addr.bytes, a->bytes, sizeof(a->bytes));
     }
+    g_strlcpy(buf, e->text, buf_len);
     return buf;
 }
 
