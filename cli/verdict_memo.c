@@ -2,6 +2,7 @@
  * adds what only the classifier knows. */
 #include <string.h>
 
+#include "cursor.h"
 #include "dissect.h"
 #include "verdict_memo.h"
 
@@ -24,14 +25,10 @@ static void put_u32(GByteArray *out, uint32_t v)
 /* The IP header's own length field: nDPI takes the payload's length from it. */
 static uint32_t ip_length_field(const struct cap_segment *seg)
 {
-    if (seg->l3 == NULL) {
-        return 0;
-    }
-    size_t off = seg->src.family == 4 ? 2 : 4;
-    if (seg->l3_len < off + 2) {
-        return 0;
-    }
-    return (uint32_t)seg->l3[off] << 8 | seg->l3[off + 1];
+    struct cur c = cur_make(seg->l3, seg->l3_len);
+    uint16_t v = 0;
+    (void)cur_peek_u16(&c, seg->src.family == 4 ? 2 : 4, &v);
+    return v;
 }
 
 /* Appends what nDPI's reading of one segment depends on. Sequence numbers count relative to the
@@ -60,9 +57,8 @@ static bool add_segment(struct vmemo_hold *h, enum cap_dir dir, const struct cap
 struct vmemo_hold *vmemo_begin(struct cap_classifier *c, struct cap_class_flow *f, enum cap_dir dir,
                                const struct cap_segment *seg)
 {
-    if (seg->payload_len < 6 || seg->payload[0] != 22 || seg->payload[5] != 1 ||
-        !tls_opens_with_hello(seg->payload, seg->payload_len)) {
-        return NULL; /* only flows that open with a ClientHello record */
+    if (!tls_opens_with_client_hello(seg->payload, seg->payload_len)) {
+        return NULL;
     }
     struct vmemo_hold *h = g_new0(struct vmemo_hold, 1);
     h->key = g_byte_array_sized_new(1024);

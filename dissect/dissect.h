@@ -208,6 +208,8 @@ bool tls_conn_client_hello_dir(const struct tls_conn *c, enum cap_dir *out);
 /* tls_opens_with_hello: data (a flow's first payload) starts with a TLS record header that holds
  * a ClientHello or ServerHello: the flow is TLS from its first byte. */
 bool tls_opens_with_hello(const uint8_t *data, size_t len);
+/* tls_opens_with_client_hello: the same, a ClientHello only. */
+bool tls_opens_with_client_hello(const uint8_t *data, size_t len);
 /* tls_shape_append: appends to out the shape of one segment's payload: its TLS bytes with the
  * per-connection values of hellos (randoms, session IDs, key shares, PSK identities and binders,
  * tickets, cookies) zeroed and other handshake messages reduced to type and length, but a

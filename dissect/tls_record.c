@@ -69,14 +69,29 @@ bool tls_framer_header_plausible(const uint8_t h[TLS_RECORD_HEADER_LEN])
     return read_header(&c, &rh) && plausible(&rh);
 }
 
-bool tls_opens_with_hello(const uint8_t *data, size_t len)
+/* The handshake type that opens data's first record, or -1 when data does not start with a
+ * plausible handshake record header and a message type. */
+static int opening_handshake(const uint8_t *data, size_t len)
 {
     struct cur c = cur_make(data, len);
     struct rec_hdr rh;
     uint8_t hs_type;
-    return read_header(&c, &rh) && plausible(&rh) && rh.type == TLS_CT_HANDSHAKE &&
-           cur_u8(&c, &hs_type) &&
-           (hs_type == TLS_HT_CLIENT_HELLO || hs_type == TLS_HT_SERVER_HELLO);
+    if (read_header(&c, &rh) && plausible(&rh) && rh.type == TLS_CT_HANDSHAKE &&
+        cur_u8(&c, &hs_type)) {
+        return hs_type;
+    }
+    return -1;
+}
+
+bool tls_opens_with_hello(const uint8_t *data, size_t len)
+{
+    int t = opening_handshake(data, len);
+    return t == TLS_HT_CLIENT_HELLO || t == TLS_HT_SERVER_HELLO;
+}
+
+bool tls_opens_with_client_hello(const uint8_t *data, size_t len)
+{
+    return opening_handshake(data, len) == TLS_HT_CLIENT_HELLO;
 }
 
 static bool buf_append(uint8_t **buf, size_t *len, size_t *alloc, const uint8_t *data, size_t n,

@@ -657,30 +657,39 @@ static void test_hostile_length(void **state)
 
 #define ROW(fn, tbl, i) cmocka_unit_test_prestate(fn, (void *)&tbl[i])
 
-/* tls_opens_with_hello decides whether --no-ndpi-tls leaves a flow to the dissector alone. */
+/* tls_opens_with_hello decides whether --no-ndpi-tls leaves a flow to the dissector alone;
+ * tls_opens_with_client_hello whether an nDPI verdict may be reused on it. */
 struct opens_case {
     const char *name;
     uint8_t bytes[8];
     size_t len;
     bool want;
+    bool want_client;
 };
 
 static const struct opens_case OPENS[] = {
-    {"client_hello", {22, 3, 1, 0, 200, 1, 0, 0}, 8, true},
-    {"server_hello_tls12", {22, 3, 3, 0, 90, 2, 0, 0}, 8, true},
-    {"hello_header_only", {22, 3, 1, 0, 200}, 5, false},
-    {"certificate_first", {22, 3, 3, 4, 0, 11, 0, 0}, 8, false},
-    {"application_data", {23, 3, 3, 0, 40, 1, 2, 3}, 8, false},
-    {"http_get", {'G', 'E', 'T', ' ', '/', ' ', 'H', 'T'}, 8, false},
-    {"zero_length_record", {22, 3, 1, 0, 0, 1, 0, 0}, 8, false},
-    {"version_4_x", {22, 4, 1, 0, 200, 1, 0, 0}, 8, false},
-    {"empty", {0}, 0, false},
+    {"client_hello", {22, 3, 1, 0, 200, 1, 0, 0}, 8, true, true},
+    {"client_hello_type_only", {22, 3, 1, 0, 200, 1}, 6, true, true},
+    {"server_hello_tls12", {22, 3, 3, 0, 90, 2, 0, 0}, 8, true, false},
+    {"hello_header_only", {22, 3, 1, 0, 200}, 5, false, false},
+    {"certificate_first", {22, 3, 3, 4, 0, 11, 0, 0}, 8, false, false},
+    {"application_data", {23, 3, 3, 0, 40, 1, 2, 3}, 8, false, false},
+    {"http_get", {'G', 'E', 'T', ' ', '/', ' ', 'H', 'T'}, 8, false, false},
+    {"zero_length_record", {22, 3, 1, 0, 0, 1, 0, 0}, 8, false, false},
+    {"version_4_x", {22, 4, 1, 0, 200, 1, 0, 0}, 8, false, false},
+    {"empty", {0}, 0, false, false},
 };
 
 static void test_opens_with_hello(void **state)
 {
     const struct opens_case *tc = *state;
-    assert_int_equal(tls_opens_with_hello(tc->bytes, tc->len), tc->want);
+    /* An exact-size heap copy, so a read past len trips ASan. */
+    uint8_t *copy = malloc(tc->len ? tc->len : 1);
+    assert_non_null(copy);
+    memcpy(copy, tc->bytes, tc->len);
+    assert_int_equal(tls_opens_with_hello(copy, tc->len), tc->want);
+    assert_int_equal(tls_opens_with_client_hello(copy, tc->len), tc->want_client);
+    free(copy);
 }
 
 int main(void)
