@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Seeds the fuzz corpora from the real samples: handshake messages (for fuzz_hello), both
-directions of TLS streams chunked in the fuzz_record step format, small captures (fuzz_pcap),
+directions of TLS streams chunked in the fuzz_record step format, first segments of each
+direction (fuzz_shape), small captures (fuzz_pcap),
 and a few segment-operation scripts (fuzz_reasm). Needs tshark. Run from the repository root:
 tests/fuzz/make-seeds.py"""
 import hashlib
@@ -64,6 +65,11 @@ def main():
                     piece = piece[:n * 37 + 1]
                     step += bytes([(0x80 if d else 0) | n]) + piece
             put("fuzz_record", step[:65536])
+            # The first payload segment of each direction, whole (split point 255).
+            for d in (0, 1):
+                first = next((p for dd, p in chunks if dd == d), None)
+                if first:
+                    put("fuzz_shape", bytes([255]) + first)
             for d in (0, 1):
                 s = b"".join(p for dd, p in chunks if dd == d)
                 for ctype, body in records(s):
