@@ -46,6 +46,20 @@ def without_counts(doc):
     return doc
 
 
+def both_reports(tmp, name, data):
+    """Writes data as tmp/name and reports on it with and without reused verdicts; (None, None)
+    after a failed check when either report is missing."""
+    path = os.path.join(tmp, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    doc = report(path, tmp)
+    ref = report(path, tmp, ("--no-ndpi-memo",))
+    check(f"{name}: reports made", doc is not None and ref is not None)
+    if doc is None or ref is None:
+        return None, None
+    return doc, ref
+
+
 def flip(buf, start, n):
     for i in range(start, start + n):
         buf[i] ^= 0x5A
@@ -110,13 +124,8 @@ def check_built_capture(tmp):
         (58602, 4433, fresh_randoms),                      # C5: another server port: read
     ]
     body = b"".join(copy_flow(data, info, c, s, 10 * i, e) for i, (c, s, e) in enumerate(copies))
-    path = os.path.join(tmp, "memo.pcap")
-    with open(path, "wb") as f:
-        f.write(data[:24] + body)
-    doc = report(path, tmp)
-    ref = report(path, tmp, ("--no-ndpi-memo",))
-    check("reports made", doc is not None and ref is not None)
-    if doc is None or ref is None:
+    doc, ref = both_reports(tmp, "memo.pcap", data[:24] + body)
+    if doc is None:
         return
     conns = {c["client"]["port"]: c for c in doc["connections"]}
     check("five connections", len(conns) == 5, sorted(conns))
@@ -184,13 +193,8 @@ def check_certificate_time(tmp):
     ]
     body = b"".join(copy_flow(data, info, c, 4431, shift, fresh_randoms, orig_client=35914)
                     for c, shift in copies)
-    path = os.path.join(tmp, "cert.pcap")
-    with open(path, "wb") as f:
-        f.write(data[:24] + body)
-    doc = report(path, tmp)
-    ref = report(path, tmp, ("--no-ndpi-memo",))
-    check("cert: reports made", doc is not None and ref is not None)
-    if doc is None or ref is None:
+    doc, ref = both_reports(tmp, "cert.pcap", data[:24] + body)
+    if doc is None:
         return
     cls = doc["capture"]["classification"]
     check("cert: two verdicts reused, three read", cls["verdicts_reused"] == 2 and
