@@ -772,7 +772,7 @@ static bool tls_port(uint16_t p)
 }
 
 void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connection *c,
-                             GPtrArray *out)
+                             GPtrArray *out, struct rpt_routine_resets *routine)
 {
     const struct cap_flow_summary *fl = c->flow;
     const struct tls_summary *t = c->tls;
@@ -859,6 +859,14 @@ void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connectio
         }
         enum rpt_severity sev =
             after_notify || covered || fatal ? RPT_SEV_INFO : RPT_SEV_WARNING;
+        if (sev == RPT_SEV_INFO && routine != NULL) {
+            if (routine->count == 0 || ds->rst_ts_us < routine->first_ts_us) {
+                routine->first_ts_us = ds->rst_ts_us;
+            }
+            routine->count++;
+            routine->after_shutdown |= after_notify;
+            continue;
+        }
         char tsb[32];
         char *sum = g_strdup_printf(
             "The %s reset the connection at %s (stream offset %" G_GUINT64_FORMAT ")%s.",

@@ -224,11 +224,19 @@ const char *rpt_hex(const uint8_t *bytes, size_t len, char *buf, size_t buf_len)
 /* ------------------------------------------------------------------ findings engine */
 
 struct rpt_ctx;
+/* Routine resets (info tcp_reset findings) counted instead of made, for a server whose resets
+ * are already grouped: making each finding only to drop it was a good part of the report's
+ * cost on short connections. */
+struct rpt_routine_resets {
+    unsigned count;
+    int64_t first_ts_us;
+    bool after_shutdown; /* one followed the side's close_notify */
+};
 /* rpt_findings_connection: makes the findings about one connection (including the
- * cross-connection resumption check) and appends them to out (struct rpt_finding *). Updates
- * no state. */
+ * cross-connection resumption check) and appends them to out (struct rpt_finding *); with
+ * routine not NULL, routine resets are counted there instead. Updates no state. */
 void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connection *c,
-                             GPtrArray *out);
+                             GPtrArray *out, struct rpt_routine_resets *routine);
 /* rpt_conn_wants_unclean: true with the sides (bit 1 << dir) that closed without close_notify,
  * on a TLS connection whose handshake completed (or was picked up mid-stream) and that no fatal
  * alert ended: after a fatal alert no close_notify is due. */

@@ -195,10 +195,10 @@ static bool routine_reset(const struct rpt_finding *f)
  * opts->unclean_close_group of a server are kept one by one; past that they are dropped here
  * and counted, and rpt_finish makes one finding for them all, as for unclean closes. */
 static void group_routine_resets(struct rpt_ctx *r, const struct rpt_connection *c,
-                                 GPtrArray *findings)
+                                 GPtrArray *findings, const struct rpt_routine_resets *counted)
 {
-    bool any = false, after_shutdown = false;
-    int64_t ts = 0;
+    bool any = counted->count > 0, after_shutdown = counted->after_shutdown;
+    int64_t ts = counted->first_ts_us;
     for (guint i = 0; i < findings->len; i++) {
         const struct rpt_finding *f = g_ptr_array_index(findings, i);
         if (routine_reset(f)) {
@@ -233,14 +233,27 @@ static void group_routine_resets(struct rpt_ctx *r, const struct rpt_connection 
     }
 }
 
+/* Whether this connection's routine resets will be grouped (its server, tracked, has had its
+ * one-by-one share): then the findings engine only counts them. The server entry is made here
+ * as rpt_correlate_add would make it anyway. */
+static bool resets_grouped(struct rpt_ctx *r, const struct cap_flow_summary *fl)
+{
+    if (!fl->dir[0].rst_seen && !fl->dir[1].rst_seen) {
+        return false;
+    }
+    const struct rpt_server *srv = rpt_servers_get(r->servers, &fl->server_ip, fl->server_port);
+    return srv != NULL && srv->resets_reported >= r->opts.unclean_close_group;
+}
+
 void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
 {
     g_return_if_fail(!r->finished);
     const struct cap_flow_summary *fl = c->flow;
     const struct tls_summary *t = c->tls;
     GPtrArray *findings = g_ptr_array_new_with_free_func((GDestroyNotify)rpt_finding_free);
-    rpt_findings_connection(r, c, findings);
-    group_routine_resets(r, c, findings);
+    struct rpt_routine_resets counted = {0};
+    rpt_findings_connection(r, c, findings, resets_grouped(r, fl) ? &counted : NULL);
+    group_routine_resets(r, c, findings, &counted);
 
     unsigned unclean = 0;
     if (rpt_conn_wants_unclean(c, &unclean)) {
