@@ -50,7 +50,7 @@ static void on_segment(void *user, struct cap_flow *flow, enum cap_dir dir,
         }
         ctx->cls = cap_class_flow_new(p->classifier);
         if (p->ndpi_memo) {
-            ctx->memo = vmemo_begin(p->classifier, ctx->cls, dir, seg);
+            ctx->memo = vmemo_begin(ctx->cls, dir, seg);
             if (ctx->memo != NULL) {
                 return;
             }

@@ -13,6 +13,10 @@ struct vmemo_hold {
     GByteArray *key;
     enum cap_dir client; /* the direction that sent the ClientHello */
     uint32_t seq0, ack0;
+    /* The ClientHello segment's addresses and ports, for nDPI's context, which is taken when
+     * the key is complete: that is when nDPI reads the held segments, so its certificate
+     * cache is as it is then. */
+    struct cap_segment first;
     struct tls_shape_dir shape[2];
 };
 
@@ -54,7 +58,7 @@ static bool add_segment(struct vmemo_hold *h, enum cap_dir dir, const struct cap
            tls_shape_append(seg->payload, seg->payload_len, &h->shape[dir], h->key);
 }
 
-struct vmemo_hold *vmemo_begin(struct cap_classifier *c, struct cap_class_flow *f, enum cap_dir dir,
+struct vmemo_hold *vmemo_begin(struct cap_class_flow *f, enum cap_dir dir,
                                const struct cap_segment *seg)
 {
     if (!tls_opens_with_client_hello(seg->payload, seg->payload_len)) {
@@ -65,7 +69,8 @@ struct vmemo_hold *vmemo_begin(struct cap_classifier *c, struct cap_class_flow *
     h->client = dir;
     h->seq0 = seg->seq;
     h->ack0 = seg->ack;
-    cap_classify_context(c, seg, h->key);
+    h->first = *seg;
+    h->first.payload = h->first.l3 = NULL; /* only its addresses and ports are kept */
     if (!add_segment(h, dir, seg) || !cap_class_flow_hold(f, seg)) {
         vmemo_free(h);
         return NULL;
@@ -83,6 +88,7 @@ bool vmemo_next(struct vmemo_hold *h, struct cap_classifier *c, struct cap_class
     }
     if (server_payload && keyed) {
         uint8_t key[CAP_MEMO_KEY_LEN];
+        cap_classify_context(c, &h->first, h->key);
         tls_sha256(h->key->data, h->key->len, key);
         if (cap_classify_memo_adopt(c, f, key, seg->ts_us)) {
             *final = true;

@@ -4,12 +4,12 @@
  * first payload segment (normally its ServerHello flight). By then the key is known: the TLS
  * shape of every held segment (tls_shape_append: the hellos with randoms, session IDs, key
  * shares, PSKs and tickets zeroed), each segment's direction, flags, sizes and sequence numbers
- * relative to the first, and nDPI's context (cap_classify_context). A verdict remembered under
- * the key is taken (a verdict that read a certificate only when the time falls in its validity
- * as it did then) and nDPI never reads the flow; otherwise nDPI reads the held segments, and
- * when its classification is final right after them, its verdict is remembered. Anything else
- * (a second client segment, a handshake message split over segments, more than a few held
- * segments, the flow ending) hands the held segments to nDPI as they were, in order. */
+ * relative to the first, and nDPI's context (cap_classify_context, taken then). A verdict
+ * remembered under the key is taken (a verdict that read a certificate only when the time falls in
+ * its validity as it did then) and nDPI never reads the flow; otherwise nDPI reads the held
+ * segments, and when its classification is final right after them, its verdict is remembered.
+ * Anything else (a second client segment, a handshake message split over segments, more than a few
+ * held segments, the flow ending) hands the held segments to nDPI as they were, in order. */
 #ifndef TLSSCOPE_CLI_VERDICT_MEMO_H
 #define TLSSCOPE_CLI_VERDICT_MEMO_H
 
@@ -20,7 +20,7 @@ struct vmemo_hold;
 /* vmemo_begin: seg (in direction dir) is the flow's first payload; when it is a ClientHello
  * whose shape can be keyed, it is held in f and a hold is returned; otherwise NULL and nothing
  * is held. */
-struct vmemo_hold *vmemo_begin(struct cap_classifier *c, struct cap_class_flow *f, enum cap_dir dir,
+struct vmemo_hold *vmemo_begin(struct cap_class_flow *f, enum cap_dir dir,
                                const struct cap_segment *seg);
 /* vmemo_next: the flow's next segment while held. Returns true when the hold is over (h is
  * freed): *final then tells whether classification is final. False: seg was held too. */
