@@ -7,6 +7,9 @@ Built from the real flow in samples/tls13-clean.pcap, replayed four more times w
   - the SNI changed to a name nDPI knows: nDPI's verdict differs, so nothing may be reused;
   - the client port 993, one nDPI's TLS dissector tests: read by nDPI again;
   - the first copy again but to another server port: read again.
+Then certificates: a TLS 1.2 flow read 10 days before and a day after its certificate's end
+(nDPI's verdict depends on the time), and nDPI's own certificate cache (a flow whose
+certificate names a protocol makes nDPI name later flows to that server).
 Every report must equal the one made with --no-ndpi-memo (nDPI reading every flow), and the
 counts in capture.classification must say which flows were reused. On every sample and
 public capture, the report with and without reuse is the same too."""
@@ -209,6 +212,49 @@ def check_certificate_time(tmp):
           not any("Expire" in r for r in risks.get(35914, []) + risks.get(50001, [])), risks)
 
 
+def check_certificate_cache(tmp):
+    """nDPI keeps a cache of servers whose certificate subject named a protocol and names later
+    flows to them from it, so its verdict on a TLS 1.3 flow (certificate encrypted) depends on
+    what flows to the same server showed before. A: the TLS 1.3 flow of tls13-clean.pcap; B:
+    the TLS 1.2 flow of tls12-clean.pcap to the same server, its certificate's names edited to
+    contain "O=ntop.org" (one of nDPI's certificate-subject patterns); C: A again, fresh
+    randoms. Without reuse nDPI names C from its cache; with reuse C must not take A's
+    verdict."""
+    def load(name):
+        with open(os.path.join(SRC, "samples", name), "rb") as f:
+            data = f.read()
+        return data, pcapgen.split_capture(data)
+
+    d13, i13 = load("tls13-clean.pcap")
+    d12, i12 = load("tls12-clean.pcap")
+    t13 = struct.unpack("<I", d13[i13["packets"][0]["rec"]:i13["packets"][0]["rec"] + 4])[0]
+    t12 = struct.unpack("<I", d12[i12["packets"][0]["rec"]:i12["packets"][0]["rec"] + 4])[0]
+
+    def ntop_certificate(payload, from_client):
+        at = payload.find(b"tlsscope.test")
+        while not from_client and at >= 0:
+            payload[at:at + 13] = b"xxxO=ntop.org"
+            at = payload.find(b"tlsscope.test")
+
+    server = 4431
+    body = (copy_flow(d13, i13, 50010, server, 0, unchanged, orig_client=58558) +
+            copy_flow(d12, i12, 50011, server, t13 - t12 + 10, ntop_certificate,
+                      orig_client=35914) +
+            copy_flow(d13, i13, 50012, server, 20, fresh_randoms, orig_client=58558))
+    doc, ref = both_reports(tmp, "certcache.pcap", d13[:24] + body)
+    if doc is None:
+        return
+    apps = {c["client"]["port"]: c["app"] for c in doc["connections"]}
+    check("certcache: nDPI names the edited certificate's server", apps.get(50011, "TLS") != "TLS",
+          apps)
+    check("certcache: and later flows to it from its cache", apps.get(50012) == apps.get(50011)
+          and apps.get(50010) == "TLS", apps)
+    check("certcache: report identical without reuse", without_counts(doc) == without_counts(ref))
+    check("certcache: nothing reused across the cache's change",
+          doc["capture"]["classification"]["verdicts_reused"] == 0,
+          doc["capture"]["classification"])
+
+
 def check_all_captures(tmp):
     reused = 0
     samples = os.path.join(SRC, "samples")
@@ -233,6 +279,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="tlsscope-memo-")
     check_built_capture(tmp)
     check_certificate_time(tmp)
+    check_certificate_cache(tmp)
     check_all_captures(tmp)
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"{results['passed']} passed, {results['failed']} failed")
