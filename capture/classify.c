@@ -11,7 +11,7 @@
  * 4.2's source: its TLS dissector reads the hellos and, for a certificate, the packet time;
  * its connection tracking reads flags and relative sequence numbers; its port guess, risk
  * check and the dissectors that run before TLS read ports (see MEMO_PRIVILEGED_PORTS) and
- * addresses; its certificate cache is history (cert_epoch). */
+ * addresses (client_address_read); its certificate cache is history (cert_epoch). */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +51,9 @@ struct cap_classifier {
     struct cap_class_stats stats;
     /* bit set: some protocol's default TCP port in nDPI, or one its TLS dissector tests */
     uint8_t default_port[65536 / 8];
+    /* bit set: the default TCP port of a protocol other than TLS (nDPI tries that protocol's
+     * dissector first on a flow to or from it) */
+    uint8_t other_default_port[65536 / 8];
     /* nDPI's TLS dissector keeps a cache (not reachable through its API) of servers whose
      * certificate subject named a protocol, and names later flows to them from it. This counts
      * the flows that may have added to it, so a verdict made before is not reused after. */
@@ -92,6 +95,9 @@ static void note_default_ports(struct cap_classifier *c)
         for (size_t i = 0; i < MAX_DEFAULT_PORTS; i++) {
             uint16_t port = d[p].tcp_default_ports[i];
             c->default_port[port / 8] |= (uint8_t)(1u << (port % 8));
+            if (p != NDPI_PROTOCOL_TLS) {
+                c->other_default_port[port / 8] |= (uint8_t)(1u << (port % 8));
+            }
         }
     }
 }
@@ -312,10 +318,43 @@ bool cap_classify_port_is_keyed(const struct cap_classifier *c, uint16_t port)
     return port < MEMO_PRIVILEGED_PORTS || (c->default_port[port / 8] >> (port % 8)) & 1;
 }
 
+static bool port_bit(const uint8_t *bits, uint16_t port)
+{
+    return (bits[port / 8] >> (port % 8)) & 1;
+}
+
+/* nDPI's guess of a flow's protocol from its addresses (ndpi_guess_host_protocol_id): the
+ * first packet's sender with its port in nDPI's IP table, else the receiver with its port. */
+static uint16_t host_guess(const struct cap_classifier *c, const struct cap_segment *seg)
+{
+    struct in_addr src, dst;
+    memcpy(&src.s_addr, seg->src.bytes, 4);
+    memcpy(&dst.s_addr, seg->dst.bytes, 4);
+    uint16_t g = ndpi_network_port_ptree_match(c->ndpi, &src, htons(seg->sport));
+    return g != NDPI_PROTOCOL_UNKNOWN
+               ? g
+               : ndpi_network_port_ptree_match(c->ndpi, &dst, htons(seg->dport));
+}
+
+/* The client's address counts through what nDPI makes of it unless a dissector nDPI tries
+ * before TLS could read it: up to naming a TLS flow from its ClientHello, nDPI 4.2 reads the
+ * client's IPv4 address for its IP-table guess (host_guess), which side's address is lower,
+ * and in the dissectors it runs ahead of TLS: HTTP's and StarCraft's, which act on it only for
+ * HTTP or their own payload, and the one of the protocol whose default port the flow uses,
+ * which could be any, so with such a port (other than TLS's own) the address is kept as it
+ * is. nDPI 4.2 has no IPv6 tables; IPv6 addresses are kept as they are all the same. */
+static bool client_address_read(const struct cap_classifier *c, const struct cap_segment *seg)
+{
+    return seg->src.family != 4 || port_bit(c->other_default_port, seg->sport) ||
+           port_bit(c->other_default_port, seg->dport);
+}
+
 void cap_classify_context(struct cap_classifier *c, const struct cap_segment *seg, GByteArray *out)
 {
     uint16_t sport = seg->sport;
     bool sport_read = cap_classify_port_is_keyed(c, sport);
+    bool addr_read = client_address_read(c, seg);
+    uint16_t guess = addr_read ? 0 : host_guess(c, seg);
     uint8_t fixed[16] = {
         seg->src.family,
         /* nDPI's direction bit for each side's packets (both 0 with equal ports) */
@@ -328,12 +367,18 @@ void cap_classify_context(struct cap_classifier *c, const struct cap_segment *se
         (uint8_t)(c->cert_epoch >> 16),
         (uint8_t)(c->cert_epoch >> 8),
         (uint8_t)c->cert_epoch,
+        addr_read,
+        (uint8_t)(guess >> 8),
+        (uint8_t)guess,
+        /* which address is lower, as nDPI first sets a packet's direction */
+        (uint8_t)(memcmp(seg->src.bytes, seg->dst.bytes, sizeof(seg->src.bytes)) < 0),
     };
     g_byte_array_append(out, fixed, sizeof(fixed));
-    /* Both addresses as they are: nDPI's IP tables, and dissectors that test addresses, read
-     * them. */
-    g_byte_array_append(out, seg->src.bytes, sizeof(seg->src.bytes));
+    /* The server's address as it is: nDPI's certificate cache and IP table read it. */
     g_byte_array_append(out, seg->dst.bytes, sizeof(seg->dst.bytes));
+    if (addr_read) {
+        g_byte_array_append(out, seg->src.bytes, sizeof(seg->src.bytes));
+    }
 }
 
 bool cap_classify_memo_adopt(struct cap_classifier *c, struct cap_class_flow *f,

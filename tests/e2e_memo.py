@@ -68,7 +68,8 @@ def flip(buf, start, n):
         buf[i] ^= 0x5A
 
 
-def copy_flow(data, info, client_port, server_port, ts_shift, edit, orig_client=None):
+def copy_flow(data, info, client_port, server_port, ts_shift, edit, orig_client=None,
+              client_ip=None):
     """The sample's records with the ports rewritten, timestamps shifted, and edit(payload,
     from_client) applied to each TLS payload in place (same length)."""
     out = bytearray()
@@ -80,6 +81,9 @@ def copy_flow(data, info, client_port, server_port, ts_shift, edit, orig_client=
         from_client = sport == (orig_client or ORIG_CLIENT_PORT)
         ports = (client_port, server_port) if from_client else (server_port, client_port)
         rec[tcp:tcp + 4] = struct.pack("!HH", *ports)
+        if client_ip is not None:
+            at = lay["ip"] - p["rec"] + (12 if from_client else 16)
+            rec[at:at + 4] = client_ip
         sec = struct.unpack("<I", rec[0:4])[0]
         rec[0:4] = struct.pack("<I", sec + ts_shift)
         if "payload" in lay and lay["payload_end"] > lay["payload"]:
@@ -255,6 +259,29 @@ def check_certificate_cache(tmp):
           doc["capture"]["classification"])
 
 
+def check_many_clients(tmp):
+    """The flow of tls13-clean.pcap from six client addresses: nDPI reads the client address
+    only through its IP table (and which address is lower), so the four addresses it does not
+    list share one verdict; one in a range it names (Google's) gets nDPI's own verdict."""
+    with open(os.path.join(SRC, "samples", "tls13-clean.pcap"), "rb") as f:
+        data = f.read()
+    info = pcapgen.split_capture(data)
+    clients = [pcapgen.ip4(a) for a in ("10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4",
+                                          "142.250.74.46", "10.1.0.5")]
+    body = b"".join(copy_flow(data, info, 50100 + i, ORIG_SERVER_PORT, 10 * i, fresh_randoms,
+                              client_ip=ip) for i, ip in enumerate(clients))
+    doc, ref = both_reports(tmp, "clients.pcap", data[:24] + body)
+    if doc is None:
+        return
+    apps = {c["client"]["ip"]: c["app"] for c in doc["connections"]}
+    check("clients: nDPI names the flow from a Google address by it",
+          apps.get("142.250.74.46") not in (None, "TLS") and apps.get("10.1.0.1") == "TLS", apps)
+    cls = doc["capture"]["classification"]
+    check("clients: the unlisted addresses share one verdict (4 reused, 2 read)",
+          cls["verdicts_reused"] == 4 and cls["verdicts_remembered"] == 2, cls)
+    check("clients: report identical without reuse", without_counts(doc) == without_counts(ref))
+
+
 def check_all_captures(tmp):
     reused = 0
     samples = os.path.join(SRC, "samples")
@@ -280,6 +307,7 @@ def main():
     check_built_capture(tmp)
     check_certificate_time(tmp)
     check_certificate_cache(tmp)
+    check_many_clients(tmp)
     check_all_captures(tmp)
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"{results['passed']} passed, {results['failed']} failed")

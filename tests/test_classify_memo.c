@@ -179,6 +179,91 @@ static void sweep(const char *sample)
     cap_classifier_free(c);
 }
 
+/* The flow with the client's IPv4 address set to addr (network order) in every packet. */
+static void classify_with_addr(struct cap_classifier *c, const struct flow_pkts *fp,
+                               const uint8_t addr[4], struct cap_class_verdict *out)
+{
+    struct cap_class_flow *f = cap_class_flow_new(c);
+    uint8_t buf[4096];
+    for (size_t i = 0; i < fp->n; i++) {
+        assert_true(fp->l3_len[i] <= sizeof(buf));
+        memcpy(buf, fp->l3[i], fp->l3_len[i]);
+        memcpy(buf + (fp->from_client[i] ? 12 : 16), addr, 4);
+        struct cap_segment seg = {.l3 = buf, .l3_len = fp->l3_len[i], .ts_us = fp->ts_us[i]};
+        if (cap_classify_segment(c, f, &seg, fp->from_client[i])) {
+            break;
+        }
+    }
+    cap_class_flow_finish(c, f);
+    memset(out, 0, sizeof(*out));
+    g_strlcpy(out->app, cap_class_flow_app(f), sizeof(out->app));
+    g_strlcpy(out->ja3, cap_class_flow_ja3(f), sizeof(out->ja3));
+    const char *const *r = cap_class_flow_risks(f);
+    for (size_t i = 0; r[i] != NULL && i < CAP_MAX_RISKS; i++) {
+        out->risks[i] = r[i];
+    }
+    cap_class_flow_free(f);
+}
+
+/* Client addresses: where nDPI's verdict differs from the one at the sample's own address, the
+ * key's context must differ too. Pseudo-random addresses (a fixed seed) plus a few in ranges
+ * nDPI's IP table names; the count of addresses whose context differs shows its table was met. */
+static void test_addr_sweep(void **state)
+{
+    (void)state;
+    GError *error = NULL;
+    struct cap_classifier *c = cap_classifier_new(&error);
+    assert_non_null(c);
+    struct flow_pkts fp;
+    load("tls13-clean.pcap", &fp);
+    assert_int_equal(fp.family, 4);
+    struct cap_class_verdict ref, v;
+    uint8_t own[4];
+    memcpy(own, fp.first.src.bytes, 4);
+    classify_with_addr(c, &fp, own, &ref);
+    struct cap_segment seg = fp.first;
+    GByteArray *ref_ctx = g_byte_array_new();
+    cap_classify_context(c, &seg, ref_ctx);
+    static const uint8_t named[][4] = {{8, 8, 8, 8},      {142, 250, 74, 46},  {157, 240, 1, 35},
+                                       {13, 107, 6, 152}, {52, 94, 236, 248},  {17, 253, 144, 10},
+                                       {0, 0, 0, 0},      {255, 255, 255, 255}};
+    GRand *rng = g_rand_new_with_seed(20261123);
+    unsigned tried = 0, differ = 0, differ_unkept = 0, kept = 0;
+    for (unsigned i = 0; i < G_N_ELEMENTS(named) + 20000; i++) {
+        uint8_t addr[4];
+        if (i < G_N_ELEMENTS(named)) {
+            memcpy(addr, named[i], 4);
+        } else {
+            guint32 r = g_rand_int(rng);
+            memcpy(addr, &r, 4);
+        }
+        memcpy(seg.src.bytes, addr, 4);
+        GByteArray *ctx = g_byte_array_new();
+        cap_classify_context(c, &seg, ctx);
+        bool in_key = ctx->len != ref_ctx->len || memcmp(ctx->data, ref_ctx->data, ctx->len) != 0;
+        g_byte_array_free(ctx, TRUE);
+        kept += in_key;
+        classify_with_addr(c, &fp, addr, &v);
+        tried++;
+        if (!same_verdict(&ref, &v)) {
+            differ++;
+            if (!in_key) {
+                differ_unkept++;
+                fprintf(stderr, "client %u.%u.%u.%u changes nDPI's verdict (%s) but not the key\n",
+                        addr[0], addr[1], addr[2], addr[3], v.app);
+            }
+        }
+    }
+    fprintf(stderr, "%u client addresses: %u change nDPI's verdict, %u change the key\n", tried,
+            differ, kept);
+    assert_int_equal(differ_unkept, 0);
+    assert_true(kept > 0);
+    g_rand_free(rng);
+    g_byte_array_free(ref_ctx, TRUE);
+    unload(&fp);
+    cap_classifier_free(c);
+}
+
 static void test_port_sweep_tls13(void **state)
 {
     (void)state;
@@ -276,8 +361,11 @@ static void test_context_ports(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_memo_table_bounds), cmocka_unit_test(test_context_ports),
-        cmocka_unit_test(test_port_sweep_tls13),  cmocka_unit_test(test_port_sweep_tls12_resume),
+        cmocka_unit_test(test_memo_table_bounds),
+        cmocka_unit_test(test_context_ports),
+        cmocka_unit_test(test_addr_sweep),
+        cmocka_unit_test(test_port_sweep_tls13),
+        cmocka_unit_test(test_port_sweep_tls12_resume),
         cmocka_unit_test(test_port_sweep_ipv6),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
