@@ -77,19 +77,25 @@ static size_t tcp_offset(const uint8_t *l3, uint8_t family)
     return family == 4 ? (size_t)(l3[0] & 0x0f) * 4 : 40;
 }
 
-/* Classifies the flow with the client's port set to port (every packet rewritten); fills out. */
-static void classify_with_port(struct cap_classifier *c, const struct flow_pkts *fp, uint16_t port,
-                               struct cap_class_verdict *out)
+/* Classifies the flow with, in every packet, the client's port set to port (when port >= 0)
+ * and its IPv4 address to addr (when not NULL); fills out. */
+static void classify_edited(struct cap_classifier *c, const struct flow_pkts *fp, int32_t port,
+                            const uint8_t *addr, struct cap_class_verdict *out)
 {
     struct cap_class_flow *f = cap_class_flow_new(c);
     uint8_t buf[4096];
     for (size_t i = 0; i < fp->n; i++) {
         assert_true(fp->l3_len[i] <= sizeof(buf));
         memcpy(buf, fp->l3[i], fp->l3_len[i]);
-        size_t t = tcp_offset(buf, fp->family);
-        size_t at = t + (fp->from_client[i] ? 0 : 2); /* source port, or destination port */
-        buf[at] = (uint8_t)(port >> 8);
-        buf[at + 1] = (uint8_t)port;
+        if (port >= 0) {
+            size_t t = tcp_offset(buf, fp->family);
+            size_t at = t + (fp->from_client[i] ? 0 : 2); /* source port, or destination port */
+            buf[at] = (uint8_t)(port >> 8);
+            buf[at + 1] = (uint8_t)port;
+        }
+        if (addr != NULL) {
+            memcpy(buf + (fp->from_client[i] ? 12 : 16), addr, 4);
+        }
         struct cap_segment seg = {.l3 = buf, .l3_len = fp->l3_len[i], .ts_us = fp->ts_us[i]};
         if (cap_classify_segment(c, f, &seg, fp->from_client[i])) {
             break;
@@ -150,7 +156,7 @@ static void sweep(const char *sample)
     struct flow_pkts fp;
     load(sample, &fp);
     struct cap_class_verdict ref, v;
-    classify_with_port(c, &fp, 50000, &ref);
+    classify_edited(c, &fp, 50000, NULL, &ref);
     GByteArray *ref_ctx = context_with_port(c, &fp, 50000);
     assert_string_not_equal(ref.app, "Unknown");
     unsigned differ = 0, differ_unkept = 0, keyed = 0;
@@ -159,7 +165,7 @@ static void sweep(const char *sample)
         bool kept = !same_bytes(ctx, ref_ctx);
         keyed += kept;
         g_byte_array_free(ctx, TRUE);
-        classify_with_port(c, &fp, (uint16_t)port, &v);
+        classify_edited(c, &fp, (int32_t)port, NULL, &v);
         if (!same_verdict(&ref, &v)) {
             differ++;
             if (!kept) {
@@ -179,32 +185,6 @@ static void sweep(const char *sample)
     cap_classifier_free(c);
 }
 
-/* The flow with the client's IPv4 address set to addr (network order) in every packet. */
-static void classify_with_addr(struct cap_classifier *c, const struct flow_pkts *fp,
-                               const uint8_t addr[4], struct cap_class_verdict *out)
-{
-    struct cap_class_flow *f = cap_class_flow_new(c);
-    uint8_t buf[4096];
-    for (size_t i = 0; i < fp->n; i++) {
-        assert_true(fp->l3_len[i] <= sizeof(buf));
-        memcpy(buf, fp->l3[i], fp->l3_len[i]);
-        memcpy(buf + (fp->from_client[i] ? 12 : 16), addr, 4);
-        struct cap_segment seg = {.l3 = buf, .l3_len = fp->l3_len[i], .ts_us = fp->ts_us[i]};
-        if (cap_classify_segment(c, f, &seg, fp->from_client[i])) {
-            break;
-        }
-    }
-    cap_class_flow_finish(c, f);
-    memset(out, 0, sizeof(*out));
-    g_strlcpy(out->app, cap_class_flow_app(f), sizeof(out->app));
-    g_strlcpy(out->ja3, cap_class_flow_ja3(f), sizeof(out->ja3));
-    const char *const *r = cap_class_flow_risks(f);
-    for (size_t i = 0; r[i] != NULL && i < CAP_MAX_RISKS; i++) {
-        out->risks[i] = r[i];
-    }
-    cap_class_flow_free(f);
-}
-
 /* Client addresses: where nDPI's verdict differs from the one at the sample's own address, the
  * key's context must differ too. Pseudo-random addresses (a fixed seed) plus a few in ranges
  * nDPI's IP table names; the count of addresses whose context differs shows its table was met. */
@@ -220,7 +200,7 @@ static void test_addr_sweep(void **state)
     struct cap_class_verdict ref, v;
     uint8_t own[4];
     memcpy(own, fp.first.src.bytes, 4);
-    classify_with_addr(c, &fp, own, &ref);
+    classify_edited(c, &fp, -1, own, &ref);
     struct cap_segment seg = fp.first;
     GByteArray *ref_ctx = g_byte_array_new();
     cap_classify_context(c, &seg, ref_ctx);
@@ -243,7 +223,7 @@ static void test_addr_sweep(void **state)
         bool in_key = ctx->len != ref_ctx->len || memcmp(ctx->data, ref_ctx->data, ctx->len) != 0;
         g_byte_array_free(ctx, TRUE);
         kept += in_key;
-        classify_with_addr(c, &fp, addr, &v);
+        classify_edited(c, &fp, -1, addr, &v);
         tried++;
         if (!same_verdict(&ref, &v)) {
             differ++;
