@@ -54,7 +54,10 @@ def check(name, cond, detail=""):
         print(f"FAIL {name} {detail}")
 
 
-def run(name, pcap, args, max_memory_mb, bound_known_bad=False, per_conn=None):
+LAST_RSS = [None]  # the last run's peak RSS in MB (None without /usr/bin/time)
+
+
+def run(name, pcap, args, max_memory_mb, bound_known_bad=False, per_conn=None, keep_pcap=False):
     """Runs tlsscope in a fresh child under /usr/bin/time, which reports that child's own peak
     RSS (rusage of a child forked from this python would include python's pages: Linux keeps the
     high-water mark across exec). Returns the report, or None. With per_conn the connections
@@ -72,6 +75,7 @@ def run(name, pcap, args, max_memory_mb, bound_known_bad=False, per_conn=None):
         with open(rss_file) as f:
             lines = f.read().split()
         rss_mb = int(lines[-1]) / 1024.0 if lines and lines[-1].isdigit() else None
+    LAST_RSS[0] = rss_mb
     print(f"     {name}: exit {p.returncode}, peak RSS {rss_mb or 0:.1f} MB, "
           f"{time.monotonic() - t:.1f} s")
     check(f"{name}: exit 0", p.returncode == 0, err[-2000:])
@@ -96,7 +100,7 @@ def run(name, pcap, args, max_memory_mb, bound_known_bad=False, per_conn=None):
             doc = load_report(out, per_conn)
         except (OSError, ValueError) as e:
             check(f"{name}: report parses", False, str(e))
-    for f in (out, rss_file, pcap):
+    for f in (out, rss_file) + (() if keep_pcap else (pcap,)):
         if os.path.exists(f):
             os.unlink(f)
     return doc
@@ -243,6 +247,39 @@ def tls_conn_start(w, sport=40000):
     return c
 
 
+def case_hello_flood():
+    """ClientHellos nobody answers, 10,000 flows open at once: each flow's hello is held back
+    from nDPI (to reuse a verdict once the server answers) up to 8 MiB for all flows, after
+    which flows go to nDPI as they come. Every flow is classified, none reused, and holding
+    costs at most that budget over the same run with --no-ndpi-memo. (Each open TLS flow's
+    dissector and nDPI state, ~10 KB, is outside --max-memory, as docs/robustness.md says:
+    the bound here allows for 10,000 of them.)"""
+    n = 20000 if SMALL else 50000
+    pcap = os.path.join(TMP, "hellos.pcap")
+    hello = pg.client_hello(sni=b"h" * 1000)  # ~1.1 KB: 10,000 of them exceed the budget
+    with pg.PcapWriter(pcap) as w:
+        for i in range(n):
+            c = pg.TcpConn(w, cli="10.1.%d.%d" % (i >> 8 & 255, i & 255), sport=40000 + i % 20000)
+            c.handshake()
+            c.send(True, hello)
+    rss = {}
+    for extra in ((), ("--no-ndpi-memo",)):
+        name = "hello_flood" + "".join(extra).replace("--", "_")
+        doc = run(name, pcap, ["--max-flows", "10000", *extra], 128, keep_pcap=True)
+        rss[extra] = LAST_RSS[0]
+        if doc:
+            cls = doc["capture"]["classification"]
+            check(f"{name}: every connection reported", doc["summary"]["connections"] == n,
+                  str(doc["summary"]))
+            check(f"{name}: every flow given to nDPI, none reused",
+                  cls["flows"] == n and cls["verdicts_reused"] == 0, str(cls))
+    held, plain = rss[()], rss[("--no-ndpi-memo",)]
+    if held is not None and plain is not None and not ASAN:
+        check(f"hello_flood: holding hellos adds at most its 8 MiB budget (+2 MB) to the run "
+              f"without reuse: {held:.0f} MB vs {plain:.0f} MB", held <= plain + 10.4)
+    os.remove(pcap)
+
+
 def case_handshake_16mb():
     """A server Certificate message claiming 16 MB - 1 whose bytes really arrive ,
     followed by an alert: the dissector must skip it under its cap and keep framing."""
@@ -336,7 +373,8 @@ def case_non_tls_443():
 
 def main():
     print(f"# {'ASan build: SYN flood and host scan reduced to 50k' if SMALL else 'full sizes'}")
-    for case in (case_syn_flood, case_host_scan, case_many_ooo_flows, case_huge_ooo_window, case_handshake_16mb,
+    for case in (case_syn_flood, case_host_scan, case_hello_flood, case_many_ooo_flows,
+                 case_huge_ooo_window, case_handshake_16mb,
                  case_tiny_records, case_max_records, case_non_tls_443):
         case()
     shutil.rmtree(TMP, ignore_errors=True)

@@ -294,6 +294,40 @@ static void test_memo_table_bounds(void **state)
     cap_class_memo_free(m);
 }
 
+/* Held copies: at most CAP_CLASS_HOLD_MAX per flow, none over 16 KiB, 8 MiB for all flows;
+ * what a flow gives back (fed to nDPI or freed) can be held again. */
+static void test_hold_caps(void **state)
+{
+    (void)state;
+    GError *error = NULL;
+    struct cap_classifier *c = cap_classifier_new(&error);
+    assert_non_null(c);
+    static uint8_t big[16384 + 1];
+    struct cap_segment seg = {.l3 = big, .l3_len = 16384};
+    struct cap_segment over = {.l3 = big, .l3_len = sizeof(big)};
+    enum { FLOWS = 64 };
+    struct cap_class_flow *flows[FLOWS];
+    unsigned held = 0;
+    for (int i = 0; i < FLOWS; i++) {
+        flows[i] = cap_class_flow_new(c);
+        assert_false(cap_class_flow_hold(flows[i], &over));
+        for (int k = 0; k < CAP_CLASS_HOLD_MAX + 1; k++) {
+            held += cap_class_flow_hold(flows[i], &seg);
+        }
+    }
+    /* 64 flows x 8 segments x 16 KiB would be 8 MiB exactly: the per-flow cap is met first. */
+    assert_int_equal(held, FLOWS * CAP_CLASS_HOLD_MAX);
+    struct cap_class_flow *extra = cap_class_flow_new(c);
+    assert_false(cap_class_flow_hold(extra, &seg)); /* the budget is spent */
+    cap_class_flow_free(flows[0]);
+    assert_true(cap_class_flow_hold(extra, &seg)); /* freed copies return to it */
+    cap_class_flow_free(extra);
+    for (int i = 1; i < FLOWS; i++) {
+        cap_class_flow_free(flows[i]);
+    }
+    cap_classifier_free(c);
+}
+
 /* The context in a key: one byte string per segment with the given ports. */
 static GByteArray *context_for(struct cap_classifier *c, uint16_t sport, uint16_t dport)
 {
@@ -341,11 +375,9 @@ static void test_context_ports(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_memo_table_bounds),
-        cmocka_unit_test(test_context_ports),
-        cmocka_unit_test(test_addr_sweep),
-        cmocka_unit_test(test_port_sweep_tls13),
-        cmocka_unit_test(test_port_sweep_tls12_resume),
+        cmocka_unit_test(test_memo_table_bounds), cmocka_unit_test(test_context_ports),
+        cmocka_unit_test(test_hold_caps),         cmocka_unit_test(test_addr_sweep),
+        cmocka_unit_test(test_port_sweep_tls13),  cmocka_unit_test(test_port_sweep_tls12_resume),
         cmocka_unit_test(test_port_sweep_ipv6),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
