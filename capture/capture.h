@@ -459,8 +459,6 @@ bool cap_classify_memo_adopt(struct cap_classifier *c, struct cap_class_flow *f,
  * made by nDPI reading segments up to one at ts_us). */
 void cap_classify_memo_save(struct cap_classifier *c, const struct cap_class_flow *f,
                             const uint8_t key[CAP_MEMO_KEY_LEN], int64_t ts_us);
-/* cap_class_flow_is_final: nDPI has given its verdict (and its state was released). */
-bool cap_class_flow_is_final(const struct cap_class_flow *f);
 void cap_classifier_get_stats(const struct cap_classifier *c, struct cap_class_stats *out);
 
 #endif

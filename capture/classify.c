@@ -401,9 +401,8 @@ void cap_classify_memo_save(struct cap_classifier *c, const struct cap_class_flo
 {
     /* Only TLS verdicts made on the ClientHello: the shapes in a key describe TLS hellos, and
      * nDPI's other dissectors (which run until one names the flow) read things a key leaves
-     * out. */
-    /* Nor a verdict whose making may have written nDPI's certificate cache: a reuse would skip
-     * that write. */
+     * out. Nor a verdict whose making may have written nDPI's certificate cache: a reuse would
+     * skip that write. */
     if (!c->memo_ok || !f->done || !f->tls || !f->first_detected || f->cached_server) {
         return;
     }
@@ -411,11 +410,6 @@ void cap_classify_memo_save(struct cap_classifier *c, const struct cap_class_flo
     v.time_class = cert_time_class(v.not_before, v.not_after, ts_us);
     cap_class_memo_store(c->memo, key, &v);
     c->stats.memo_saved++;
-}
-
-bool cap_class_flow_is_final(const struct cap_class_flow *f)
-{
-    return f->done;
 }
 
 void cap_classifier_get_stats(const struct cap_classifier *c, struct cap_class_stats *out)
