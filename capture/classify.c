@@ -83,20 +83,25 @@ struct cap_class_flow {
     struct cap_class_verdict v;
 };
 
+static void set_port_bit(uint8_t *bits, uint16_t port)
+{
+    bits[port / 8] |= (uint8_t)(1u << (port % 8));
+}
+
 static void note_default_ports(struct cap_classifier *c)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(tls_dissector_ports); i++) {
         uint16_t port = tls_dissector_ports[i];
-        c->default_port[port / 8] |= (uint8_t)(1u << (port % 8));
+        set_port_bit(c->default_port, port);
     }
     const ndpi_proto_defaults_t *d = ndpi_get_proto_defaults(c->ndpi);
     unsigned n = ndpi_get_num_supported_protocols(c->ndpi);
     for (unsigned p = 0; d != NULL && p < n; p++) {
         for (size_t i = 0; i < MAX_DEFAULT_PORTS; i++) {
             uint16_t port = d[p].tcp_default_ports[i];
-            c->default_port[port / 8] |= (uint8_t)(1u << (port % 8));
+            set_port_bit(c->default_port, port);
             if (p != NDPI_PROTOCOL_TLS) {
-                c->other_default_port[port / 8] |= (uint8_t)(1u << (port % 8));
+                set_port_bit(c->other_default_port, port);
             }
         }
     }
@@ -313,14 +318,14 @@ bool cap_class_flow_hold(struct cap_class_flow *f, const struct cap_segment *seg
     return true;
 }
 
-bool cap_classify_port_is_keyed(const struct cap_classifier *c, uint16_t port)
-{
-    return port < MEMO_PRIVILEGED_PORTS || (c->default_port[port / 8] >> (port % 8)) & 1;
-}
-
 static bool port_bit(const uint8_t *bits, uint16_t port)
 {
     return (bits[port / 8] >> (port % 8)) & 1;
+}
+
+bool cap_classify_port_is_keyed(const struct cap_classifier *c, uint16_t port)
+{
+    return port < MEMO_PRIVILEGED_PORTS || port_bit(c->default_port, port);
 }
 
 /* nDPI's guess of a flow's protocol from its addresses (ndpi_guess_host_protocol_id): the

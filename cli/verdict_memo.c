@@ -12,10 +12,10 @@
 struct vmemo_hold {
     GByteArray *key;
     enum cap_dir client; /* the direction that sent the ClientHello */
-    uint32_t seq0, ack0;
-    /* The ClientHello segment's addresses and ports, for nDPI's context, which is taken when
-     * the key is complete: that is when nDPI reads the held segments, so its certificate
-     * cache is as it is then. */
+    /* The ClientHello segment's header fields: its sequence numbers are where relative ones
+     * count from, its addresses and ports give nDPI's context, which is taken when the key is
+     * complete (that is when nDPI reads the held segments, so its certificate cache is as it
+     * is then). */
     struct cap_segment first;
     struct tls_shape_dir shape[2];
 };
@@ -40,8 +40,8 @@ static uint32_t ip_length_field(const struct cap_segment *seg)
 static bool add_segment(struct vmemo_hold *h, enum cap_dir dir, const struct cap_segment *seg)
 {
     bool from_client = dir == h->client;
-    uint32_t rel_seq = seg->seq - (from_client ? h->seq0 : h->ack0);
-    uint32_t rel_ack = seg->ack - (from_client ? h->ack0 : h->seq0);
+    uint32_t rel_seq = seg->seq - (from_client ? h->first.seq : h->first.ack);
+    uint32_t rel_ack = seg->ack - (from_client ? h->first.ack : h->first.seq);
     /* nDPI treats a zero sequence number as "not yet known". */
     bool zero = seg->seq + (uint32_t)seg->payload_len == 0 || seg->ack == 0;
     uint8_t head[4] = {from_client, seg->flags, zero, (uint8_t)seg->src.family};
@@ -67,8 +67,6 @@ struct vmemo_hold *vmemo_begin(struct cap_class_flow *f, enum cap_dir dir,
     struct vmemo_hold *h = g_new0(struct vmemo_hold, 1);
     h->key = g_byte_array_sized_new(1024);
     h->client = dir;
-    h->seq0 = seg->seq;
-    h->ack0 = seg->ack;
     h->first = *seg;
     h->first.payload = h->first.l3 = NULL; /* only its addresses and ports are kept */
     if (!add_segment(h, dir, seg) || !cap_class_flow_hold(f, seg)) {

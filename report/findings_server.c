@@ -3,6 +3,21 @@
  * pattern). */
 #include "report_internal.h"
 
+/* One finding for a server's grouped connections: the first of them listed as related (up to
+ * what was kept), all of them counted. */
+static struct rpt_finding *group_finding(enum rpt_kind kind, enum rpt_severity sev, int64_t ts_us,
+                                         char *summary, const struct rpt_server *s,
+                                         const GArray *conns, uint64_t total)
+{
+    struct rpt_finding *f = rpt_finding_new(kind, sev, 0, ts_us, summary);
+    rpt_finding_set_server(f, &s->ip, s->port);
+    for (guint i = 0; i < conns->len; i++) {
+        rpt_finding_related(f, g_array_index(conns, uint64_t, i));
+    }
+    f->related_total = total;
+    return f;
+}
+
 static void unclean_group(const struct rpt_options *o, const struct rpt_server *s, const char *srv,
                           GPtrArray *out)
 {
@@ -14,13 +29,8 @@ static void unclean_group(const struct rpt_options *o, const struct rpt_server *
                         "closed without close_notify; the first %" G_GUINT64_FORMAT
                         " are also reported one by one.",
                         s->unclean_closes, s->tls_connections, srv, s->unclean_reported);
-    struct rpt_finding *f =
-        rpt_finding_new(RPT_K_UNCLEAN_CLOSE, RPT_SEV_WARNING, 0, s->first_unclean_us, sum);
-    rpt_finding_set_server(f, &s->ip, s->port);
-    for (guint i = 0; i < s->unclean_conns->len; i++) {
-        rpt_finding_related(f, g_array_index(s->unclean_conns, uint64_t, i));
-    }
-    f->related_total = s->unclean_closes;
+    struct rpt_finding *f = group_finding(RPT_K_UNCLEAN_CLOSE, RPT_SEV_WARNING, s->first_unclean_us,
+                                          sum, s, s->unclean_conns, s->unclean_closes);
     rpt_finding_evidence(f,
                          "%" G_GUINT64_FORMAT " unclean closes, %" G_GUINT64_FORMAT
                          " full handshakes, %" G_GUINT64_FORMAT
@@ -44,13 +54,8 @@ static void reset_group(const struct rpt_options *o, const struct rpt_server *s,
         "TCP reset (after close_notify, or explained by another finding); the first "
         "%" G_GUINT64_FORMAT " are also reported one by one.",
         s->routine_resets, s->connections, srv, s->resets_reported);
-    struct rpt_finding *f =
-        rpt_finding_new(RPT_K_TCP_RESET, RPT_SEV_INFO, 0, s->first_reset_us, sum);
-    rpt_finding_set_server(f, &s->ip, s->port);
-    for (guint i = 0; i < s->reset_conns->len; i++) {
-        rpt_finding_related(f, g_array_index(s->reset_conns, uint64_t, i));
-    }
-    f->related_total = s->routine_resets;
+    struct rpt_finding *f = group_finding(RPT_K_TCP_RESET, RPT_SEV_INFO, s->first_reset_us, sum, s,
+                                          s->reset_conns, s->routine_resets);
     rpt_finding_evidence(f,
                          "%" G_GUINT64_FORMAT " resets after close_notify, %" G_GUINT64_FORMAT
                          " after an unclean close or a fatal alert",

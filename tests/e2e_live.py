@@ -62,6 +62,17 @@ def free_port():
     return p
 
 
+def wait_end(proc, timeout=20):
+    """Waits for proc to end; kills it past timeout. Returns (stderr, ended by itself)."""
+    try:
+        _, err = proc.communicate(timeout=timeout)
+        return err, True
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+        return err, False
+
+
 def capture_run(stop, tmp, extra=()):
     port = free_port()
     out = os.path.join(tmp, f"live-{stop}.json")
@@ -86,11 +97,8 @@ def capture_run(stop, tmp, extra=()):
     time.sleep(0.5)
     if stop in ("SIGINT", "SIGTERM", "SIGHUP"):
         proc.send_signal(getattr(signal, stop))
-    try:
-        _, err = proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _, err = proc.communicate()
+    err, ended = wait_end(proc)
+    if not ended:
         check(f"live {stop}: ends by itself", False)
         return
     check(f"live {stop}: exit 0", proc.returncode == 0, f"rc={proc.returncode} {err}")
@@ -125,11 +133,7 @@ def second_signal_quits(tmp):
     time.sleep(1.0)
     proc.send_signal(signal.SIGINT)
     proc.send_signal(signal.SIGINT)
-    try:
-        proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
+    wait_end(proc)
     # Either the clean end won the race (exit 0 with a report) or the second signal killed it
     # (-SIGINT); never a hang, never a half-written report under the real name.
     check("two SIGINTs: clean exit or killed by the second",
@@ -165,11 +169,7 @@ def ndjson_while_idle(tmp):
             lines = [l for l in open(nd).read().splitlines() if '"type":"connection"' in l]
     running = proc.poll() is None
     proc.send_signal(signal.SIGINT)
-    try:
-        proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
+    wait_end(proc)
     check("live --ndjson: the ended connection is written while the link is idle",
           running and len(lines) == 1, f"running={running} lines={len(lines)}")
     if lines:

@@ -66,8 +66,9 @@ static char *tmp_path(const char *what)
                            what);
 }
 
-/* Runs the scenario through the reporter and returns the NDJSON "finding" objects in order. */
-static GPtrArray *run_findings(const struct scenario *s, int *out_max_sev)
+/* Every NDJSON line of a run, in order, as JSON objects (the caller unrefs the array);
+ * *out_max_sev (when not NULL) gets the run's highest severity. */
+static GPtrArray *run_lines_sev(const struct scenario *s, int *out_max_sev)
 {
     char *nd = tmp_path("out.ndjson");
     struct rpt_options o;
@@ -78,35 +79,51 @@ static GPtrArray *run_findings(const struct scenario *s, int *out_max_sev)
     assert_non_null(r);
     sc_feed(r, s);
     assert_true(rpt_finish(r, NULL, &err));
-    *out_max_sev = rpt_max_severity(r);
+    if (out_max_sev) {
+        *out_max_sev = rpt_max_severity(r);
+    }
     rpt_free(r);
-
     char *text = NULL;
     assert_true(g_file_get_contents(nd, &text, NULL, NULL));
     unlink(nd);
     g_free(nd);
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
     char **lines = g_strsplit(text, "\n", -1);
-    uint64_t expect_id = 1;
     for (char **l = lines; *l; l++) {
-        if (!**l) {
-            continue;
+        if (**l) {
+            JsonNode *n = json_from_string(*l, &err);
+            assert_non_null(n);
+            g_ptr_array_add(out, n);
         }
-        JsonNode *n = json_from_string(*l, &err);
-        assert_non_null(n);
+    }
+    g_strfreev(lines);
+    g_free(text);
+    return out;
+}
+
+static GPtrArray *run_lines(const struct scenario *s)
+{
+    return run_lines_sev(s, NULL);
+}
+
+/* Runs the scenario through the reporter and returns the NDJSON "finding" objects in order. */
+static GPtrArray *run_findings(const struct scenario *s, int *out_max_sev)
+{
+    GPtrArray *lines = run_lines_sev(s, out_max_sev);
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+    uint64_t expect_id = 1;
+    for (guint i = 0; i < lines->len; i++) {
+        JsonNode *n = g_ptr_array_index(lines, i);
         JsonObject *obj = json_node_get_object(n);
         if (strcmp(json_object_get_string_member(obj, "type"), "finding") == 0) {
             /* Ids are given in the order findings are made. */
             char want[24];
             g_snprintf(want, sizeof(want), "F%" G_GUINT64_FORMAT, expect_id++);
             assert_string_equal(json_object_get_string_member(obj, "id"), want);
-            g_ptr_array_add(out, n);
-        } else {
-            json_node_unref(n);
+            g_ptr_array_add(out, json_node_ref(n));
         }
     }
-    g_strfreev(lines);
-    g_free(text);
+    g_ptr_array_unref(lines);
     return out;
 }
 
@@ -383,37 +400,6 @@ static void test_tls13_session_id_not_an_origin(void **state)
     assert_true(found);
     g_ptr_array_unref(findings);
     g_free(s);
-}
-
-/* Every NDJSON line of a run, in order, as JSON objects (the caller unrefs the array). */
-static GPtrArray *run_lines(const struct scenario *s)
-{
-    char *nd = tmp_path("lines.ndjson");
-    struct rpt_options o;
-    rpt_options_defaults(&o);
-    o.ndjson_path = nd;
-    GError *err = NULL;
-    struct rpt_ctx *r = rpt_new(&o, &err);
-    assert_non_null(r);
-    sc_feed(r, s);
-    assert_true(rpt_finish(r, NULL, &err));
-    rpt_free(r);
-    char *text = NULL;
-    assert_true(g_file_get_contents(nd, &text, NULL, NULL));
-    unlink(nd);
-    g_free(nd);
-    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
-    char **lines = g_strsplit(text, "\n", -1);
-    for (char **l = lines; *l; l++) {
-        if (**l) {
-            JsonNode *n = json_from_string(*l, &err);
-            assert_non_null(n);
-            g_ptr_array_add(out, n);
-        }
-    }
-    g_strfreev(lines);
-    g_free(text);
-    return out;
 }
 
 static const char *line_type(JsonNode *n)
