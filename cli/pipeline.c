@@ -142,6 +142,8 @@ void pipeline_init(struct pipeline *p, const struct cap_flow_config *flow_cfg,
     p->rpt = rpt;
     p->classifier = classifier;
     p->tls_cfg = *tls_cfg;
+    /* Every connection of the run shares one memo of hello fingerprints. */
+    p->tls_cfg.fp_memo = tls_fp_memo_new();
     p->verify_checksums = flow_cfg->verify_checksums;
     p->ndpi_memo = true;
     p->flows = cap_flow_table_new(flow_cfg, &pipeline_events, p);
@@ -183,4 +185,6 @@ void pipeline_cleanup(struct pipeline *p)
 {
     cap_flow_table_free(p->flows);
     p->flows = NULL;
+    tls_fp_memo_free(p->tls_cfg.fp_memo);
+    p->tls_cfg.fp_memo = NULL;
 }

@@ -186,8 +186,21 @@ struct tls_config {
     uint32_t max_handshake_msg; /* cap on one reassembled handshake message, default 256 KiB */
     uint32_t resync_chain;      /* plausible headers in a row to resynchronise, default 3 */
     uint32_t not_tls_after;     /* failed headers before a flow is declared not TLS, default 4 */
+    /* Shared by the connections that copy this config, owned by whoever made it; NULL (the
+     * default) computes every fingerprint. */
+    struct tls_fp_memo *fp_memo;
 };
 void tls_config_defaults(struct tls_config *c);
+
+/* A memo of JA3/JA4/JA3S by their exact inputs (tls_fp_memo.c): same fingerprints, computed
+ * once per distinct hello instead of once per connection. Fixed size (about 150 KB). */
+struct tls_fp_memo;
+struct tls_fp_memo_stats {
+    uint64_t hits, misses;
+};
+struct tls_fp_memo *tls_fp_memo_new(void);
+void tls_fp_memo_free(struct tls_fp_memo *m); /* NULL-safe */
+struct tls_fp_memo_stats tls_fp_memo_get_stats(const struct tls_fp_memo *m);
 
 struct tls_conn;
 

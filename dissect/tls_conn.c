@@ -233,8 +233,7 @@ static void handle_client_hello(struct tls_conn *c, enum cap_dir dir,
                     s->ticket_offered_digest);
     }
     s->early_data_offered = ch->early_data;
-    tls_ja3(ch, s->ja3, NULL, 0);
-    tls_ja4(ch, s->ja4);
+    tls_fp_client(c->cfg.fp_memo, ch, s->ja3, s->ja4);
 }
 
 static void set_tls13(struct tls_conn *c)
@@ -255,7 +254,7 @@ static void handle_server_hello(struct tls_conn *c, const struct tls_server_hell
     s->session_id_len = sh->session_id_len;
     memcpy(s->session_id, sh->session_id, sh->session_id_len);
     g_strlcpy(s->alpn_selected, sh->alpn, sizeof(s->alpn_selected));
-    tls_ja3s(sh, s->ja3s);
+    tls_fp_server(c->cfg.fp_memo, sh, s->ja3s);
     if (s->version == TLS_VERSION_13) {
         set_tls13(c);
         s->server_key_exchange_group = sh->key_share_group;

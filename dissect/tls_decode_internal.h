@@ -176,6 +176,10 @@ void tls_ja3(const struct tls_client_hello *ch, char out_hash[33], char *out_str
 void tls_ja3s(const struct tls_server_hello *sh, char out_hash[33]);
 /* JA4 (FoxIO), TCP: "t13d1516h2_8daaf6152771_e5627efa2ab1". */
 void tls_ja4(const struct tls_client_hello *ch, char out[40]);
+/* The same through the memo m (tls_fp_memo.c); m NULL computes them. */
+void tls_fp_client(struct tls_fp_memo *m, const struct tls_client_hello *ch, char out_ja3[33],
+                   char out_ja4[40]);
+void tls_fp_server(struct tls_fp_memo *m, const struct tls_server_hello *sh, char out_ja3s[33]);
 /* tls_digest8: first 8 bytes of SHA-256 of data, as 16 hex digits + NUL. */
 void tls_digest8(const uint8_t *data, size_t len, char out[17]);
 
