@@ -22,23 +22,60 @@ enum {
     EXT_KEY_SHARE = 51,
 };
 
-static void put_zero(GByteArray *out, size_t n)
+/* Where a shape is written. Most of a shape is the input copied as it is, piece after piece of
+ * the same buffer: `run` gathers such adjacent pieces and goes out in one append when something
+ * else (zeros, a reduction) comes, instead of an append per field (GLib's append was a third of
+ * building a shape). */
+struct shape_out {
+    GByteArray *arr;
+    const uint8_t *run;
+    size_t run_len;
+};
+
+static void flush(struct shape_out *out)
+{
+    if (out->run_len > 0) {
+        g_byte_array_append(out->arr, out->run, (guint)out->run_len);
+    }
+    out->run = NULL;
+    out->run_len = 0;
+}
+
+/* n input bytes at p, kept as they are. */
+static void put(struct shape_out *out, const uint8_t *p, size_t n)
+{
+    if (n == 0) {
+        return;
+    }
+    if (out->run != NULL && out->run + out->run_len == p) {
+        out->run_len += n;
+        return;
+    }
+    flush(out);
+    out->run = p;
+    out->run_len = n;
+}
+
+/* n bytes that are not input (a reduction), written now. */
+static void put_new(struct shape_out *out, const uint8_t *p, size_t n)
+{
+    flush(out);
+    g_byte_array_append(out->arr, p, (guint)n);
+}
+
+static void put_zero(struct shape_out *out, size_t n)
 {
     static const uint8_t zero[256];
+    flush(out);
     while (n > 0) {
         size_t k = n < sizeof(zero) ? n : sizeof(zero);
-        g_byte_array_append(out, zero, (guint)k);
+        g_byte_array_append(out->arr, zero, (guint)k);
         n -= k;
     }
 }
 
-static void put(GByteArray *out, const uint8_t *p, size_t n)
-{
-    g_byte_array_append(out, p, (guint)n);
-}
-
 /* Copies c's next n bytes to out; false (and nothing copied) when fewer remain. */
-static bool take(struct cur *c, size_t n, GByteArray *out)
+static bool take(struct cur *c, size_t n, struct shape_out *out)
 {
     const uint8_t *p;
     if (!cur_bytes(c, n, &p)) {
@@ -49,7 +86,7 @@ static bool take(struct cur *c, size_t n, GByteArray *out)
 }
 
 /* Zeroes c's next n bytes into out. */
-static bool blank(struct cur *c, size_t n, GByteArray *out)
+static bool blank(struct cur *c, size_t n, struct shape_out *out)
 {
     if (!cur_skip(c, n)) {
         return false;
@@ -60,7 +97,7 @@ static bool blank(struct cur *c, size_t n, GByteArray *out)
 
 /* A key_share's key_exchange values blanked, group and length kept. In a ClientHello the
  * extension holds a list; in a ServerHello one entry, or only the group in a retry request. */
-static void key_share(struct cur c, bool client, GByteArray *out)
+static void key_share(struct cur c, bool client, struct shape_out *out)
 {
     if (client && !take(&c, 2, out)) {
         goto rest;
@@ -77,7 +114,7 @@ rest:
 }
 
 /* Extensions: type and length always kept, per-connection contents blanked. */
-static void extensions(struct cur c, bool client, GByteArray *out)
+static void extensions(struct cur c, bool client, struct shape_out *out)
 {
     while (cur_len(&c) >= 4) {
         uint16_t type, len;
@@ -113,7 +150,7 @@ static void extensions(struct cur c, bool client, GByteArray *out)
 
 /* A ClientHello or ServerHello body: random and session ID blanked, the rest kept or blanked by
  * extension. Whatever does not parse is kept as it is. */
-static void hello(struct cur c, bool client, GByteArray *out)
+static void hello(struct cur c, bool client, struct shape_out *out)
 {
     uint8_t sid_len;
     if (!take(&c, 2, out) || !blank(&c, 32, out) || !cur_peek_u8(&c, 0, &sid_len) ||
@@ -141,7 +178,7 @@ rest:
 }
 
 /* The handshake messages of one plaintext record. */
-static void handshake_record(struct cur c, struct tls_shape_dir *st, GByteArray *out)
+static void handshake_record(struct cur c, struct tls_shape_dir *st, struct shape_out *out)
 {
     while (cur_len(&c) >= 4) {
         uint8_t type = 0;
@@ -170,19 +207,20 @@ static void handshake_record(struct cur c, struct tls_shape_dir *st, GByteArray 
  * are a message header; when the message they announce does not fit in the record, a reader
  * walking the record's messages stops there and sees nothing else. Otherwise the bytes are kept
  * and the shape is as unique as the ciphertext. */
-static void encrypted_handshake(struct cur c, GByteArray *out)
+static void encrypted_handshake(struct cur c, struct shape_out *out)
 {
     uint32_t len;
     struct cur head = c;
     if (cur_skip(&head, 1) && cur_u24(&head, &len) && (uint64_t)len + 4 > cur_len(&c)) {
         static const uint8_t unreadable = 0xff;
-        put(out, &unreadable, 1);
+        put_new(out, &unreadable, 1);
         return;
     }
     put(out, c.p, cur_len(&c));
 }
 
-bool tls_shape_append(const uint8_t *data, size_t len, struct tls_shape_dir *st, GByteArray *out)
+static bool shape_records(const uint8_t *data, size_t len, struct tls_shape_dir *st,
+                          struct shape_out *out)
 {
     struct cur c = cur_make(data, len);
     while (!cur_empty(&c)) {
@@ -201,7 +239,7 @@ bool tls_shape_append(const uint8_t *data, size_t len, struct tls_shape_dir *st,
             /* A record continued in the next segment: only its length so far counts; its
              * bytes are read with the rest, which a shape never sees. */
             uint8_t have[2] = {(uint8_t)(cur_len(&c) >> 8), (uint8_t)cur_len(&c)};
-            put(out, have, 2);
+            put_new(out, have, 2);
             return type == TLS_CT_APPLICATION_DATA || st->after_ccs;
         }
         switch (type) {
@@ -224,4 +262,12 @@ bool tls_shape_append(const uint8_t *data, size_t len, struct tls_shape_dir *st,
         }
     }
     return true;
+}
+
+bool tls_shape_append(const uint8_t *data, size_t len, struct tls_shape_dir *st, GByteArray *out)
+{
+    struct shape_out o = {.arr = out};
+    bool ok = shape_records(data, len, st, &o);
+    flush(&o);
+    return ok;
 }
