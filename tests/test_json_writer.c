@@ -137,9 +137,33 @@ static void test_reads_back(void **state)
     g_free(got);
 }
 
+/* rpt_jw_plain_len reads eight bytes at a time: every byte value at every position of strings
+ * of every length up to 24 (word-aligned or not) against the byte-wise rule. */
+static void test_plain_len(void **state)
+{
+    (void)state;
+    char s[26];
+    for (size_t len = 1; len <= 24; len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (int b = 1; b < 256; b++) {
+                memset(s, 'a', len);
+                s[len] = '\0';
+                s[at] = (char)b;
+                bool plain = b >= 0x20 && b < 0x7f && b != '"' && b != '\\';
+                assert_int_equal(rpt_jw_plain_len(s), plain ? (ptrdiff_t)len : -1);
+                /* The same string one byte further into the buffer. */
+                memmove(s + 1, s, len + 1);
+                assert_int_equal(rpt_jw_plain_len(s + 1), plain ? (ptrdiff_t)len : -1);
+            }
+        }
+    }
+    assert_int_equal(rpt_jw_plain_len(""), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_same_text_as_json_glib),
-                                       cmocka_unit_test(test_reads_back)};
+                                       cmocka_unit_test(test_reads_back),
+                                       cmocka_unit_test(test_plain_len)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
