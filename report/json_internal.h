@@ -163,10 +163,10 @@ static inline void rpt_jb_null(struct rpt_jw *b, const char *name)
  * rpt_jw_add_plain_string writes as it is), else -1. */
 ptrdiff_t rpt_jw_plain_len(const char *s);
 
-/* A member whose value is s, known to be plain, of slen bytes. */
-static inline void rpt_jb_plain(struct rpt_jw *b, const char *name, const char *s, size_t slen)
+/* A member (name of len bytes) whose value is s, known to be plain, of slen bytes. */
+static inline void rpt_jb_plain_n(struct rpt_jw *b, const char *name, size_t len, const char *s,
+                                  size_t slen)
 {
-    size_t len = strlen(name);
     char *p = rpt_jw_reserve(b, RPT_JW_MEMBER_ROOM(len) + slen + 2);
     p = rpt_jw_put_member(b, p, name, len);
     *p++ = '"';
@@ -176,16 +176,13 @@ static inline void rpt_jb_plain(struct rpt_jw *b, const char *name, const char *
     rpt_jw_commit(b, p);
 }
 
-/* rpt_jb_str: s NULL gives null; strings from the wire are sanitised (rpt_jb_add_string_value). */
-static inline void rpt_jb_str(struct rpt_jw *b, const char *name, const char *s)
+/* rpt_jb_str: s NULL gives null; strings from the wire are sanitised (rpt_jb_add_string_value).
+ * The wrapper is forced inline so strlen of a literal name folds; the work is out of line. */
+void rpt_jb_str_n(struct rpt_jw *b, const char *name, size_t name_len, const char *s);
+static inline __attribute__((always_inline)) void rpt_jb_str(struct rpt_jw *b, const char *name,
+                                                             const char *s)
 {
-    ptrdiff_t slen = s ? rpt_jw_plain_len(s) : -1;
-    if (slen >= 0) {
-        rpt_jb_plain(b, name, s, (size_t)slen);
-        return;
-    }
-    rpt_jw_set_member_name(b, name);
-    rpt_jb_add_string_value(b, s);
+    rpt_jb_str_n(b, name, strlen(name), s);
 }
 
 /* rpt_jb_ts: RFC 3339. */

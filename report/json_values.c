@@ -23,6 +23,17 @@ void rpt_jb_add_string_value(struct rpt_jw *b, const char *s)
     g_free(v);
 }
 
+void rpt_jb_str_n(struct rpt_jw *b, const char *name, size_t name_len, const char *s)
+{
+    ptrdiff_t slen = s ? rpt_jw_plain_len(s) : -1;
+    if (slen >= 0) {
+        rpt_jb_plain_n(b, name, name_len, s, (size_t)slen);
+        return;
+    }
+    rpt_jw_member_n(b, name, name_len);
+    rpt_jb_add_string_value(b, s);
+}
+
 void rpt_jb_double(struct rpt_jw *b, const char *name, double v)
 {
     rpt_jw_set_member_name(b, name);
