@@ -370,6 +370,13 @@ void cap_flow_table_free(struct cap_flow_table *t);
 const struct cap_flow_summary *cap_flow_get_summary(const struct cap_flow *f);
 void cap_flow_set_user(struct cap_flow *f, void *user);
 void *cap_flow_get_user(const struct cap_flow *f);
+/* cap_flow_set_consumer_bytes: the consumer now holds `bytes` of memory for this flow (its
+ * dissector's and classifier's state). They count against max_memory with the table's own, so
+ * the cap bounds everything a flow makes grow. A consumer's memory grows inside stream events,
+ * where no flow may end: when the total is over the cap, the least recently active flows are
+ * ended (evicted, as when a new flow does not fit) before the next segment is processed, so the
+ * cap holds to within what one segment's events allocate. Released when the flow ends. */
+void cap_flow_set_consumer_bytes(struct cap_flow *f, size_t bytes);
 /* cap_flow_set_client: the consumer found that `dir` is really the client's side (it sent a
  * ClientHello). Only honoured when roles came from ports; swaps the directions of everything
  * recorded so far and of future events. Returns true when a swap happened: the consumer must
@@ -391,6 +398,10 @@ struct cap_classifier *cap_classifier_new(GError **error);
 void cap_classifier_free(struct cap_classifier *c);
 struct cap_class_flow *cap_class_flow_new(struct cap_classifier *c);
 void cap_class_flow_free(struct cap_class_flow *f);
+/* cap_class_flow_mem_bytes: memory f holds now: its own struct, nDPI's flow state while nDPI
+ * reads the flow (the struct; the few strings nDPI duplicates into it are not counted) and the
+ * copies of held segments. O(1). */
+size_t cap_class_flow_mem_bytes(const struct cap_class_flow *f);
 /* cap_classify_segment: feeds one segment of the flow (from_client: sent by the client). Returns
  * true once classification is final (and nDPI's per-flow state has been released). */
 bool cap_classify_segment(struct cap_classifier *c, struct cap_class_flow *f,

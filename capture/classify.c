@@ -151,6 +151,18 @@ struct cap_class_flow *cap_class_flow_new(struct cap_classifier *c)
     return f;
 }
 
+size_t cap_class_flow_mem_bytes(const struct cap_class_flow *f)
+{
+    if (f == NULL) {
+        return 0;
+    }
+    size_t n = sizeof(*f) + (f->ndpi_flow ? ndpi_detection_get_sizeof_ndpi_flow_struct() : 0);
+    for (unsigned i = 0; i < f->num_held; i++) {
+        n += f->held[i].l3_len;
+    }
+    return n;
+}
+
 /* nDPI's state for the flow, made when nDPI first reads it: a flow whose verdict is reused
  * never needs one. NULL (and the flow left unclassified) when memory runs out. */
 static struct ndpi_flow_struct *ndpi_state(struct cap_class_flow *f)

@@ -67,6 +67,7 @@ struct cap_flow {
     /* The only copy of the per-direction stats is sum.dir, laid out by side while
      * layout_swapped != swapped; see layout_settle. */
     bool layout_swapped;
+    size_t consumer_bytes; /* cap_flow_set_consumer_bytes; in t->mem */
     struct cap_flow_summary sum;
 };
 
@@ -497,6 +498,17 @@ void cap_flow_set_user(struct cap_flow *f, void *user)
     f->user = user;
 }
 
+void cap_flow_set_consumer_bytes(struct cap_flow *f, size_t bytes)
+{
+    struct tcp_mem *m = &f->t->mem;
+    if (bytes >= f->consumer_bytes) {
+        tcp_mem_charge(m, bytes - f->consumer_bytes);
+    } else {
+        tcp_mem_release(m, f->consumer_bytes - bytes);
+    }
+    f->consumer_bytes = bytes;
+}
+
 void *cap_flow_get_user(const struct cap_flow *f)
 {
     return f->user;
@@ -540,7 +552,7 @@ static void flow_end(struct cap_flow_table *t, struct cap_flow *f, enum cap_end_
     tcp_reasm_cleanup(&f->rs[0], &t->mem);
     tcp_reasm_cleanup(&f->rs[1], &t->mem);
     cap_flow_summary_release(&f->sum);
-    tcp_mem_release(&t->mem, sizeof(*f));
+    tcp_mem_release(&t->mem, sizeof(*f) + f->consumer_bytes);
     g_free(f);
     t->stats.flows_active--;
 }
@@ -800,6 +812,9 @@ void cap_flow_table_add(struct cap_flow_table *t, const struct cap_segment *seg)
         t->clock_set = true;
     }
     expire(t);
+    /* Consumers grew inside the last segment's events (cap_flow_set_consumer_bytes). */
+    while (t->mem.in_use > t->mem.max && evict_lru(t)) {
+    }
     uint64_t h = tuple_hash(t, seg);
     int side = 0;
     struct cap_flow *f = index_find(t, seg, h, &side);

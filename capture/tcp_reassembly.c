@@ -34,6 +34,14 @@ bool tcp_mem_reserve(struct tcp_mem *m, size_t n)
     return true;
 }
 
+void tcp_mem_charge(struct tcp_mem *m, size_t n)
+{
+    m->in_use += n;
+    if (m->in_use > m->peak) {
+        m->peak = m->in_use;
+    }
+}
+
 void tcp_mem_release(struct tcp_mem *m, size_t n)
 {
     g_assert(m->in_use >= n);

@@ -28,6 +28,9 @@ struct tcp_mem {
  * memory_cap_hits) otherwise. */
 bool tcp_mem_reserve(struct tcp_mem *m, size_t n) __attribute__((warn_unused_result));
 void tcp_mem_release(struct tcp_mem *m, size_t n);
+/* tcp_mem_charge: in_use grows by n even past max (memory that already exists); the owner brings
+ * in_use back under max by freeing something else. */
+void tcp_mem_charge(struct tcp_mem *m, size_t n);
 
 struct tcp_reasm_limits {
     uint32_t ooo_max_bytes;    /* held out-of-order bytes per direction */

@@ -16,10 +16,21 @@ struct flow_ctx {
     bool cls_done;
 };
 
+/* Tells the flow table what this flow's state holds now, so --max-memory counts it. */
+static void charge(struct cap_flow *flow, const struct flow_ctx *ctx)
+{
+    cap_flow_set_consumer_bytes(flow, sizeof(*ctx) +
+                                          (ctx->tls ? tls_conn_mem_bytes(ctx->tls) : 0) +
+                                          cap_class_flow_mem_bytes(ctx->cls) +
+                                          vmemo_mem_bytes(ctx->memo));
+}
+
 static void on_open(void *user, struct cap_flow *flow)
 {
     (void)user;
-    cap_flow_set_user(flow, g_new0(struct flow_ctx, 1));
+    struct flow_ctx *ctx = g_new0(struct flow_ctx, 1);
+    cap_flow_set_user(flow, ctx);
+    charge(flow, ctx);
 }
 
 static struct tls_conn *flow_tls(struct pipeline *p, struct flow_ctx *ctx)
@@ -30,14 +41,9 @@ static struct tls_conn *flow_tls(struct pipeline *p, struct flow_ctx *ctx)
     return ctx->tls;
 }
 
-static void on_segment(void *user, struct cap_flow *flow, enum cap_dir dir,
-                       const struct cap_segment *seg)
+static void classify(struct pipeline *p, struct flow_ctx *ctx, enum cap_dir dir,
+                     const struct cap_segment *seg)
 {
-    struct pipeline *p = user;
-    struct flow_ctx *ctx = cap_flow_get_user(flow);
-    if (ctx == NULL || p->classifier == NULL || ctx->cls_done) {
-        return;
-    }
     if (ctx->cls == NULL) {
         if (seg->payload_len == 0) {
             return;
@@ -64,6 +70,18 @@ static void on_segment(void *user, struct cap_flow *flow, enum cap_dir dir,
     ctx->cls_done = cap_classify_segment(p->classifier, ctx->cls, seg, dir == CAP_DIR_CLIENT);
 }
 
+static void on_segment(void *user, struct cap_flow *flow, enum cap_dir dir,
+                       const struct cap_segment *seg)
+{
+    struct pipeline *p = user;
+    struct flow_ctx *ctx = cap_flow_get_user(flow);
+    if (ctx == NULL || p->classifier == NULL || ctx->cls_done) {
+        return;
+    }
+    classify(p, ctx, dir, seg);
+    charge(flow, ctx);
+}
+
 /* Without a SYN capture guesses roles from ports; a ClientHello settles them. */
 static void settle_roles(struct cap_flow *flow, struct tls_conn *conn)
 {
@@ -84,6 +102,7 @@ static void on_data(void *user, struct cap_flow *flow, enum cap_dir dir, uint64_
     }
     tls_conn_data(ctx->tls, dir, offset, data, len, ts_us);
     settle_roles(flow, ctx->tls);
+    charge(flow, ctx);
 }
 
 static void on_gap(void *user, struct cap_flow *flow, enum cap_dir dir, const struct cap_gap *gap)
@@ -91,6 +110,7 @@ static void on_gap(void *user, struct cap_flow *flow, enum cap_dir dir, const st
     struct flow_ctx *ctx = cap_flow_get_user(flow);
     if (ctx != NULL) {
         tls_conn_gap(flow_tls(user, ctx), dir, gap->offset, gap->len, gap->ts_us);
+        charge(flow, ctx);
     }
 }
 

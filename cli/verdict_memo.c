@@ -8,6 +8,8 @@
 
 /* A hello segment's shape is a few hundred bytes; this many mean something else is going on. */
 #define SHAPE_MAX 16384
+/* A key's first allocation: a hello pair with a certificate chain fits in a few KB. */
+#define KEY_INITIAL 1024
 
 struct vmemo_hold {
     GByteArray *key;
@@ -65,7 +67,7 @@ struct vmemo_hold *vmemo_begin(struct cap_class_flow *f, enum cap_dir dir,
         return NULL;
     }
     struct vmemo_hold *h = g_new0(struct vmemo_hold, 1);
-    h->key = g_byte_array_sized_new(1024);
+    h->key = g_byte_array_sized_new(KEY_INITIAL);
     h->client = dir;
     h->first = *seg;
     h->first.payload = h->first.l3 = NULL; /* only its addresses and ports are kept */
@@ -103,6 +105,19 @@ bool vmemo_next(struct vmemo_hold *h, struct cap_classifier *c, struct cap_class
     }
     vmemo_free(h);
     return true;
+}
+
+size_t vmemo_mem_bytes(const struct vmemo_hold *h)
+{
+    if (h == NULL) {
+        return 0;
+    }
+    /* GLib grows an array to a power of two at least the size it was made with. */
+    size_t alloc = KEY_INITIAL;
+    while (alloc < (size_t)h->key->len) {
+        alloc *= 2;
+    }
+    return sizeof(*h) + alloc;
 }
 
 void vmemo_free(struct vmemo_hold *h)

@@ -29,5 +29,7 @@ bool vmemo_next(struct vmemo_hold *h, struct cap_classifier *c, struct cap_class
 /* vmemo_free: the hold without a decision (the flow ended); held segments stay in f, which
  * gives them to nDPI at cap_class_flow_finish. */
 void vmemo_free(struct vmemo_hold *h);
+/* vmemo_mem_bytes: memory h holds now (NULL: 0); the held copies count in the classifier's. */
+size_t vmemo_mem_bytes(const struct vmemo_hold *h);
 
 #endif

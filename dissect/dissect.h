@@ -206,6 +206,9 @@ struct tls_conn;
 
 struct tls_conn *tls_conn_new(const struct tls_config *c);
 void tls_conn_free(struct tls_conn *c);
+/* tls_conn_mem_bytes: the memory c holds now, the struct and every buffer it has allocated
+ * (for the caller's memory cap; O(1)). */
+size_t tls_conn_mem_bytes(const struct tls_conn *c);
 
 /* tls_conn_data: stream bytes of one direction, in order, offset continuous with the previous
  * data and gaps of that direction. data lives only for the call. */

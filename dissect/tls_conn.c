@@ -58,6 +58,17 @@ struct tls_conn *tls_conn_new(const struct tls_config *cfg)
     return c;
 }
 
+size_t tls_conn_mem_bytes(const struct tls_conn *c)
+{
+    size_t n = sizeof(*c) + (c->sum.cert ? sizeof(*c->sum.cert) : 0);
+    for (int d = 0; d < 2; d++) {
+        n += c->fr[d].rec_alloc + c->fr[d].scan_alloc + c->fr[d].replay_alloc;
+        n += c->hs[d].buf_alloc;
+        n += c->pre[d].head ? TLS_PRELUDE_KEEP : 0;
+    }
+    return n;
+}
+
 void tls_conn_free(struct tls_conn *c)
 {
     if (!c) {

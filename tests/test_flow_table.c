@@ -32,6 +32,7 @@ struct flow_rec {
     uint32_t num_gaps[2];
     struct cap_gap gaps[2][MAX_GAPS_REC];
     GByteArray *bytes[2];
+    size_t consumer_held; /* rec.consumer_per_byte: what this flow charged */
 };
 
 struct rec {
@@ -46,6 +47,7 @@ struct rec {
     int swap_calls;
     uint16_t swap_client_port; /* the summary's view right after the swap */
     uint64_t swap_client_packets;
+    size_t consumer_per_byte; /* > 0: the consumer holds this much per byte delivered */
 };
 
 static void on_open(void *user, struct cap_flow *flow)
@@ -70,6 +72,10 @@ static void on_data(void *user, struct cap_flow *flow, enum cap_dir dir, uint64_
     (void)ts_us;
     struct rec *r = user;
     struct flow_rec *fr = cap_flow_get_user(flow);
+    if (r->consumer_per_byte) {
+        fr->consumer_held += len * r->consumer_per_byte;
+        cap_flow_set_consumer_bytes(flow, fr->consumer_held);
+    }
     if (r->swap_to >= 0 && (int)dir == r->swap_to && r->swap_calls == 0) {
         r->swap_calls++;
         r->swap_result =
@@ -858,6 +864,54 @@ static void max_memory_bounds_flows(void **state)
     rec_free(r);
 }
 
+static void tune_consumer_memory(struct cap_flow_config *c)
+{
+    c->max_memory = one_flow_bytes * 10 + 10000;
+    c->recent_bytes = 0;
+}
+
+/* What the consumer holds for a flow counts in max_memory: it may pass the cap inside one
+ * segment's events, and the least recently active flows are evicted before the next segment.
+ * Everything is given back when the flows end. */
+static void consumer_memory_counts(void **state)
+{
+    (void)state;
+    one_flow_bytes = 0;
+    max_memory_bounds_flows(state); /* measures one_flow_bytes */
+    struct rec *r = rec_new();
+    r->consumer_per_byte = 2;
+    struct cap_flow_table *t = table_new(r, tune_consumer_memory);
+    uint64_t cap = one_flow_bytes * 10 + 10000;
+    struct conn k[12];
+    struct cap_table_stats st;
+    for (int i = 0; i < 12; i++) {
+        conn_init(&k[i], (uint32_t)(1000 + i), (uint16_t)(31000 + i), false);
+        k[i].ts += i * 1000;
+        send_pkt(t, &k[i], C, SYN, -1, 0, 0, NULL);
+        send_pkt(t, &k[i], S, SYN | ACK, -1, 0, 0, NULL);
+        send_pkt(t, &k[i], C, ACK | PSH, 0, 1000, 0, NULL); /* the consumer now holds 2000 */
+        cap_flow_table_get_stats(t, &st);
+        /* Over the cap by at most this segment's growth... */
+        assert_true(st.memory_in_use <= cap + 2000);
+        /* ...and back under it once the next segment arrives. */
+        send_pkt(t, &k[i], S, ACK, -1, 0, 1000, NULL);
+        cap_flow_table_get_stats(t, &st);
+        assert_true(st.memory_in_use <= cap);
+    }
+    /* Ten flows' entries and 2000 bytes each do not fit: 12 flows' worth of growth evicted
+     * the oldest ones. */
+    assert_true(st.flows_evicted >= 3);
+    assert_true(st.memory_peak > one_flow_bytes * 10);
+    assert_true(st.memory_peak <= cap + 2000);
+    assert_true(r->flows[0].closed);
+    assert_int_equal(r->flows[0].sum.end_reason, CAP_END_EVICTED);
+    cap_flow_table_finish(t);
+    cap_flow_table_get_stats(t, &st);
+    assert_int_equal(st.memory_in_use, 0);
+    cap_flow_table_free(t);
+    rec_free(r);
+}
+
 static void tune_tiny_memory(struct cap_flow_config *c)
 {
     c->max_memory = 16;
@@ -1240,6 +1294,7 @@ int main(void)
         cmocka_unit_test(ooo_flood),
         cmocka_unit_test(max_flows_evicts_lru),
         cmocka_unit_test(max_memory_bounds_flows),
+        cmocka_unit_test(consumer_memory_counts),
         cmocka_unit_test(memory_below_one_flow),
         cmocka_unit_test(finish_order_by_id),
         cmocka_unit_test(index_churn),
