@@ -62,7 +62,8 @@ static void classify(struct pipeline *p, struct flow_ctx *ctx, enum cap_dir dir,
             }
         }
     } else if (ctx->memo != NULL) {
-        if (vmemo_next(ctx->memo, p->classifier, ctx->cls, dir, seg, &ctx->cls_done)) {
+        if (vmemo_next(ctx->memo, p->digests, p->classifier, ctx->cls, dir, seg,
+                       &ctx->cls_done)) {
             ctx->memo = NULL;
         }
         return;
@@ -164,6 +165,7 @@ void pipeline_init(struct pipeline *p, const struct cap_flow_config *flow_cfg,
     p->tls_cfg = *tls_cfg;
     /* Every connection of the run shares one memo of hello fingerprints. */
     p->tls_cfg.fp_memo = tls_fp_memo_new();
+    p->digests = vmemo_digests_new();
     p->verify_checksums = flow_cfg->verify_checksums;
     p->ndpi_memo = true;
     p->flows = cap_flow_table_new(flow_cfg, &pipeline_events, p);
@@ -207,4 +209,6 @@ void pipeline_cleanup(struct pipeline *p)
     p->flows = NULL;
     tls_fp_memo_free(p->tls_cfg.fp_memo);
     p->tls_cfg.fp_memo = NULL;
+    vmemo_digests_free(p->digests);
+    p->digests = NULL;
 }

@@ -2,6 +2,7 @@
  * adds what only the classifier knows. */
 #include <string.h>
 
+#include "bytes_hash.h"
 #include "cursor.h"
 #include "dissect.h"
 #include "verdict_memo.h"
@@ -10,6 +11,58 @@
 #define SHAPE_MAX 16384
 /* A key's first allocation: a hello pair with a certificate chain fits in a few KB. */
 #define KEY_INITIAL 1024
+
+/* Digests of recent keys, kept with the keys themselves: most flows of a busy link repeat a
+ * key byte for byte (same client stack, same server), and the SHA-256 of a key with a
+ * certificate in it was the largest part of a reused verdict's cost. A hit compares the whole
+ * key, so it gives the digest hashing would. Direct-mapped; keys longer than DIGEST_KEY_MAX are
+ * hashed each time. Fixed size: DIGEST_SLOTS * (DIGEST_KEY_MAX + 36) bytes, about 260 KB. */
+#define DIGEST_SLOTS 64u /* power of two */
+#define DIGEST_KEY_MAX 4096
+
+struct vmemo_digests {
+    struct {
+        uint32_t key_len; /* 0: empty */
+        uint8_t digest[CAP_MEMO_KEY_LEN];
+        uint8_t key[DIGEST_KEY_MAX];
+    } slot[DIGEST_SLOTS];
+    uint64_t hits, misses;
+};
+
+struct vmemo_digests *vmemo_digests_new(void)
+{
+    return g_new0(struct vmemo_digests, 1);
+}
+
+void vmemo_digests_free(struct vmemo_digests *d)
+{
+    g_free(d);
+}
+
+void vmemo_digests_counts(const struct vmemo_digests *d, uint64_t *out_hits, uint64_t *out_misses)
+{
+    *out_hits = d->hits;
+    *out_misses = d->misses;
+}
+
+void vmemo_key_digest(struct vmemo_digests *d, const uint8_t *key, size_t len,
+                      uint8_t out[CAP_MEMO_KEY_LEN])
+{
+    if (d == NULL || len == 0 || len > DIGEST_KEY_MAX) {
+        tls_sha256(key, len, out);
+        return;
+    }
+    size_t i = (size_t)(cap_bytes_hash(key, len) & (DIGEST_SLOTS - 1));
+    if (d->slot[i].key_len == len && memcmp(d->slot[i].key, key, len) == 0) {
+        d->hits++;
+    } else {
+        d->misses++;
+        tls_sha256(key, len, d->slot[i].digest);
+        memcpy(d->slot[i].key, key, len);
+        d->slot[i].key_len = (uint32_t)len;
+    }
+    memcpy(out, d->slot[i].digest, CAP_MEMO_KEY_LEN);
+}
 
 struct vmemo_hold {
     GByteArray *key;
@@ -78,8 +131,9 @@ struct vmemo_hold *vmemo_begin(struct cap_class_flow *f, enum cap_dir dir,
     return h;
 }
 
-bool vmemo_next(struct vmemo_hold *h, struct cap_classifier *c, struct cap_class_flow *f,
-                enum cap_dir dir, const struct cap_segment *seg, bool *final)
+bool vmemo_next(struct vmemo_hold *h, struct vmemo_digests *d, struct cap_classifier *c,
+                struct cap_class_flow *f, enum cap_dir dir, const struct cap_segment *seg,
+                bool *final)
 {
     bool server_payload = dir != h->client && seg->payload_len > 0;
     bool keyed = add_segment(h, dir, seg);
@@ -89,7 +143,7 @@ bool vmemo_next(struct vmemo_hold *h, struct cap_classifier *c, struct cap_class
     if (server_payload && keyed) {
         uint8_t key[CAP_MEMO_KEY_LEN];
         cap_classify_context(c, &h->first, h->key);
-        tls_sha256(h->key->data, h->key->len, key);
+        vmemo_key_digest(d, h->key->data, h->key->len, key);
         if (cap_classify_memo_adopt(c, f, key, seg->ts_us)) {
             *final = true;
         } else {

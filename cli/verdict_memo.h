@@ -17,15 +17,27 @@
 
 struct vmemo_hold;
 
+/* Digests of recent keys with the keys (see verdict_memo.c), one per run; NULL-safe free. */
+struct vmemo_digests;
+struct vmemo_digests *vmemo_digests_new(void);
+void vmemo_digests_free(struct vmemo_digests *d);
+void vmemo_digests_counts(const struct vmemo_digests *d, uint64_t *out_hits, uint64_t *out_misses);
+/* vmemo_key_digest: the SHA-256 of a key (what the classifier's memo is keyed by), from d when
+ * it holds these very bytes; d NULL hashes. */
+void vmemo_key_digest(struct vmemo_digests *d, const uint8_t *key, size_t len,
+                      uint8_t out[CAP_MEMO_KEY_LEN]);
+
 /* vmemo_begin: seg (in direction dir) is the flow's first payload; when it is a ClientHello
  * whose shape can be keyed, it is held in f and a hold is returned; otherwise NULL and nothing
  * is held. */
 struct vmemo_hold *vmemo_begin(struct cap_class_flow *f, enum cap_dir dir,
                                const struct cap_segment *seg);
 /* vmemo_next: the flow's next segment while held. Returns true when the hold is over (h is
- * freed): *final then tells whether classification is final. False: seg was held too. */
-bool vmemo_next(struct vmemo_hold *h, struct cap_classifier *c, struct cap_class_flow *f,
-                enum cap_dir dir, const struct cap_segment *seg, bool *final);
+ * freed): *final then tells whether classification is final. False: seg was held too. d (may
+ * be NULL) saves hashing a key seen just before. */
+bool vmemo_next(struct vmemo_hold *h, struct vmemo_digests *d, struct cap_classifier *c,
+                struct cap_class_flow *f, enum cap_dir dir, const struct cap_segment *seg,
+                bool *final);
 /* vmemo_free: the hold without a decision (the flow ended); held segments stay in f, which
  * gives them to nDPI at cap_class_flow_finish. */
 void vmemo_free(struct vmemo_hold *h);

@@ -4,13 +4,14 @@
  * strings, sorting for JA4 and three digests were about a fifth of the dissector's time on a
  * capture of short connections (bench/RESULTS.md). The memo keys on every input exactly (the
  * serialised lists, compared byte for byte, never a digest of them), so a hit gives the bytes
- * the computation would: the hash below only picks the slot, and a crafted collision costs a
+ * the computation would: cap_bytes_hash only picks the slot, and a crafted collision costs a
  * miss, nothing more.
  *
  * Bounds: TLS_FP_SLOTS entries of fixed size, direct-mapped (a new key replaces the slot's old
  * one); inputs whose key does not fit TLS_FP_KEY_MAX are computed each time. */
 #include <string.h>
 
+#include "bytes_hash.h"
 #include "tls_decode_internal.h"
 
 #define TLS_FP_SLOTS 256u  /* power of two */
@@ -96,22 +97,9 @@ static void server_key(struct fp_key *k, const struct tls_server_hello *sh)
     key_list16(k, sh->exts, sh->num_exts, TLS_MAX_EXTS);
 }
 
-/* Picks a slot; not a defence against anything (see the top of the file). */
 static uint32_t slot_of(const struct fp_key *k)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ k->len;
-    size_t i = 0;
-    for (; i + 8 <= k->len; i += 8) {
-        uint64_t w;
-        memcpy(&w, k->buf + i, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-    }
-    uint64_t w = 0;
-    memcpy(&w, k->buf + i, k->len - i);
-    h = (h ^ w) * 0x94d049bb133111ebull;
-    h ^= h >> 29;
-    return (uint32_t)(h & (TLS_FP_SLOTS - 1));
+    return (uint32_t)(cap_bytes_hash(k->buf, k->len) & (TLS_FP_SLOTS - 1));
 }
 
 /* The slot holding exactly this key, or NULL (counting the lookup either way). */
