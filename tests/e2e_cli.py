@@ -11,6 +11,8 @@ import sys
 import tempfile
 import time
 
+from ndjson_lines import connection_lines, wait_connection_lines
+
 TLSSCOPE, SRC, BUILD = sys.argv[1], sys.argv[2], sys.argv[3]
 SAMPLES = os.path.join(SRC, "samples")
 LAB = os.path.join(SAMPLES, "lab")
@@ -253,17 +255,12 @@ def test_ndjson_streams_from_stdin():
                          stderr=subprocess.DEVNULL)
     p.stdin.write(head + b"".join(recs[:cut]))
     p.stdin.flush()
-    lines = []
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not lines:
-        time.sleep(0.1)
-        if os.path.exists(nd):
-            lines = [l for l in open(nd).read().splitlines() if '"type":"connection"' in l]
+    lines = wait_connection_lines(nd, 20, 0.1)
     still_running = p.poll() is None
     p.stdin.write(b"".join(recs[cut:]))
     p.stdin.close()
     p.wait(timeout=60)
-    total = [l for l in open(nd).read().splitlines() if '"type":"connection"' in l]
+    total = connection_lines(nd)
     check("--ndjson from a pipe: connection lines written while the input is still open",
           still_running and len(lines) > 0, f"running={still_running} lines={len(lines)}")
     check("--ndjson from a pipe: every connection in the end, each once",

@@ -11,6 +11,8 @@ import tempfile
 import threading
 import time
 
+from ndjson_lines import wait_connection_lines
+
 TLSSCOPE, SRC, BUILD = sys.argv[1], sys.argv[2], sys.argv[3]
 results = {"passed": 0, "failed": 0}
 
@@ -161,12 +163,7 @@ def ndjson_while_idle(tmp):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)
     exchange(port, 3000)
-    lines = []
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not lines:
-        time.sleep(0.2)
-        if os.path.exists(nd):
-            lines = [l for l in open(nd).read().splitlines() if '"type":"connection"' in l]
+    lines = wait_connection_lines(nd, 10, 0.2)
     running = proc.poll() is None
     proc.send_signal(signal.SIGINT)
     wait_end(proc)
