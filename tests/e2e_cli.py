@@ -9,7 +9,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 
 from ndjson_lines import connection_lines, wait_connection_lines
 
