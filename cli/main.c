@@ -200,6 +200,7 @@ static int run_capture(const struct cli_options *o)
     ro.ndjson_path = o->ndjson_path;
     ro.text_out = o->quiet ? NULL : (stdout_taken ? stderr : stdout);
     ro.all_records = o->all_records;
+    ro.keep_defaults = o->keep_defaults;
     /* A live capture or a pipe on stdin is watched as it happens: each NDJSON line goes out at
      * once. Replaying files, lines are buffered (one write per line was most of the cost). */
     ro.ndjson_flush = r.live;

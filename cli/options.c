@@ -17,6 +17,7 @@ enum {
     OPT_NDJSON,
     OPT_NO_NDPI,
     OPT_ALL_RECORDS,
+    OPT_KEEP_DEFAULTS,
     OPT_NO_NDPI_TLS,
     OPT_NO_NDPI_MEMO,
     OPT_VERIFY_CHECKSUMS,
@@ -49,6 +50,7 @@ static const struct option long_options[] = {
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"no-ndpi", no_argument, NULL, OPT_NO_NDPI},
     {"all-records", no_argument, NULL, OPT_ALL_RECORDS},
+    {"keep-defaults", no_argument, NULL, OPT_KEEP_DEFAULTS},
     {"no-ndpi-tls", no_argument, NULL, OPT_NO_NDPI_TLS},
     {"no-ndpi-memo", no_argument, NULL, OPT_NO_NDPI_MEMO},
     {"verify-checksums", no_argument, NULL, OPT_VERIFY_CHECKSUMS},
@@ -94,6 +96,8 @@ void cli_print_usage(FILE *out)
           "                       (info, warning, error, never; default never)\n"
           "  --all-records        list the last TLS records of every connection (default:\n"
           "                       only of connections with a finding)\n"
+          "  --keep-defaults      write every member of a connection record, also those\n"
+          "                       holding their default (null, false, 0, [], {})\n"
           "Analysis:\n"
           "  --no-ndpi            skip nDPI flow classification\n"
           "  --no-ndpi-tls        skip nDPI only on flows that open with a TLS hello (faster;\n"
@@ -241,6 +245,9 @@ bool cli_options_parse(int argc, char **argv, struct cli_options *o, GError **er
             break;
         case OPT_ALL_RECORDS:
             o->all_records = true;
+            break;
+        case OPT_KEEP_DEFAULTS:
+            o->keep_defaults = true;
             break;
         case OPT_NO_NDPI_TLS:
             o->no_ndpi_tls = true;

@@ -29,6 +29,7 @@ struct cli_options {
     char *ndjson_path;
     bool no_ndpi;
     bool all_records; /* --all-records */
+    bool keep_defaults; /* --keep-defaults */
     bool no_ndpi_tls; /* --no-ndpi-tls */
     bool no_ndpi_memo; /* --no-ndpi-memo */
     struct cap_flow_config flow;

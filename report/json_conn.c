@@ -37,8 +37,8 @@ static void link_addr_member(struct rpt_jw *b, const char *name, const uint8_t *
 static void changes_member(struct rpt_jw *b, const char *name, const struct cap_change *ch,
                            uint32_t num, bool ttl)
 {
-    rpt_jw_set_member_name(b, name);
-    rpt_jw_begin_array(b);
+    struct rpt_jw_mark m;
+    rpt_jb_begin_list(b, name, '[', &m);
     uint32_t n = MIN(num, (uint32_t)CAP_MAX_CHANGES);
     for (uint32_t i = 0; i < n; i++) {
         rpt_jw_begin_object(b);
@@ -53,7 +53,7 @@ static void changes_member(struct rpt_jw *b, const char *name, const struct cap_
         }
         rpt_jw_end_object(b);
     }
-    rpt_jw_end_array(b);
+    rpt_jb_end_list(b, &m);
 }
 
 static void close_member(struct rpt_jw *b, const char *name, bool seen, uint64_t offset, int64_t ts)
@@ -71,14 +71,13 @@ static void close_member(struct rpt_jw *b, const char *name, bool seen, uint64_t
 
 static void tcp_dir(struct rpt_jw *b, const char *name, const struct cap_dir_stats *d)
 {
-    rpt_jw_set_member_name(b, name);
-    rpt_jw_begin_object(b);
+    struct rpt_jw_mark dm, lm;
+    rpt_jb_begin_list(b, name, '{', &dm);
     rpt_jb_uint(b, "bytes", d->bytes);
     rpt_jb_uint(b, "packets", d->packets);
     rpt_jb_uint(b, "delivered_bytes", d->delivered_bytes);
     rpt_jb_uint(b, "missing_bytes", d->missing_bytes);
-    rpt_jw_set_member_name(b, "gaps");
-    rpt_jw_begin_array(b);
+    rpt_jb_begin_list(b, "gaps", '[', &lm);
     uint32_t n = MIN(d->num_gaps, (uint32_t)CAP_MAX_GAPS);
     for (uint32_t i = 0; i < n; i++) {
         rpt_jw_begin_object(b);
@@ -88,11 +87,10 @@ static void tcp_dir(struct rpt_jw *b, const char *name, const struct cap_dir_sta
         rpt_jb_str(b, "reason", cap_gap_reason_name(d->gaps[i].reason));
         rpt_jw_end_object(b);
     }
-    rpt_jw_end_array(b);
+    rpt_jb_end_list(b, &lm);
     rpt_jb_uint(b, "num_gaps", d->num_gaps);
     rpt_jb_uint(b, "retransmitted_bytes", d->retransmitted_bytes);
-    rpt_jw_set_member_name(b, "inconsistent_retransmissions");
-    rpt_jw_begin_array(b);
+    rpt_jb_begin_list(b, "inconsistent_retransmissions", '[', &lm);
     n = MIN(d->num_incons, (uint32_t)CAP_MAX_INCONS);
     for (uint32_t i = 0; i < n; i++) {
         rpt_jw_begin_object(b);
@@ -102,7 +100,7 @@ static void tcp_dir(struct rpt_jw *b, const char *name, const struct cap_dir_sta
         rpt_jb_uint(b, "packet", d->incons[i].pkt_index);
         rpt_jw_end_object(b);
     }
-    rpt_jw_end_array(b);
+    rpt_jb_end_list(b, &lm);
     rpt_jb_uint(b, "num_inconsistent_retransmissions", d->num_incons);
     rpt_jb_uint(b, "ttl", d->ttl);
     changes_member(b, "ttl_changes", d->ttl_changes, d->num_ttl_changes, true);
@@ -117,7 +115,7 @@ static void tcp_dir(struct rpt_jw *b, const char *name, const struct cap_dir_sta
     rpt_jb_bool(b, "syn", d->syn_seen);
     rpt_jb_bool(b, "midstream", d->midstream);
     rpt_jb_bool(b, "data_after_close", d->data_after_close);
-    rpt_jw_end_object(b);
+    rpt_jb_end_list(b, &dm);
 }
 
 static const char *role_name(enum cap_role_source r)
@@ -155,6 +153,8 @@ static void tcp_member(struct rpt_jw *b, const struct cap_flow_summary *f)
          * ACK the one to the client: the shorter leg tells which end the capture sat near. */
         int64_t server_leg = f->synack_ts_us - f->syn_ts_us;
         int64_t client_leg = f->ack_ts_us - f->synack_ts_us;
+        /* Present exactly when measured, zero included (loopback rounds to 0 us). */
+        bool kept = rpt_jw_keep_defaults(b, true);
         rpt_jb_int(b, "rtt_us", f->ack_ts_us - f->syn_ts_us);
         rpt_jb_int(b, "rtt_server_side_us", server_leg);
         rpt_jb_int(b, "rtt_client_side_us", client_leg);
@@ -162,6 +162,7 @@ static void tcp_member(struct rpt_jw *b, const struct cap_flow_summary *f)
                    client_leg * 4 < server_leg   ? "client"
                    : server_leg * 4 < client_leg ? "server"
                                                  : NULL);
+        rpt_jw_keep_defaults(b, kept);
     }
     rpt_jb_bool(b, "cap_hit", f->cap_hit);
     tcp_dir(b, "client", &f->dir[CAP_DIR_CLIENT]);
@@ -184,8 +185,8 @@ static void version_value(struct rpt_jw *b, uint16_t v)
 static void alerts_member(struct rpt_jw *b, const struct cap_flow_summary *f,
                           const struct tls_summary *t)
 {
-    rpt_jw_set_member_name(b, "alerts");
-    rpt_jw_begin_array(b);
+    struct rpt_jw_mark m;
+    rpt_jb_begin_list(b, "alerts", '[', &m);
     uint32_t n = MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS);
     for (uint32_t i = 0; i < n; i++) {
         const struct tls_alert *a = &t->alerts[i];
@@ -214,14 +215,14 @@ static void alerts_member(struct rpt_jw *b, const struct cap_flow_summary *f,
         rpt_jb_bool(b, "before_app_data", a->before_app_data);
         rpt_jw_end_object(b);
     }
-    rpt_jw_end_array(b);
+    rpt_jb_end_list(b, &m);
     rpt_jb_uint(b, "num_alerts", t->num_alerts);
 }
 
 static void desync_member(struct rpt_jw *b, const struct tls_summary *t)
 {
-    rpt_jw_set_member_name(b, "desync");
-    rpt_jw_begin_array(b);
+    struct rpt_jw_mark m;
+    rpt_jb_begin_list(b, "desync", '[', &m);
     uint32_t n = MIN(t->num_desyncs, (uint32_t)TLS_MAX_DESYNCS);
     for (uint32_t i = 0; i < n; i++) {
         const struct tls_desync *d = &t->desyncs[i];
@@ -232,7 +233,10 @@ static void desync_member(struct rpt_jw *b, const struct tls_summary *t)
         rpt_jb_uint(b, "skipped_bytes", d->skipped_bytes);
         rpt_jb_int(b, "estimated_missing_bytes", d->estimated_missing_bytes);
         if (d->resynced) {
+            /* Absent means null (no resync), so an offset of 0 is written. */
+            bool kept = rpt_jw_keep_defaults(b, true);
             rpt_jb_uint(b, "resync_offset", d->resync_offset);
+            rpt_jw_keep_defaults(b, kept);
         } else {
             rpt_jb_null(b, "resync_offset");
         }
@@ -240,13 +244,13 @@ static void desync_member(struct rpt_jw *b, const struct tls_summary *t)
         rpt_jb_ts(b, "ts", d->ts_us);
         rpt_jw_end_object(b);
     }
-    rpt_jw_end_array(b);
+    rpt_jb_end_list(b, &m);
 }
 
 static void records_list(struct rpt_jw *b, const char *name, const struct tls_dir_summary *d)
 {
-    rpt_jw_set_member_name(b, name);
-    rpt_jw_begin_array(b);
+    struct rpt_jw_mark m;
+    rpt_jb_begin_list(b, name, '[', &m);
     uint32_t n = MIN(d->num_recent, (uint32_t)TLS_MAX_RECENT_RECORDS);
     for (uint32_t i = 0; i < n; i++) {
         const struct tls_record_info *r = &d->recent[i];
@@ -265,7 +269,7 @@ static void records_list(struct rpt_jw *b, const char *name, const struct tls_di
         rpt_jb_ts(b, "ts", r->ts_us);
         rpt_jw_end_object(b);
     }
-    rpt_jw_end_array(b);
+    rpt_jb_end_list(b, &m);
 }
 
 static void certificate_member(struct rpt_jw *b, const struct tls_certificate *c)
@@ -278,12 +282,12 @@ static void certificate_member(struct rpt_jw *b, const struct tls_certificate *c
     rpt_jw_begin_object(b);
     rpt_jb_str(b, "subject", c->subject);
     rpt_jb_str(b, "issuer", c->issuer);
-    rpt_jw_set_member_name(b, "sans");
-    rpt_jw_begin_array(b);
+    struct rpt_jw_mark m;
+    rpt_jb_begin_list(b, "sans", '[', &m);
     for (uint32_t i = 0; i < MIN(c->num_sans, (uint32_t)TLS_MAX_SANS); i++) {
         rpt_jb_add_string_value(b, c->sans[i]);
     }
-    rpt_jw_end_array(b);
+    rpt_jb_end_list(b, &m);
     rpt_jb_ts(b, "not_before", c->not_before * 1000000);
     rpt_jb_ts(b, "not_after", c->not_after * 1000000);
     rpt_jb_str(b, "sha256", c->sha256);
@@ -308,18 +312,18 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
     }
     rpt_jw_set_member_name(b, "tls");
     rpt_jw_begin_object(b);
-    rpt_jw_set_member_name(b, "version");
     if (t->version) {
+        rpt_jw_set_member_name(b, "version");
         version_value(b, t->version);
     } else {
-        rpt_jw_add_null_value(b);
+        rpt_jb_null(b, "version");
     }
-    rpt_jw_set_member_name(b, "client_versions");
-    rpt_jw_begin_array(b);
+    struct rpt_jw_mark m, dm;
+    rpt_jb_begin_list(b, "client_versions", '[', &m);
     for (uint32_t i = 0; i < MIN(t->num_client_versions, (uint32_t)TLS_MAX_VERSIONS); i++) {
         version_value(b, t->client_versions[i]);
     }
-    rpt_jw_end_array(b);
+    rpt_jb_end_list(b, &m);
     if (t->cipher_known) {
         const char *n = tls_cipher_name(t->cipher);
         char buf[16];
@@ -337,12 +341,11 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
     }
     rpt_jb_uint(b, "client_cipher_count", t->num_client_ciphers);
     str_or_null(b, "sni", t->sni);
-    rpt_jw_set_member_name(b, "alpn");
-    rpt_jw_begin_array(b);
+    rpt_jb_begin_list(b, "alpn", '[', &m);
     for (uint32_t i = 0; i < MIN(t->num_alpn, (uint32_t)TLS_MAX_ALPN); i++) {
         rpt_jb_add_string_value(b, t->alpn[i]);
     }
-    rpt_jw_end_array(b);
+    rpt_jb_end_list(b, &m);
     str_or_null(b, "alpn_selected", t->alpn_selected);
     rpt_jb_str(b, "history", t->history);
     rpt_jb_str(b, "handshake",
@@ -361,8 +364,7 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
 
     rpt_jw_set_member_name(b, "resumption");
     rpt_jw_begin_object(b);
-    rpt_jw_set_member_name(b, "offered");
-    rpt_jw_begin_array(b);
+    rpt_jb_begin_list(b, "offered", '[', &m);
     if (t->offered & TLS_OFFER_SESSION_ID) {
         rpt_jw_add_string_value(b, "session_id");
     }
@@ -372,7 +374,7 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
     if (t->offered & TLS_OFFER_PSK) {
         rpt_jw_add_string_value(b, "psk");
     }
-    rpt_jw_end_array(b);
+    rpt_jb_end_list(b, &m);
     rpt_jb_str(b, "outcome", tls_resumption_outcome_name(t->resumption));
     hex_member(b, "session_id_offered", t->session_id_offered,
                MIN(t->session_id_offered_len, (uint8_t)TLS_MAX_SESSION_ID));
@@ -394,22 +396,19 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
     rpt_jb_str(b, "server_reason", t->dir[CAP_DIR_SERVER].close_notify_reason);
     rpt_jw_end_object(b);
 
-    rpt_jw_set_member_name(b, "records");
-    rpt_jw_begin_object(b);
+    rpt_jb_begin_list(b, "records", '{', &m);
     rpt_jb_uint(b, "client", t->dir[CAP_DIR_CLIENT].records);
     rpt_jb_uint(b, "server", t->dir[CAP_DIR_SERVER].records);
-    rpt_jw_end_object(b);
-    rpt_jw_set_member_name(b, "app_data");
-    rpt_jw_begin_object(b);
+    rpt_jb_end_list(b, &m);
+    rpt_jb_begin_list(b, "app_data", '{', &m);
     for (int d = 0; d < 2; d++) {
-        rpt_jw_set_member_name(b, rpt_dir_name(d));
-        rpt_jw_begin_object(b);
+        rpt_jb_begin_list(b, rpt_dir_name(d), '{', &dm);
         rpt_jb_uint(b, "records", t->dir[d].app_data_records);
         rpt_jb_uint(b, "bytes", t->dir[d].app_data_bytes);
         rpt_jb_uint(b, "oversized_records", t->dir[d].oversized_records);
-        rpt_jw_end_object(b);
+        rpt_jb_end_list(b, &dm);
     }
-    rpt_jw_end_object(b);
+    rpt_jb_end_list(b, &m);
 
     desync_member(b, t);
     str_or_null(b, "ja3", t->ja3);
@@ -430,12 +429,14 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
 
 void rpt_json_connection_append(GString *out, const struct rpt_connection *c,
                                 const uint64_t *finding_ids, size_t num_finding_ids,
-                                bool with_records)
+                                bool with_records, bool keep_defaults)
 {
     const struct cap_flow_summary *f = c->flow;
     struct rpt_jw w;
     struct rpt_jw *b = &w;
+    struct rpt_jw_mark m;
     rpt_jw_init_on(b, out);
+    b->omit_defaults = !keep_defaults;
     rpt_jw_begin_object(b);
     rpt_jb_conn_id(b, "id", f->id);
     rpt_jb_endpoint(b, "client", &f->client_ip, f->client_port);
@@ -445,12 +446,11 @@ void rpt_json_connection_append(GString *out, const struct rpt_connection *c,
     rpt_jb_int(b, "duration_us", f->last_ts_us - f->first_ts_us);
     rpt_jb_str(b, "end_reason", cap_end_reason_name(f->end_reason));
     rpt_jb_str(b, "app", c->app);
-    rpt_jw_set_member_name(b, "ndpi_risks");
-    rpt_jw_begin_array(b);
+    rpt_jb_begin_list(b, "ndpi_risks", '[', &m);
     for (size_t i = 0; c->ndpi_risks && c->ndpi_risks[i]; i++) {
         rpt_jb_add_string_value(b, c->ndpi_risks[i]);
     }
-    rpt_jw_end_array(b);
+    rpt_jb_end_list(b, &m);
     rpt_jb_str(b, "ndpi_ja3", c->ndpi_ja3 && c->ndpi_ja3[0] ? c->ndpi_ja3 : NULL);
     if (c->starttls) {
         rpt_jw_set_member_name(b, "starttls");
@@ -464,12 +464,11 @@ void rpt_json_connection_append(GString *out, const struct rpt_connection *c,
     }
     tcp_member(b, f);
     tls_member(b, f, c->tls, with_records);
-    rpt_jw_set_member_name(b, "findings");
-    rpt_jw_begin_array(b);
+    rpt_jb_begin_list(b, "findings", '[', &m);
     for (size_t i = 0; i < num_finding_ids; i++) {
         char buf[RPT_ID_BUF];
         rpt_jw_add_string_value(b, rpt_id_format('F', finding_ids[i], buf));
     }
-    rpt_jw_end_array(b);
+    rpt_jb_end_list(b, &m);
     rpt_jw_end_object(b);
 }

@@ -16,6 +16,17 @@ struct rpt_jw {
     unsigned depth;
     uint32_t count[RPT_JW_MAX_DEPTH]; /* values so far in each open container */
     bool after_name;                  /* a member name was written, its value comes next */
+    /* The rpt_jb_* members leave out a value that is its member's default (null, false, 0, an
+     * empty array or object, see rpt_jb_end_list), so a record holds what happened and not
+     * every counter that stayed at zero. */
+    bool omit_defaults;
+};
+
+/* Where a container member began, so an empty one can be taken back (rpt_jb_end_list). */
+struct rpt_jw_mark {
+    gsize len;
+    uint32_t count;
+    char close; /* ']' or '}' */
 };
 
 struct rpt_jw *rpt_jw_new(void);
@@ -115,6 +126,9 @@ static inline char *rpt_jw_put_u64(char *p, uint64_t v)
 
 static inline void rpt_jb_uint(struct rpt_jw *b, const char *name, uint64_t v)
 {
+    if (v == 0 && b->omit_defaults) {
+        return;
+    }
     size_t len = strlen(name);
     char *p = rpt_jw_reserve(b, RPT_JW_MEMBER_ROOM(len) + 20);
     p = rpt_jw_put_member(b, p, name, len);
@@ -125,6 +139,9 @@ static inline void rpt_jb_uint(struct rpt_jw *b, const char *name, uint64_t v)
 
 static inline void rpt_jb_int(struct rpt_jw *b, const char *name, int64_t v)
 {
+    if (v == 0 && b->omit_defaults) {
+        return;
+    }
     size_t len = strlen(name);
     char *p = rpt_jw_reserve(b, RPT_JW_MEMBER_ROOM(len) + 21);
     p = rpt_jw_put_member(b, p, name, len);
@@ -149,15 +166,35 @@ static inline void rpt_jb_bool(struct rpt_jw *b, const char *name, bool v)
 {
     if (v) {
         rpt_jb_literal(b, name, "true", 4);
-    } else {
+    } else if (!b->omit_defaults) {
         rpt_jb_literal(b, name, "false", 5);
     }
 }
 
 static inline void rpt_jb_null(struct rpt_jw *b, const char *name)
 {
-    rpt_jb_literal(b, name, "null", 4);
+    if (!b->omit_defaults) {
+        rpt_jb_literal(b, name, "null", 4);
+    }
 }
+
+/* rpt_jw_keep_defaults: while on, rpt_jb_* members write default values too (for a member whose
+ * absence means something else than its zero, such as a round trip that was not measured);
+ * returns the previous setting, to restore. */
+static inline bool rpt_jw_keep_defaults(struct rpt_jw *b, bool keep)
+{
+    bool was_kept = !b->omit_defaults;
+    b->omit_defaults = !keep;
+    return was_kept;
+}
+
+/* rpt_jb_begin_list / rpt_jb_end_list: an array member (bracket '[' / ']') or object member
+ * ('{' / '}'). With omit_defaults, one that ends empty is taken back whole, name and all, so an
+ * absent list reads as empty. Members whose absence means null (an object or null) use the
+ * plain rpt_jw_begin_object instead. */
+void rpt_jb_begin_list(struct rpt_jw *b, const char *name, char bracket,
+                       struct rpt_jw_mark *out_mark);
+void rpt_jb_end_list(struct rpt_jw *b, const struct rpt_jw_mark *mark);
 
 /* rpt_jw_plain_len: the length of s when it is printable ASCII with nothing to escape (what
  * rpt_jw_add_plain_string writes as it is), else -1. */
@@ -182,6 +219,9 @@ void rpt_jb_str_n(struct rpt_jw *b, const char *name, size_t name_len, const cha
 static inline __attribute__((always_inline)) void rpt_jb_str(struct rpt_jw *b, const char *name,
                                                              const char *s)
 {
+    if (s == NULL && b->omit_defaults) {
+        return;
+    }
     rpt_jb_str_n(b, name, strlen(name), s);
 }
 

@@ -59,7 +59,10 @@ void rpt_jb_endpoint(struct rpt_jw *b, const char *name, const struct cap_addr *
     rpt_jw_set_member_name(b, name);
     rpt_jw_begin_object(b);
     rpt_jb_str(b, "ip", rpt_addr_format(ip, buf, sizeof(buf)));
+    /* An endpoint is always whole, port 0 included. */
+    bool kept = rpt_jw_keep_defaults(b, true);
     rpt_jb_uint(b, "port", port);
+    rpt_jw_keep_defaults(b, kept);
     rpt_jw_end_object(b);
 }
 

@@ -92,6 +92,29 @@ void rpt_jw_end_array(struct rpt_jw *w)
     container_close(w, ']');
 }
 
+void rpt_jb_begin_list(struct rpt_jw *b, const char *name, char bracket,
+                       struct rpt_jw_mark *out_mark)
+{
+    g_assert(b->depth > 0 && !b->after_name && (bracket == '[' || bracket == '{'));
+    out_mark->len = b->s->len;
+    out_mark->count = b->count[b->depth - 1];
+    out_mark->close = bracket == '[' ? ']' : '}';
+    rpt_jw_set_member_name(b, name);
+    container_open(b, bracket);
+}
+
+void rpt_jb_end_list(struct rpt_jw *b, const struct rpt_jw_mark *mark)
+{
+    g_assert(b->depth > 1);
+    if (b->omit_defaults && b->count[b->depth - 1] == 0) {
+        b->depth--;
+        b->count[b->depth - 1] = mark->count;
+        g_string_truncate(b->s, mark->len);
+        return;
+    }
+    container_close(b, mark->close);
+}
+
 /* Bytes a JSON string cannot hold as they are (RFC 8259 §7): control characters, '"', '\\',
  * and DEL, which JsonGenerator also escapes. */
 static bool needs_escape(unsigned char c)

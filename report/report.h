@@ -33,6 +33,7 @@ struct rpt_options {
     FILE *text_out;          /* summary; NULL when -q */
     bool ndjson_flush;       /* flush each NDJSON line at once (live capture); else buffered */
     bool all_records;        /* recent_records on every connection, not only those with findings */
+    bool keep_defaults;      /* connection records keep members that hold their default */
     bool color;              /* ANSI colour in the text summary */
     uint32_t unclean_close_group; /* per-server unclean closes (and, separately, routine resets)
                                      above which one grouped finding is made instead of one per

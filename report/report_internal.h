@@ -296,10 +296,12 @@ struct rpt_ctx {
 /* ------------------------------------------------------------------ JSON (json-glib files) */
 
 /* rpt_json_connection_append: the connection as a compact one-line object appended to out;
- * recent_records is null unless with_records. */
+ * recent_records is null unless with_records. Unless keep_defaults, a member whose value is
+ * its default (null, false, 0, an empty array or object) is left out: docs/report-schema.json
+ * gives each its default, and the members whose absence means something else. */
 void rpt_json_connection_append(GString *out, const struct rpt_connection *c,
                                 const uint64_t *finding_ids, size_t num_finding_ids,
-                                bool with_records);
+                                bool with_records, bool keep_defaults);
 
 /* Each returns a newly allocated compact one-line JSON object (no newline). */
 char *rpt_json_finding(const struct rpt_finding *f);

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 
+from report_defaults import compare_forms
+
 TLSSCOPE, SRC, BUILD = sys.argv[1], sys.argv[2], sys.argv[3]
 PUBLIC = os.path.join(SRC, "samples", "public")
 results = {"passed": 0, "failed": 0}
@@ -45,14 +47,25 @@ except ImportError:
     VALIDATOR = None
 
 
-def report(path, tmp, extra=()):
-    out = os.path.join(tmp, "r.json")
+def run_report(path, out, extra):
     p = subprocess.run([TLSSCOPE, "-q", *extra, "-r", path, "-o", out], capture_output=True,
                        text=True, timeout=120)
     doc = json.load(open(out)) if p.returncode == 0 else None
     if doc is not None and VALIDATOR is not None:
         errs = [e.message for e in VALIDATOR.iter_errors(doc)]
         check(f"{os.path.basename(path)} {' '.join(extra)}: report validates", not errs, errs[:3])
+    return doc
+
+
+def report(path, tmp, extra=()):
+    """The --keep-defaults report, which the checks read member by member; the default one is
+    checked to be it without the default members (tests/report_defaults.py)."""
+    doc = run_report(path, os.path.join(tmp, "r.json"), ("--keep-defaults", *extra))
+    compact = run_report(path, os.path.join(tmp, "c.json"), extra)
+    if doc is not None and compact is not None:
+        diff = compare_forms(doc, compact)
+        check(f"{os.path.basename(path)} {' '.join(extra)}: defaults left out by the rule",
+              diff is None, diff)
     return doc
 
 

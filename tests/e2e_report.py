@@ -1,6 +1,8 @@
 """End-to-end report tests on every sample (issue 5).
 
 - The JSON document and every NDJSON line validate against docs/report-schema.json.
+- Connections leave out their default members unless --keep-defaults, by the schema's rule
+  (tests/report_defaults.py); the rest of the document is the same either way.
 - Output is deterministic: two runs give byte-identical documents.
 - The NDJSON stream and the document carry the same connections and findings.
 - A golden report per sample (tests/golden/<sample>.json) is diffed; regenerate them with
@@ -15,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 
+from report_defaults import compare_forms
+
 TLSSCOPE, SRC, BUILD = sys.argv[1], sys.argv[2], sys.argv[3]
 SAMPLES = os.path.join(SRC, "samples")
 GOLDEN = os.path.join(SRC, "tests", "golden")
@@ -27,13 +31,13 @@ def check(name, cond, detail=""):
         print(f"FAIL {name} {detail}"[:2000])
 
 
-def run(path, tmp, tag):
+def run(path, tmp, tag, extra=()):
     doc = os.path.join(tmp, f"{tag}.json")
     nd = os.path.join(tmp, f"{tag}.ndjson")
     # Run beside the capture with its bare name, so the report's source name (and so the golden
     # report) does not depend on where the checkout is.
-    p = subprocess.run([os.path.abspath(TLSSCOPE), "-q", "-r", os.path.basename(path), "-o", doc,
-                        "--ndjson", nd], capture_output=True, text=True, timeout=300,
+    p = subprocess.run([os.path.abspath(TLSSCOPE), "-q", *extra, "-r", os.path.basename(path),
+                        "-o", doc, "--ndjson", nd], capture_output=True, text=True, timeout=300,
                        cwd=os.path.dirname(path))
     return p, doc, nd
 
@@ -166,14 +170,23 @@ def main():
         rel = os.path.relpath(path, SAMPLES)
         p1, doc1, nd1 = run(path, tmp, "a")
         p2, doc2, _ = run(path, tmp, "b")
-        check(f"{rel}: exit 0", p1.returncode == 0 and p2.returncode == 0, p1.stderr)
-        if p1.returncode != 0:
+        pk, dock, _ = run(path, tmp, "k", ("--keep-defaults",))
+        check(f"{rel}: exit 0", p1.returncode == 0 and p2.returncode == 0 and pk.returncode == 0,
+              p1.stderr)
+        if p1.returncode != 0 or pk.returncode != 0:
             continue
         text1 = open(doc1).read()
         check(f"{rel}: byte-identical on a second run", text1 == open(doc2).read())
         doc = json.loads(text1)
         errs = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
         check(f"{rel}: document validates", not errs, [e.message for e in errs[:3]])
+        # The expectations read members one by one, from the --keep-defaults document; the
+        # default one must be it without the default members.
+        full = json.load(open(dock))
+        errs = sorted(validator.iter_errors(full), key=lambda e: list(e.path))
+        check(f"{rel}: --keep-defaults document validates", not errs, [e.message for e in errs[:3]])
+        diff = compare_forms(full, doc)
+        check(f"{rel}: defaults left out by the rule", diff is None, diff)
         lines = [json.loads(l) for l in open(nd1)]
         nd_schema = {"$schema": schema.get("$schema"), "$defs": schema["$defs"],
                      "$ref": "#/$defs/ndjson_line"}
@@ -201,7 +214,7 @@ def main():
         else:
             check(f"{rel}: has a golden report (UPDATE_GOLDEN=1 makes it)", False)
         if os.path.basename(path) in truth and "/" not in rel:
-            expectations(rel, truth[os.path.basename(path)], doc)
+            expectations(rel, truth[os.path.basename(path)], full)
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"{results['passed']} passed, {results['failed']} failed")
     sys.exit(1 if results["failed"] else 0)

@@ -147,7 +147,8 @@ def main():
                    for f in os.listdir(d) if f.endswith((".pcap", ".pcapng")))
     for path in pcaps:
         out = os.path.join(tmp, "r.json")
-        p = subprocess.run([TLSSCOPE, "-q", "--no-ndpi", "--all-records", "-r", path, "-o", out],
+        p = subprocess.run([TLSSCOPE, "-q", "--no-ndpi", "--all-records", "--keep-defaults", "-r", path,
+                            "-o", out],
                            capture_output=True, text=True)
         rel = os.path.relpath(path, SRC)
         check(f"{rel}: tlsscope ran", p.returncode == 0, p.stderr)

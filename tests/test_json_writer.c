@@ -139,6 +139,80 @@ static void test_reads_back(void **state)
 
 /* rpt_jw_plain_len reads eight bytes at a time: every byte value at every position of strings
  * of every length up to 24 (word-aligned or not) against the byte-wise rule. */
+/* One object written with every kind of member, each either at its default or not (bit i of
+ * `set` says member i is not), nested lists among them. */
+static char *omit_text(unsigned set, bool omit)
+{
+    struct rpt_jw *b = rpt_jw_new();
+    b->omit_defaults = omit;
+    struct rpt_jw_mark outer, inner;
+    rpt_jw_begin_object(b);
+    rpt_jb_uint(b, "u", (set & 1) ? 7 : 0);
+    rpt_jb_int(b, "i", (set & 2) ? -3 : 0);
+    rpt_jb_bool(b, "b", (set & 4) != 0);
+    rpt_jb_str(b, "s", (set & 8) ? "x" : NULL);
+    rpt_jb_begin_list(b, "o", '{', &outer);
+    rpt_jb_begin_list(b, "a", '[', &inner);
+    if (set & 16) {
+        rpt_jw_add_int_value(b, 0); /* an element is never left out, even a zero */
+    }
+    rpt_jb_end_list(b, &inner);
+    rpt_jb_bool(b, "t", (set & 32) != 0);
+    rpt_jb_end_list(b, &outer);
+    bool kept = rpt_jw_keep_defaults(b, true);
+    rpt_jb_uint(b, "k", 0);
+    rpt_jw_keep_defaults(b, kept);
+    rpt_jb_null(b, "n");
+    rpt_jw_end_object(b);
+    return rpt_jw_finish(b);
+}
+
+/* omit_defaults: every member at its default disappears, commas stay right around the ones
+ * taken back (first, middle, last, nested), a list that ends empty goes with its name, and
+ * rpt_jw_keep_defaults writes a zero. Checked against the full text with the defaults removed
+ * by json-glib. */
+static void test_omit_defaults(void **state)
+{
+    (void)state;
+    for (unsigned set = 0; set < 64; set++) {
+        char *full = omit_text(set, false);
+        char *omitted = omit_text(set, true);
+        JsonNode *want = json_from_string(full, NULL);
+        assert_non_null(want);
+        JsonObject *w = json_node_get_object(want);
+        const char *names[] = {"u", "i", "b", "s"};
+        for (unsigned i = 0; i < 4; i++) {
+            if (!(set & (1u << i))) {
+                json_object_remove_member(w, names[i]);
+            }
+        }
+        JsonObject *o = json_object_get_object_member(w, "o");
+        if (!(set & 16)) {
+            json_object_remove_member(o, "a");
+        }
+        if (!(set & 32)) {
+            json_object_remove_member(o, "t");
+        }
+        if (json_object_get_size(o) == 0) {
+            json_object_remove_member(w, "o");
+        }
+        json_object_remove_member(w, "n");
+        char *want_text = json_to_string(want, FALSE);
+        assert_string_equal(omitted, want_text);
+        /* and it is JSON */
+        JsonNode *back = json_from_string(omitted, NULL);
+        assert_non_null(back);
+        json_node_unref(back);
+        g_free(want_text);
+        json_node_unref(want);
+        g_free(full);
+        g_free(omitted);
+    }
+    char *none = omit_text(0, true);
+    assert_string_equal(none, "{\"k\":0}");
+    g_free(none);
+}
+
 static void test_plain_len(void **state)
 {
     (void)state;
@@ -164,6 +238,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_same_text_as_json_glib),
                                        cmocka_unit_test(test_reads_back),
-                                       cmocka_unit_test(test_plain_len)};
+                                       cmocka_unit_test(test_plain_len),
+                                       cmocka_unit_test(test_omit_defaults)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

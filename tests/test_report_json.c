@@ -84,7 +84,7 @@ static char *path_for(const char *name, const char *what, int run)
 }
 
 static void run(const struct scenario *s, const char *name, int run_no, bool colour,
-                struct outputs *out)
+                bool keep_defaults, struct outputs *out)
 {
     char *doc = path_for(name, "json", run_no);
     char *nd = path_for(name, "ndjson", run_no);
@@ -98,6 +98,7 @@ static void run(const struct scenario *s, const char *name, int run_no, bool col
     o.ndjson_path = nd;
     o.text_out = tf;
     o.color = colour;
+    o.keep_defaults = keep_defaults;
     o.version = "9.9.9-test";
     GError *err = NULL;
     struct rpt_ctx *r = rpt_new(&o, &err);
@@ -348,14 +349,111 @@ static void check_ndjson(const struct outputs *o, JsonObject *doc)
     g_hash_table_destroy(want);
 }
 
+/* Members whose value is written whatever it is: round trips (absent: not measured) and ports;
+ * resync_offset is written when not null (absent: null). */
+static const char *const ALWAYS_WRITTEN[] = {"rtt_us", "rtt_server_side_us", "rtt_client_side_us",
+                                             "capture_near", "port"};
+/* Objects whose absence reads as null, so an empty one stays. */
+static const char *const NULLABLE_OBJECTS[] = {"tls",  "starttls", "certificate",
+                                               "recent_records", "fin", "rst"};
+
+static bool name_in(const char *name, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool is_default(const char *name, JsonNode *v)
+{
+    if (name_in(name, ALWAYS_WRITTEN, G_N_ELEMENTS(ALWAYS_WRITTEN))) {
+        return false;
+    }
+    if (JSON_NODE_HOLDS_NULL(v)) {
+        return true;
+    }
+    if (strcmp(name, "resync_offset") == 0) {
+        return false;
+    }
+    if (JSON_NODE_HOLDS_ARRAY(v)) {
+        return json_array_get_length(json_node_get_array(v)) == 0;
+    }
+    if (JSON_NODE_HOLDS_OBJECT(v)) {
+        return json_object_get_size(json_node_get_object(v)) == 0 &&
+               !name_in(name, NULLABLE_OBJECTS, G_N_ELEMENTS(NULLABLE_OBJECTS));
+    }
+    GType t = json_node_get_value_type(v);
+    return (t == G_TYPE_BOOLEAN && !json_node_get_boolean(v)) ||
+           (t == G_TYPE_INT64 && json_node_get_int(v) == 0);
+}
+
+/* The rule of docs/report-schema.json's connection, applied to a --keep-defaults object: members
+ * holding their default are removed, innermost first. */
+static void drop_defaults(JsonObject *o)
+{
+    GList *members = json_object_get_members(o);
+    for (GList *l = members; l; l = l->next) {
+        JsonNode *v = json_object_get_member(o, l->data);
+        if (JSON_NODE_HOLDS_OBJECT(v)) {
+            drop_defaults(json_node_get_object(v));
+        } else if (JSON_NODE_HOLDS_ARRAY(v)) {
+            JsonArray *a = json_node_get_array(v);
+            for (guint i = 0; i < json_array_get_length(a); i++) {
+                JsonNode *e = json_array_get_element(a, i);
+                if (JSON_NODE_HOLDS_OBJECT(e)) {
+                    drop_defaults(json_node_get_object(e));
+                }
+            }
+        }
+        if (is_default(l->data, v)) {
+            json_object_remove_member(o, l->data);
+        }
+    }
+    g_list_free(members);
+}
+
+/* Every connection of the default document is the --keep-defaults one with its defaults
+ * dropped, and nothing else in the document differs. */
+static void check_defaults_left_out(JsonObject *full_doc, const char *compact_text)
+{
+    JsonNode *want_root = json_node_copy(json_object_get_member(full_doc, "connections"));
+    JsonArray *want = json_node_get_array(want_root);
+    for (guint i = 0; i < json_array_get_length(want); i++) {
+        drop_defaults(json_array_get_object_element(want, i));
+    }
+    JsonNode *got_root = parse(compact_text);
+    JsonObject *got_doc = json_node_get_object(got_root);
+    char *want_s = compact(want_root);
+    char *got_s = compact(json_object_get_member(got_doc, "connections"));
+    assert_string_equal(got_s, want_s);
+    /* The rest of the document is the same in both forms. */
+    json_object_remove_member(got_doc, "connections");
+    JsonNode *full_copy = json_node_alloc();
+    json_node_init_object(full_copy, full_doc);
+    full_copy = json_node_copy(full_copy);
+    json_object_remove_member(json_node_get_object(full_copy), "connections");
+    char *a = compact(full_copy), *b = compact(got_root);
+    assert_string_equal(a, b);
+    g_free(a);
+    g_free(b);
+    json_node_unref(full_copy);
+    g_free(want_s);
+    g_free(got_s);
+    json_node_unref(got_root);
+    json_node_unref(want_root);
+}
+
 static void test_case(void **state)
 {
     const struct json_case *tc = *state;
     struct scenario *s = g_new0(struct scenario, 1);
     tc->build(s);
     struct outputs a = {0}, b = {0};
-    run(s, tc->name, 1, false, &a);
-    run(s, tc->name, 2, false, &b);
+    run(s, tc->name, 1, false, true, &a);
+    run(s, tc->name, 2, false, true, &b);
     /* Deterministic: same input, byte-identical outputs. */
     assert_string_equal(a.doc, b.doc);
     assert_string_equal(a.ndjson, b.ndjson);
@@ -373,10 +471,15 @@ static void test_case(void **state)
     g_strfreev(lines);
     assert_int_equal(conn_lines, s->num);
     assert_null(strchr(a.text, '\033'));
+    /* The default output: each connection is the full one without its default members. */
+    struct outputs c = {0};
+    run(s, tc->name, 3, false, false, &c);
+    check_defaults_left_out(json_node_get_object(root), c.doc);
     json_node_unref(root);
-    bool validated = schema_validate(tc->name, &a);
+    bool validated = schema_validate(tc->name, &a) && schema_validate(tc->name, &c);
     outputs_free(&a);
     outputs_free(&b);
+    outputs_free(&c);
     g_free(s);
     if (!validated) {
         skip();
@@ -392,8 +495,8 @@ static void test_text_summary(void **state)
     sc_resumption(s); /* C1 unclean close + reset, C2 refused resumption (warnings) */
     sc_desync_444(s); /* C3 fatal alert (error) */
     struct outputs a = {0}, c = {0};
-    run(s, "text", 1, false, &a);
-    run(s, "text", 2, true, &c);
+    run(s, "text", 1, false, false, &a);
+    run(s, "text", 2, true, false, &c);
     if (!g_str_has_prefix(a.text, "tlsscope: 3 connections (3 TLS, 1 failed);")) {
         fail_msg("summary starts: %.80s", a.text);
     }
