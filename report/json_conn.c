@@ -4,14 +4,38 @@
 
 #include "json_internal.h"
 
+/* Hex digits need no escape scan, so they go straight into the text. */
 static void hex_member(struct rpt_jw *b, const char *name, const uint8_t *bytes, size_t len)
 {
     if (len == 0) {
         rpt_jb_null(b, name);
         return;
     }
-    char buf[2 * 64 + 1];
-    rpt_jb_str(b, name, rpt_hex(bytes, len, buf, sizeof(buf)));
+    static const char HEX[] = "0123456789abcdef";
+    size_t name_len = strlen(name);
+    char *p = rpt_jw_reserve(b, RPT_JW_MEMBER_ROOM(name_len) + 2 * len + 2);
+    p = rpt_jw_put_member(b, p, name, name_len);
+    *p++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        *p++ = HEX[bytes[i] >> 4];
+        *p++ = HEX[bytes[i] & 0xf];
+    }
+    *p++ = '"';
+    rpt_jw_commit(b, p);
+}
+
+/* "0x" and four lower-case hex digits into buf, as printf's "0x%04x" (a cipher suite or a
+ * version: a call to printf per connection was a visible cost). */
+static const char *hex16(uint16_t v, char buf[7])
+{
+    static const char HEX[] = "0123456789abcdef";
+    buf[0] = '0';
+    buf[1] = 'x';
+    for (int i = 0; i < 4; i++) {
+        buf[2 + i] = HEX[(v >> (12 - 4 * i)) & 0xf];
+    }
+    buf[6] = '\0';
+    return buf;
 }
 
 static void link_addr_member(struct rpt_jw *b, const char *name, const uint8_t *a, size_t len)
@@ -176,9 +200,8 @@ static void version_value(struct rpt_jw *b, uint16_t v)
     if (n) {
         rpt_jw_add_string_value(b, n);
     } else {
-        char buf[16];
-        g_snprintf(buf, sizeof(buf), "0x%04x", v);
-        rpt_jw_add_string_value(b, buf);
+        char buf[7];
+        rpt_jw_add_string_value(b, hex16(v, buf));
     }
 }
 
@@ -326,14 +349,9 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
     rpt_jb_end_list(b, &m);
     if (t->cipher_known) {
         const char *n = tls_cipher_name(t->cipher);
-        char buf[16];
-        if (!n) {
-            g_snprintf(buf, sizeof(buf), "0x%04x", t->cipher);
-            n = buf;
-        }
-        rpt_jb_str(b, "cipher", n);
-        char id[8];
-        g_snprintf(id, sizeof(id), "0x%04x", t->cipher);
+        char id[7];
+        hex16(t->cipher, id);
+        rpt_jb_str(b, "cipher", n ? n : id);
         rpt_jb_str(b, "cipher_id", id);
     } else {
         rpt_jb_null(b, "cipher");

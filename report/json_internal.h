@@ -192,8 +192,13 @@ static inline bool rpt_jw_keep_defaults(struct rpt_jw *b, bool keep)
  * ('{' / '}'). With omit_defaults, one that ends empty is taken back whole, name and all, so an
  * absent list reads as empty. Members whose absence means null (an object or null) use the
  * plain rpt_jw_begin_object instead. */
-void rpt_jb_begin_list(struct rpt_jw *b, const char *name, char bracket,
-                       struct rpt_jw_mark *out_mark);
+void rpt_jb_begin_list_n(struct rpt_jw *b, const char *name, size_t name_len, char bracket,
+                         struct rpt_jw_mark *out_mark);
+static inline __attribute__((always_inline)) void
+rpt_jb_begin_list(struct rpt_jw *b, const char *name, char bracket, struct rpt_jw_mark *out_mark)
+{
+    rpt_jb_begin_list_n(b, name, strlen(name), bracket, out_mark);
+}
 void rpt_jb_end_list(struct rpt_jw *b, const struct rpt_jw_mark *mark);
 
 /* rpt_jw_plain_len: the length of s when it is printable ASCII with nothing to escape (what

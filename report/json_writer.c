@@ -92,15 +92,19 @@ void rpt_jw_end_array(struct rpt_jw *w)
     container_close(w, ']');
 }
 
-void rpt_jb_begin_list(struct rpt_jw *b, const char *name, char bracket,
-                       struct rpt_jw_mark *out_mark)
+void rpt_jb_begin_list_n(struct rpt_jw *b, const char *name, size_t name_len, char bracket,
+                         struct rpt_jw_mark *out_mark)
 {
-    g_assert(b->depth > 0 && !b->after_name && (bracket == '[' || bracket == '{'));
+    g_assert(b->depth < RPT_JW_MAX_DEPTH && (bracket == '[' || bracket == '{'));
     out_mark->len = b->s->len;
     out_mark->count = b->count[b->depth - 1];
     out_mark->close = bracket == '[' ? ']' : '}';
-    rpt_jw_set_member_name(b, name);
-    container_open(b, bracket);
+    /* ',"name":[' after one capacity check. */
+    char *p = rpt_jw_reserve(b, RPT_JW_MEMBER_ROOM(name_len) + 1);
+    p = rpt_jw_put_member(b, p, name, name_len);
+    *p++ = bracket;
+    rpt_jw_commit(b, p);
+    b->count[b->depth++] = 0;
 }
 
 void rpt_jb_end_list(struct rpt_jw *b, const struct rpt_jw_mark *mark)

@@ -276,6 +276,7 @@ struct rpt_ctx {
     char *json_buf;    /* stdio buffers of json_out and ndjson_out; freed after them */
     char *ndjson_buf;
     GString *line;            /* the connection being serialised, reused */
+    GPtrArray *conn_findings; /* the findings about it (struct rpt_finding *, owned), reused */
     uint64_t doc_connections; /* connections written to the document so far */
     FILE *finding_spool;      /* compact JSON findings, one per line, in id order */
     bool spool_failed;
@@ -297,8 +298,8 @@ struct rpt_ctx {
 
 /* rpt_json_connection_append: the connection as a compact one-line object appended to out;
  * recent_records is null unless with_records. Unless keep_defaults, a member whose value is
- * its default (null, false, 0, an empty array or object) is left out: docs/report-schema.json
- * gives each its default, and the members whose absence means something else. */
+ * its default (null, false, 0, an empty array or object) is left out, by the rule that
+ * docs/report-schema.json states with its exceptions. */
 void rpt_json_connection_append(GString *out, const struct rpt_connection *c,
                                 const uint64_t *finding_ids, size_t num_finding_ids,
                                 bool with_records, bool keep_defaults);

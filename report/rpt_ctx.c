@@ -40,6 +40,7 @@ struct rpt_ctx *rpt_new(const struct rpt_options *o, GError **error)
     r->next_finding_id = 1;
     r->max_severity = -1;
     r->line = g_string_sized_new(8192);
+    r->conn_findings = g_ptr_array_new_with_free_func((GDestroyNotify)rpt_finding_free);
     r->origins = rpt_origins_new(o->max_origins ? o->max_origins : RPT_ORIGIN_MAX);
     r->servers = rpt_servers_new(o->max_servers);
     for (int s = 0; s < 3; s++) {
@@ -250,7 +251,8 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
     g_return_if_fail(!r->finished);
     const struct cap_flow_summary *fl = c->flow;
     const struct tls_summary *t = c->tls;
-    GPtrArray *findings = g_ptr_array_new_with_free_func((GDestroyNotify)rpt_finding_free);
+    /* One array for every connection's findings (most connections have none). */
+    GPtrArray *findings = r->conn_findings;
     struct rpt_routine_resets counted = {0};
     rpt_findings_connection(r, c, findings, resets_grouped(r, fl) ? &counted : NULL);
     group_routine_resets(r, c, findings, &counted);
@@ -269,7 +271,9 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
     /* Ids are fixed before the connection is serialised so it can name its findings; the
      * connection line goes out first so an NDJSON reader meets C<n> before the findings about it.
      */
-    uint64_t *ids = g_new(uint64_t, findings->len + 1);
+    uint64_t ids_here[8];
+    uint64_t *ids = findings->len <= G_N_ELEMENTS(ids_here) ? ids_here
+                                                            : g_new(uint64_t, findings->len);
     for (guint i = 0; i < findings->len; i++) {
         ids[i] = r->next_finding_id + i;
     }
@@ -286,11 +290,13 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
         }
         ndjson_line(r, "connection", r->line->str, r->line->len);
     }
-    g_free(ids);
+    if (ids != ids_here) {
+        g_free(ids);
+    }
     for (guint i = 0; i < findings->len; i++) {
         emit_finding(r, g_ptr_array_index(findings, i));
     }
-    g_ptr_array_unref(findings);
+    g_ptr_array_set_size(findings, 0); /* frees them */
 
     r->num_connections++;
     if (t && t->is_tls) {
@@ -417,6 +423,7 @@ void rpt_free(struct rpt_ctx *r)
         fclose(r->finding_spool);
     }
     g_string_free(r->line, TRUE);
+    g_ptr_array_unref(r->conn_findings);
     rpt_origins_free(r->origins);
     rpt_servers_free(r->servers);
     for (int s = 0; s < 3; s++) {
