@@ -55,7 +55,7 @@ static void link_addr_member(struct rpt_jw *b, const char *name, const uint8_t *
         buf[n++] = HEX[a[i] & 0xf];
     }
     buf[n] = '\0';
-    rpt_jb_str(b, name, buf);
+    rpt_jb_known(b, name, buf);
 }
 
 static void changes_member(struct rpt_jw *b, const char *name, const struct cap_change *ch,
@@ -108,7 +108,7 @@ static void tcp_dir(struct rpt_jw *b, const char *name, const struct cap_dir_sta
         rpt_jb_uint(b, "offset", d->gaps[i].offset);
         rpt_jb_uint(b, "length", d->gaps[i].len);
         rpt_jb_ts(b, "ts", d->gaps[i].ts_us);
-        rpt_jb_str(b, "reason", cap_gap_reason_name(d->gaps[i].reason));
+        rpt_jb_known(b, "reason", cap_gap_reason_name(d->gaps[i].reason));
         rpt_jw_end_object(b);
     }
     rpt_jb_end_list(b, &lm);
@@ -162,15 +162,15 @@ static void tcp_member(struct rpt_jw *b, const struct cap_flow_summary *f)
     char state[sizeof(f->state) + 1];
     memcpy(state, f->state, sizeof(f->state));
     state[sizeof(f->state)] = '\0';
-    rpt_jb_str(b, "state", state);
-    rpt_jb_str(b, "close", rpt_close_kind(f));
+    rpt_jb_known(b, "state", state);
+    rpt_jb_known(b, "close", rpt_close_kind(f));
     int by = rpt_closed_by(f);
     if (by < 0) {
         rpt_jb_null(b, "closed_by");
     } else {
-        rpt_jb_str(b, "closed_by", rpt_dir_name(by));
+        rpt_jb_known(b, "closed_by", rpt_dir_name(by));
     }
-    rpt_jb_str(b, "roles", role_name(f->roles));
+    rpt_jb_known(b, "roles", role_name(f->roles));
     if (f->syn_ts_us && f->synack_ts_us && f->ack_ts_us && f->ack_ts_us >= f->synack_ts_us &&
         f->synack_ts_us >= f->syn_ts_us) {
         /* SYN to SYN-ACK is the round trip between the capture point and the server, SYN-ACK to
@@ -182,7 +182,7 @@ static void tcp_member(struct rpt_jw *b, const struct cap_flow_summary *f)
         rpt_jb_int(b, "rtt_us", f->ack_ts_us - f->syn_ts_us);
         rpt_jb_int(b, "rtt_server_side_us", server_leg);
         rpt_jb_int(b, "rtt_client_side_us", client_leg);
-        rpt_jb_str(b, "capture_near",
+        rpt_jb_known(b, "capture_near",
                    client_leg * 4 < server_leg   ? "client"
                    : server_leg * 4 < client_leg ? "server"
                                                  : NULL);
@@ -214,8 +214,8 @@ static void alerts_member(struct rpt_jw *b, const struct cap_flow_summary *f,
     for (uint32_t i = 0; i < n; i++) {
         const struct tls_alert *a = &t->alerts[i];
         rpt_jw_begin_object(b);
-        rpt_jb_str(b, "from", rpt_dir_name(a->from));
-        rpt_jb_str(b, "level", a->level == 1 ? "warning" : a->level == 2 ? "fatal" : NULL);
+        rpt_jb_known(b, "from", rpt_dir_name(a->from));
+        rpt_jb_known(b, "level", a->level == 1 ? "warning" : a->level == 2 ? "fatal" : NULL);
         if (a->encrypted) {
             rpt_jb_null(b, "description");
         } else {
@@ -225,13 +225,13 @@ static void alerts_member(struct rpt_jw *b, const struct cap_flow_summary *f,
                 g_snprintf(buf, sizeof(buf), "unknown_%u", a->description);
                 d = buf;
             }
-            rpt_jb_str(b, "description", d);
+            rpt_jb_known(b, "description", d);
         }
         rpt_jb_bool(b, "encrypted", a->encrypted);
         rpt_jb_bool(b, "probable", a->probable);
         const char *why = rpt_alert_fatal_why(f, t, a);
         rpt_jb_bool(b, "fatal", why != NULL);
-        rpt_jb_str(b, "fatal_inference", a->encrypted ? why : NULL);
+        rpt_jb_known(b, "fatal_inference", a->encrypted ? why : NULL);
         rpt_jb_ts(b, "ts", a->ts_us);
         rpt_jb_uint(b, "offset", a->offset);
         rpt_jb_uint(b, "record_length", a->record_len);
@@ -250,7 +250,7 @@ static void desync_member(struct rpt_jw *b, const struct tls_summary *t)
     for (uint32_t i = 0; i < n; i++) {
         const struct tls_desync *d = &t->desyncs[i];
         rpt_jw_begin_object(b);
-        rpt_jb_str(b, "from", rpt_dir_name(d->from));
+        rpt_jb_known(b, "from", rpt_dir_name(d->from));
         rpt_jb_uint(b, "offset", d->bad_offset);
         rpt_jb_uint(b, "last_good_offset", d->last_good_offset);
         rpt_jb_uint(b, "skipped_bytes", d->skipped_bytes);
@@ -284,7 +284,7 @@ static void records_list(struct rpt_jw *b, const char *name, const struct tls_di
             g_snprintf(buf, sizeof(buf), "%u", r->content_type);
             ct = buf;
         }
-        rpt_jb_str(b, "type", ct);
+        rpt_jb_known(b, "type", ct);
         rpt_jw_set_member_name(b, "version");
         version_value(b, r->version);
         rpt_jb_uint(b, "length", r->length);
@@ -313,7 +313,7 @@ static void certificate_member(struct rpt_jw *b, const struct tls_certificate *c
     rpt_jb_end_list(b, &m);
     rpt_jb_ts(b, "not_before", c->not_before * 1000000);
     rpt_jb_ts(b, "not_after", c->not_after * 1000000);
-    rpt_jb_str(b, "sha256", c->sha256);
+    rpt_jb_known(b, "sha256", c->sha256);
     rpt_jb_uint(b, "chain_length", c->chain_len);
     rpt_jb_bool(b, "self_signed", c->self_signed);
     rpt_jw_end_object(b);
@@ -322,6 +322,12 @@ static void certificate_member(struct rpt_jw *b, const struct tls_certificate *c
 static void str_or_null(struct rpt_jw *b, const char *name, const char *s)
 {
     rpt_jb_str(b, name, s && s[0] ? s : NULL);
+}
+
+/* The same for tlsscope's own text (digests, fingerprints). */
+static void known_or_null(struct rpt_jw *b, const char *name, const char *s)
+{
+    rpt_jb_known(b, name, s && s[0] ? s : NULL);
 }
 
 /* with_records: the last record headers of each direction are listed; otherwise
@@ -351,8 +357,8 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
         const char *n = tls_cipher_name(t->cipher);
         char id[7];
         hex16(t->cipher, id);
-        rpt_jb_str(b, "cipher", n ? n : id);
-        rpt_jb_str(b, "cipher_id", id);
+        rpt_jb_known(b, "cipher", n ? n : id);
+        rpt_jb_known(b, "cipher_id", id);
     } else {
         rpt_jb_null(b, "cipher");
         rpt_jb_null(b, "cipher_id");
@@ -365,8 +371,8 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
     }
     rpt_jb_end_list(b, &m);
     str_or_null(b, "alpn_selected", t->alpn_selected);
-    rpt_jb_str(b, "history", t->history);
-    rpt_jb_str(b, "handshake",
+    rpt_jb_known(b, "history", t->history);
+    rpt_jb_known(b, "handshake",
                t->handshake == TLS_HS_NONE ? NULL : tls_handshake_kind_name(t->handshake));
     rpt_jb_ts_or_null(b, "handshake_start", t->handshake_start_us);
     rpt_jb_ts_or_null(b, "handshake_end", t->handshake_end_us);
@@ -375,7 +381,7 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
     rpt_jb_bool(b, "midstream", t->midstream);
     rpt_jb_bool(b, "sslv2_hello", t->sslv2_hello);
     if (t->server_key_exchange_group) {
-        rpt_jb_str(b, "group", tls_group_name(t->server_key_exchange_group));
+        rpt_jb_known(b, "group", tls_group_name(t->server_key_exchange_group));
     } else {
         rpt_jb_null(b, "group");
     }
@@ -393,12 +399,12 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
         rpt_jw_add_string_value(b, "psk");
     }
     rpt_jb_end_list(b, &m);
-    rpt_jb_str(b, "outcome", tls_resumption_outcome_name(t->resumption));
+    rpt_jb_known(b, "outcome", tls_resumption_outcome_name(t->resumption));
     hex_member(b, "session_id_offered", t->session_id_offered,
                MIN(t->session_id_offered_len, (uint8_t)TLS_MAX_SESSION_ID));
     hex_member(b, "session_id", t->session_id, MIN(t->session_id_len, (uint8_t)TLS_MAX_SESSION_ID));
-    str_or_null(b, "ticket_offered_digest", t->ticket_offered_digest);
-    str_or_null(b, "ticket_issued_digest", t->ticket_issued_digest);
+    known_or_null(b, "ticket_offered_digest", t->ticket_offered_digest);
+    known_or_null(b, "ticket_issued_digest", t->ticket_issued_digest);
     rpt_jb_uint(b, "tickets_issued", t->tickets_issued);
     rpt_jb_uint(b, "ticket_lifetime_hint", t->ticket_lifetime_hint);
     rpt_jb_bool(b, "early_data_offered", t->early_data_offered);
@@ -408,10 +414,10 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
 
     rpt_jw_set_member_name(b, "close_notify");
     rpt_jw_begin_object(b);
-    rpt_jb_str(b, "client", tls_close_notify_name(t->dir[CAP_DIR_CLIENT].close_notify));
-    rpt_jb_str(b, "server", tls_close_notify_name(t->dir[CAP_DIR_SERVER].close_notify));
-    rpt_jb_str(b, "client_reason", t->dir[CAP_DIR_CLIENT].close_notify_reason);
-    rpt_jb_str(b, "server_reason", t->dir[CAP_DIR_SERVER].close_notify_reason);
+    rpt_jb_known(b, "client", tls_close_notify_name(t->dir[CAP_DIR_CLIENT].close_notify));
+    rpt_jb_known(b, "server", tls_close_notify_name(t->dir[CAP_DIR_SERVER].close_notify));
+    rpt_jb_known(b, "client_reason", t->dir[CAP_DIR_CLIENT].close_notify_reason);
+    rpt_jb_known(b, "server_reason", t->dir[CAP_DIR_SERVER].close_notify_reason);
     rpt_jw_end_object(b);
 
     rpt_jb_begin_list(b, "records", '{', &m);
@@ -429,9 +435,9 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
     rpt_jb_end_list(b, &m);
 
     desync_member(b, t);
-    str_or_null(b, "ja3", t->ja3);
-    str_or_null(b, "ja3s", t->ja3s);
-    str_or_null(b, "ja4", t->ja4);
+    known_or_null(b, "ja3", t->ja3);
+    known_or_null(b, "ja3s", t->ja3s);
+    known_or_null(b, "ja4", t->ja4);
     certificate_member(b, t->cert);
     if (with_records) {
         rpt_jw_set_member_name(b, "recent_records");
@@ -462,7 +468,7 @@ void rpt_json_connection_append(GString *out, const struct rpt_connection *c,
     rpt_jb_ts(b, "start", f->first_ts_us);
     rpt_jb_ts(b, "end", f->last_ts_us);
     rpt_jb_int(b, "duration_us", f->last_ts_us - f->first_ts_us);
-    rpt_jb_str(b, "end_reason", cap_end_reason_name(f->end_reason));
+    rpt_jb_known(b, "end_reason", cap_end_reason_name(f->end_reason));
     rpt_jb_str(b, "app", c->app);
     rpt_jb_begin_list(b, "ndpi_risks", '[', &m);
     for (size_t i = 0; c->ndpi_risks && c->ndpi_risks[i]; i++) {

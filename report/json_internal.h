@@ -230,11 +230,27 @@ static inline __attribute__((always_inline)) void rpt_jb_str(struct rpt_jw *b, c
     rpt_jb_str_n(b, name, strlen(name), s);
 }
 
-/* rpt_jb_ts: RFC 3339. */
+/* rpt_jb_known: a member whose value is tlsscope's own text (a name from a fixed table, hex
+ * digits, an explanation written here), never bytes from the wire, so it is written without
+ * the escape scan; debug builds check that it needs none. s NULL gives null. */
+static inline __attribute__((always_inline)) void rpt_jb_known(struct rpt_jw *b, const char *name,
+                                                               const char *s)
+{
+    if (s == NULL) {
+        rpt_jb_null(b, name);
+        return;
+    }
+#ifndef NDEBUG
+    g_assert(rpt_jw_plain_len(s) >= 0);
+#endif
+    rpt_jb_plain_n(b, name, strlen(name), s, strlen(s));
+}
+
+/* rpt_jb_ts: RFC 3339 (digits and punctuation only). */
 static inline void rpt_jb_ts(struct rpt_jw *b, const char *name, int64_t ts_us)
 {
     char buf[40];
-    rpt_jb_str(b, name, rpt_format_ts(ts_us, buf, sizeof(buf)));
+    rpt_jb_known(b, name, rpt_format_ts(ts_us, buf, sizeof(buf)));
 }
 
 /* rpt_jb_double: rounded to 3 decimals so rates and times print short and stable. */
