@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "spare_list.h"
 #include "tcp_reassembly_internal.h"
 
 enum tclass { TCLASS_HALFOPEN, TCLASS_ESTABLISHED, TCLASS_CLOSED, TCLASS_COUNT };
@@ -34,6 +35,9 @@ enum tclass { TCLASS_HALFOPEN, TCLASS_ESTABLISHED, TCLASS_CLOSED, TCLASS_COUNT }
  * the most that could be. CAP_FLOW_INDEX_MAX_FLOWS bounds max_flows. */
 #define CAP_FLOW_INDEX_MIN 1024u
 #define CAP_FLOW_INDEX_MAX_FLOWS (1u << 26)
+
+/* Ended flows kept for the next ones (spare_list.h): about 1 MB at most, outside max_memory. */
+#define CAP_FLOW_SPARES 1024
 
 /* What one side has sent, for the Zeek-style connection state. */
 struct side_tcp {
@@ -98,6 +102,7 @@ struct cap_flow_table {
     bool clock_set;
     bool busy; /* inside a reassembler call: sum.dir must not move */
     struct cap_flow_summary scratch;
+    struct cap_spares spares; /* of struct cap_flow */
     uint64_t next_id;
     struct cap_table_stats stats;
 };
@@ -553,7 +558,7 @@ static void flow_end(struct cap_flow_table *t, struct cap_flow *f, enum cap_end_
     tcp_reasm_cleanup(&f->rs[1], &t->mem);
     cap_flow_summary_release(&f->sum);
     tcp_mem_release(&t->mem, sizeof(*f) + f->consumer_bytes);
-    g_free(f);
+    cap_spares_give(&t->spares, f);
     t->stats.flows_active--;
 }
 
@@ -607,7 +612,7 @@ static struct cap_flow *flow_new(struct cap_flow_table *t, const struct cap_segm
             return NULL;
         }
     }
-    struct cap_flow *f = g_new0(struct cap_flow, 1);
+    struct cap_flow *f = cap_spares_take(&t->spares);
     f->t = t;
     f->hash = h;
     bool syn = (s->flags & CAP_TCP_SYN) != 0, ack = (s->flags & CAP_TCP_ACK) != 0;
@@ -796,6 +801,7 @@ struct cap_flow_table *cap_flow_table_new(const struct cap_flow_config *c,
     t->lim.gap_wait_packets = c->gap_wait_packets;
     t->lim.gap_wait_us = c->gap_wait_us;
     t->mem.max = c->max_memory;
+    cap_spares_init(&t->spares, sizeof(struct cap_flow), CAP_FLOW_SPARES);
     t->slots = g_new0(struct flow_slot, CAP_FLOW_INDEX_MIN);
     t->mask = CAP_FLOW_INDEX_MIN - 1;
     /* A per-table seed keeps crafted tuples from colliding on purpose; nothing observable
@@ -895,6 +901,7 @@ void cap_flow_table_free(struct cap_flow_table *t)
             f = nx;
         }
     }
+    cap_spares_cleanup(&t->spares);
     g_free(t->slots);
     g_free(t);
 }

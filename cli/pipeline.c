@@ -165,6 +165,9 @@ void pipeline_init(struct pipeline *p, const struct cap_flow_config *flow_cfg,
     p->tls_cfg = *tls_cfg;
     /* Every connection of the run shares one memo of hello fingerprints. */
     p->tls_cfg.fp_memo = tls_fp_memo_new();
+    /* About 4 MB at most; past the ends of a burst of connections they go back to malloc. */
+    tls_conn_spares_init(&p->conn_spares, 1024);
+    p->tls_cfg.conn_spares = &p->conn_spares;
     p->digests = vmemo_digests_new();
     p->verify_checksums = flow_cfg->verify_checksums;
     p->ndpi_memo = true;
@@ -209,6 +212,8 @@ void pipeline_cleanup(struct pipeline *p)
     p->flows = NULL;
     tls_fp_memo_free(p->tls_cfg.fp_memo);
     p->tls_cfg.fp_memo = NULL;
+    cap_spares_cleanup(&p->conn_spares);
+    p->tls_cfg.conn_spares = NULL;
     vmemo_digests_free(p->digests);
     p->digests = NULL;
 }

@@ -6,6 +6,7 @@
 
 #include "capture.h"
 #include "dissect.h"
+#include "spare_list.h"
 #include "report.h"
 #include "verdict_memo.h"
 
@@ -18,6 +19,7 @@ struct pipeline {
     bool ndpi_skip_tls; /* --no-ndpi-tls: flows opening with a TLS hello are not given to nDPI */
     bool ndpi_memo;     /* reuse nDPI's verdicts on TLS flows (verdict_memo.h); --no-ndpi-memo */
     struct vmemo_digests *digests; /* digests of recent verdict keys (verdict_memo.h) */
+    struct cap_spares conn_spares; /* ended connections' TLS states, for the next ones */
     uint64_t pkt_index;
     uint64_t skipped[CAP_SKIP_COUNT];
     int64_t first_ts_us, last_ts_us;

@@ -182,6 +182,8 @@ struct tls_summary {
     uint64_t starttls_offset[2];
 };
 
+struct cap_spares;
+
 struct tls_config {
     uint32_t max_handshake_msg; /* cap on one reassembled handshake message, default 256 KiB */
     uint32_t resync_chain;      /* plausible headers in a row to resynchronise, default 3 */
@@ -189,8 +191,15 @@ struct tls_config {
     /* Shared by the connections that copy this config, owned by whoever made it; NULL (the
      * default) computes every fingerprint. */
     struct tls_fp_memo *fp_memo;
+    /* Freed connection states kept for the next connections (capture/spare_list.h), owned by
+     * whoever made it, of blocks sizeof a connection (tls_conn_spares_init); NULL: malloc and
+     * free each. */
+    struct cap_spares *conn_spares;
 };
 void tls_config_defaults(struct tls_config *c);
+/* tls_conn_spares_init: s as a list of connection-sized blocks, up to max of them; release it
+ * with cap_spares_cleanup once no connection made with it is left. */
+void tls_conn_spares_init(struct cap_spares *s, unsigned max);
 
 /* A memo of JA3/JA4/JA3S by their exact inputs (tls_fp_memo.c): same fingerprints, computed
  * once per distinct hello instead of once per connection. Fixed size (about 150 KB). */

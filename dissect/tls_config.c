@@ -11,4 +11,5 @@ void tls_config_defaults(struct tls_config *c)
     c->resync_chain = 3;
     c->not_tls_after = 4;
     c->fp_memo = NULL;
+    c->conn_spares = NULL;
 }

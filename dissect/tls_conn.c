@@ -12,6 +12,7 @@
 
 #include <glib.h>
 
+#include "spare_list.h"
 #include "tls_conn_internal.h"
 #include "tls_decode_internal.h"
 
@@ -41,7 +42,8 @@ uint16_t tls_alert_record_len13(uint16_t cipher)
 
 struct tls_conn *tls_conn_new(const struct tls_config *cfg)
 {
-    struct tls_conn *c = g_new0(struct tls_conn, 1);
+    struct tls_conn *c =
+        cfg && cfg->conn_spares ? cap_spares_take(cfg->conn_spares) : g_new0(struct tls_conn, 1);
     if (cfg) {
         c->cfg = *cfg;
     } else {
@@ -80,7 +82,16 @@ void tls_conn_free(struct tls_conn *c)
         g_free(c->pre[d].head);
     }
     g_free(c->sum.cert);
-    g_free(c);
+    if (c->cfg.conn_spares) {
+        cap_spares_give(c->cfg.conn_spares, c);
+    } else {
+        g_free(c);
+    }
+}
+
+void tls_conn_spares_init(struct cap_spares *s, unsigned max)
+{
+    cap_spares_init(s, sizeof(struct tls_conn), max);
 }
 
 static bool is_client(const struct tls_conn *c, enum cap_dir dir)

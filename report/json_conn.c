@@ -183,9 +183,9 @@ static void tcp_member(struct rpt_jw *b, const struct cap_flow_summary *f)
         rpt_jb_int(b, "rtt_server_side_us", server_leg);
         rpt_jb_int(b, "rtt_client_side_us", client_leg);
         rpt_jb_known(b, "capture_near",
-                   client_leg * 4 < server_leg   ? "client"
-                   : server_leg * 4 < client_leg ? "server"
-                                                 : NULL);
+                     client_leg * 4 < server_leg   ? "client"
+                     : server_leg * 4 < client_leg ? "server"
+                                                   : NULL);
         rpt_jw_keep_defaults(b, kept);
     }
     rpt_jb_bool(b, "cap_hit", f->cap_hit);
@@ -373,7 +373,7 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
     str_or_null(b, "alpn_selected", t->alpn_selected);
     rpt_jb_known(b, "history", t->history);
     rpt_jb_known(b, "handshake",
-               t->handshake == TLS_HS_NONE ? NULL : tls_handshake_kind_name(t->handshake));
+                 t->handshake == TLS_HS_NONE ? NULL : tls_handshake_kind_name(t->handshake));
     rpt_jb_ts_or_null(b, "handshake_start", t->handshake_start_us);
     rpt_jb_ts_or_null(b, "handshake_end", t->handshake_end_us);
     rpt_jb_bool(b, "hello_retry_request", t->hello_retry_request);

@@ -272,8 +272,8 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
      * connection line goes out first so an NDJSON reader meets C<n> before the findings about it.
      */
     uint64_t ids_here[8];
-    uint64_t *ids = findings->len <= G_N_ELEMENTS(ids_here) ? ids_here
-                                                            : g_new(uint64_t, findings->len);
+    uint64_t *ids =
+        findings->len <= G_N_ELEMENTS(ids_here) ? ids_here : g_new(uint64_t, findings->len);
     for (guint i = 0; i < findings->len; i++) {
         ids[i] = r->next_finding_id + i;
     }
@@ -281,8 +281,7 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
     if (r->json_out || r->ndjson_out) {
         g_string_truncate(r->line, 0);
         rpt_json_connection_append(r->line, c, ids, findings->len,
-                                   r->opts.all_records || findings->len > 0,
-                                   r->opts.keep_defaults);
+                                   r->opts.all_records || findings->len > 0, r->opts.keep_defaults);
         if (r->json_out) {
             rpt_json_document_connection(r->json_out, r->line->str, r->line->len,
                                          r->doc_connections == 0);
