@@ -6,8 +6,8 @@
 
 #include "capture.h"
 #include "dissect.h"
-#include "spare_list.h"
 #include "report.h"
+#include "spare_list.h"
 #include "verdict_memo.h"
 
 struct pipeline {

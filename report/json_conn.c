@@ -4,6 +4,8 @@
 
 #include "json_internal.h"
 
+static const char HEX[] = "0123456789abcdef";
+
 /* Hex digits need no escape scan, so they go straight into the text. */
 static void hex_member(struct rpt_jw *b, const char *name, const uint8_t *bytes, size_t len)
 {
@@ -11,7 +13,6 @@ static void hex_member(struct rpt_jw *b, const char *name, const uint8_t *bytes,
         rpt_jb_null(b, name);
         return;
     }
-    static const char HEX[] = "0123456789abcdef";
     size_t name_len = strlen(name);
     char *p = rpt_jw_reserve(b, RPT_JW_MEMBER_ROOM(name_len) + 2 * len + 2);
     p = rpt_jw_put_member(b, p, name, name_len);
@@ -28,7 +29,6 @@ static void hex_member(struct rpt_jw *b, const char *name, const uint8_t *bytes,
  * version: a call to printf per connection was a visible cost). */
 static const char *hex16(uint16_t v, char buf[7])
 {
-    static const char HEX[] = "0123456789abcdef";
     buf[0] = '0';
     buf[1] = 'x';
     for (int i = 0; i < 4; i++) {
@@ -44,7 +44,6 @@ static void link_addr_member(struct rpt_jw *b, const char *name, const uint8_t *
         rpt_jb_null(b, name);
         return;
     }
-    static const char HEX[] = "0123456789abcdef";
     char buf[3 * CAP_LINK_ADDR_MAX + 1];
     size_t n = 0;
     for (size_t i = 0; i < len && i < CAP_LINK_ADDR_MAX; i++) {
