@@ -320,6 +320,22 @@ struct cap_stream_events {
      * its data is reassembled; for per-packet consumers such as the classifier. */
     void (*on_segment)(void *user, struct cap_flow *flow, enum cap_dir dir,
                        const struct cap_segment *seg);
+    /* on_closed (may be NULL): the TCP connection is over (FIN both ways, or a RST) and the
+     * flow now waits timeout_closed for stragglers before on_close; the consumer may release
+     * what only more stream bytes would need. Once per flow; stream events may still follow
+     * (data after the close, a hole filled late). */
+    void (*on_closed)(void *user, struct cap_flow *flow);
+    /* on_ending_soon (may be NULL): a hint for speed that changes nothing: flow is next in line
+     * to end by timeout (it follows one that is ending now), so the state its on_close will
+     * read can be prefetched. A closed flow waits timeout_closed for stragglers and its memory
+     * goes cold meanwhile; its end was mostly cache misses. The flow's own block, its user
+     * area included, was prefetched one end earlier. */
+    void (*on_ending_soon)(void *user, struct cap_flow *flow);
+    /* user_bytes: the consumer's per-flow state, kept inside the flow's own block (one
+     * allocation, read with it): each flow opens with cap_flow_get_user pointing at user_bytes
+     * zeroed bytes (aligned as malloc aligns), charged to max_memory with the flow. 0: none, and
+     * the user pointer starts NULL. */
+    size_t user_bytes;
 };
 
 struct cap_flow_config {
@@ -402,6 +418,8 @@ void cap_class_flow_free(struct cap_class_flow *f);
  * reads the flow (the struct; the few strings nDPI duplicates into it are not counted) and the
  * copies of held segments. O(1). */
 size_t cap_class_flow_mem_bytes(const struct cap_class_flow *f);
+/* cap_class_flow_prefetch: a hint (NULL-safe, changes nothing): f is about to be finished. */
+void cap_class_flow_prefetch(const struct cap_class_flow *f);
 /* cap_classify_segment: feeds one segment of the flow (from_client: sent by the client). Returns
  * true once classification is final (and nDPI's per-flow state has been released). */
 bool cap_classify_segment(struct cap_classifier *c, struct cap_class_flow *f,

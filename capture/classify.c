@@ -20,6 +20,7 @@
 
 #include "capture.h"
 #include "class_memo.h"
+#include "prefetch.h"
 
 /* A TLS 1.2 full handshake has shown its certificate (the last thing nDPI's TLS dissector
  * reads) within the first dozen packets; a TLS 1.3 certificate is encrypted, so following the
@@ -161,6 +162,11 @@ size_t cap_class_flow_mem_bytes(const struct cap_class_flow *f)
         n += f->held[i].l3_len;
     }
     return n;
+}
+
+void cap_class_flow_prefetch(const struct cap_class_flow *f)
+{
+    cap_prefetch(f, f ? sizeof(*f) : 0);
 }
 
 /* nDPI's state for the flow, made when nDPI first reads it: a flow whose verdict is reused

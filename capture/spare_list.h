@@ -40,7 +40,16 @@ static inline void *cap_spares_take(struct cap_spares *s)
     return p;
 }
 
-/* cap_spares_give: p (NULL-safe, from cap_spares_take of the same list) is kept or freed. */
+/* cap_spares_take_raw: as cap_spares_take, for a buffer its taker fills: not zeroed. */
+static inline void *cap_spares_take_raw(struct cap_spares *s)
+{
+    if (s->num == 0) {
+        return g_malloc(s->size);
+    }
+    return s->blocks[--s->num];
+}
+
+/* cap_spares_give: p (NULL-safe, from a take of the same list) is kept or freed. */
 static inline void cap_spares_give(struct cap_spares *s, void *p)
 {
     if (p == NULL) {

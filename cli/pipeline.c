@@ -19,18 +19,17 @@ struct flow_ctx {
 /* Tells the flow table what this flow's state holds now, so --max-memory counts it. */
 static void charge(struct cap_flow *flow, const struct flow_ctx *ctx)
 {
-    cap_flow_set_consumer_bytes(flow, sizeof(*ctx) +
-                                          (ctx->tls ? tls_conn_mem_bytes(ctx->tls) : 0) +
+    cap_flow_set_consumer_bytes(flow, (ctx->tls ? tls_conn_mem_bytes(ctx->tls) : 0) +
                                           cap_class_flow_mem_bytes(ctx->cls) +
                                           vmemo_mem_bytes(ctx->memo));
 }
 
+/* The flow_ctx lives in the flow's user area (pipeline_events.user_bytes), so it is
+ * allocated, prefetched and freed with the flow. */
 static void on_open(void *user, struct cap_flow *flow)
 {
     (void)user;
-    struct flow_ctx *ctx = g_new0(struct flow_ctx, 1);
-    cap_flow_set_user(flow, ctx);
-    charge(flow, ctx);
+    charge(flow, cap_flow_get_user(flow));
 }
 
 static struct tls_conn *flow_tls(struct pipeline *p, struct flow_ctx *ctx)
@@ -76,7 +75,7 @@ static void on_segment(void *user, struct cap_flow *flow, enum cap_dir dir,
 {
     struct pipeline *p = user;
     struct flow_ctx *ctx = cap_flow_get_user(flow);
-    if (ctx == NULL || p->classifier == NULL || ctx->cls_done) {
+    if (p->classifier == NULL || ctx->cls_done) {
         return;
     }
     classify(p, ctx, dir, seg);
@@ -98,7 +97,7 @@ static void on_data(void *user, struct cap_flow *flow, enum cap_dir dir, uint64_
                     const uint8_t *data, size_t len, int64_t ts_us)
 {
     struct flow_ctx *ctx = cap_flow_get_user(flow);
-    if (ctx == NULL || !tls_conn_wants_data(flow_tls(user, ctx))) {
+    if (!tls_conn_wants_data(flow_tls(user, ctx))) {
         return;
     }
     tls_conn_data(ctx->tls, dir, offset, data, len, ts_us);
@@ -109,10 +108,8 @@ static void on_data(void *user, struct cap_flow *flow, enum cap_dir dir, uint64_
 static void on_gap(void *user, struct cap_flow *flow, enum cap_dir dir, const struct cap_gap *gap)
 {
     struct flow_ctx *ctx = cap_flow_get_user(flow);
-    if (ctx != NULL) {
-        tls_conn_gap(flow_tls(user, ctx), dir, gap->offset, gap->len, gap->ts_us);
-        charge(flow, ctx);
-    }
+    tls_conn_gap(flow_tls(user, ctx), dir, gap->offset, gap->len, gap->ts_us);
+    charge(flow, ctx);
 }
 
 static void on_close(void *user, struct cap_flow *flow)
@@ -121,7 +118,7 @@ static void on_close(void *user, struct cap_flow *flow)
     struct flow_ctx *ctx = cap_flow_get_user(flow);
     const struct cap_flow_summary *fs = cap_flow_get_summary(flow);
     struct rpt_connection rc = {.flow = fs};
-    if (ctx != NULL && ctx->tls != NULL) {
+    if (ctx->tls != NULL) {
         tls_conn_finish(ctx->tls, fs);
         rc.tls = tls_conn_get_summary(ctx->tls);
         if (rc.tls->starttls[0]) {
@@ -130,7 +127,7 @@ static void on_close(void *user, struct cap_flow *flow)
             rc.starttls_server_offset = rc.tls->starttls_offset[CAP_DIR_SERVER];
         }
     }
-    if (ctx != NULL && ctx->cls != NULL) {
+    if (ctx->cls != NULL) {
         vmemo_free(ctx->memo);
         ctx->memo = NULL;
         cap_class_flow_finish(p->classifier, ctx->cls);
@@ -139,12 +136,27 @@ static void on_close(void *user, struct cap_flow *flow)
         rc.ndpi_ja3 = cap_class_flow_ja3(ctx->cls);
     }
     rpt_add_connection(p->rpt, &rc);
-    if (ctx != NULL) {
-        tls_conn_free(ctx->tls);
-        cap_class_flow_free(ctx->cls);
-        g_free(ctx);
+    tls_conn_free(ctx->tls);
+    cap_class_flow_free(ctx->cls);
+    memset(ctx, 0, sizeof(*ctx));
+}
+
+static void on_closed(void *user, struct cap_flow *flow)
+{
+    (void)user;
+    struct flow_ctx *ctx = cap_flow_get_user(flow);
+    if (ctx->tls != NULL) {
+        tls_conn_trim(ctx->tls);
+        charge(flow, ctx);
     }
-    cap_flow_set_user(flow, NULL);
+}
+
+static void on_ending_soon(void *user, struct cap_flow *flow)
+{
+    (void)user;
+    const struct flow_ctx *ctx = cap_flow_get_user(flow);
+    tls_conn_prefetch(ctx->tls);
+    cap_class_flow_prefetch(ctx->cls);
 }
 
 static const struct cap_stream_events pipeline_events = {
@@ -153,6 +165,9 @@ static const struct cap_stream_events pipeline_events = {
     .on_gap = on_gap,
     .on_close = on_close,
     .on_segment = on_segment,
+    .on_closed = on_closed,
+    .on_ending_soon = on_ending_soon,
+    .user_bytes = sizeof(struct flow_ctx),
 };
 
 void pipeline_init(struct pipeline *p, const struct cap_flow_config *flow_cfg,
@@ -168,6 +183,9 @@ void pipeline_init(struct pipeline *p, const struct cap_flow_config *flow_cfg,
     /* About 4 MB at most; past the ends of a burst of connections they go back to malloc. */
     tls_conn_spares_init(&p->conn_spares, 1024);
     p->tls_cfg.conn_spares = &p->conn_spares;
+    /* 1 MB at most. */
+    tls_rec_spares_init(&p->rec_spares, 256);
+    p->tls_cfg.rec_spares = &p->rec_spares;
     p->digests = vmemo_digests_new();
     p->verify_checksums = flow_cfg->verify_checksums;
     p->ndpi_memo = true;
@@ -214,6 +232,8 @@ void pipeline_cleanup(struct pipeline *p)
     p->tls_cfg.fp_memo = NULL;
     cap_spares_cleanup(&p->conn_spares);
     p->tls_cfg.conn_spares = NULL;
+    cap_spares_cleanup(&p->rec_spares);
+    p->tls_cfg.rec_spares = NULL;
     vmemo_digests_free(p->digests);
     p->digests = NULL;
 }

@@ -20,6 +20,7 @@ struct pipeline {
     bool ndpi_memo;     /* reuse nDPI's verdicts on TLS flows (verdict_memo.h); --no-ndpi-memo */
     struct vmemo_digests *digests; /* digests of recent verdict keys (verdict_memo.h) */
     struct cap_spares conn_spares; /* ended connections' TLS states, for the next ones */
+    struct cap_spares rec_spares;  /* their framers' record buffers */
     uint64_t pkt_index;
     uint64_t skipped[CAP_SKIP_COUNT];
     int64_t first_ts_us, last_ts_us;

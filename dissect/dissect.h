@@ -195,11 +195,15 @@ struct tls_config {
      * whoever made it, of blocks sizeof a connection (tls_conn_spares_init); NULL: malloc and
      * free each. */
     struct cap_spares *conn_spares;
+    /* The same for the framers' record buffers (tls_rec_spares_init); NULL: malloc and free. */
+    struct cap_spares *rec_spares;
 };
 void tls_config_defaults(struct tls_config *c);
 /* tls_conn_spares_init: s as a list of connection-sized blocks, up to max of them; release it
  * with cap_spares_cleanup once no connection made with it is left. */
 void tls_conn_spares_init(struct cap_spares *s, unsigned max);
+/* tls_rec_spares_init: the same, of record buffers (4 KB each). */
+void tls_rec_spares_init(struct cap_spares *s, unsigned max);
 
 /* A memo of JA3/JA4/JA3S by their exact inputs (tls_fp_memo.c): same fingerprints, computed
  * once per distinct hello instead of once per connection. Fixed size (about 150 KB). */
@@ -218,6 +222,14 @@ void tls_conn_free(struct tls_conn *c);
 /* tls_conn_mem_bytes: the memory c holds now, the struct and every buffer it has allocated
  * (for the caller's memory cap; O(1)). */
 size_t tls_conn_mem_bytes(const struct tls_conn *c);
+/* tls_conn_trim: the TCP connection is over (FIN both ways, or a RST): each direction that
+ * stands between records gives back its record and message buffers, so the flow holds little
+ * while it waits for stragglers. Bytes that still come (data after the close, a hole's bytes
+ * retransmitted late) are framed without the look-back into the record before them, so a
+ * desync among them is measured from the first bad header. */
+void tls_conn_trim(struct tls_conn *c);
+/* tls_conn_prefetch: a hint (NULL-safe, changes nothing): c is about to be finished and read. */
+void tls_conn_prefetch(const struct tls_conn *c);
 
 /* tls_conn_data: stream bytes of one direction, in order, offset continuous with the previous
  * data and gaps of that direction. data lives only for the call. */

@@ -12,4 +12,5 @@ void tls_config_defaults(struct tls_config *c)
     c->not_tls_after = 4;
     c->fp_memo = NULL;
     c->conn_spares = NULL;
+    c->rec_spares = NULL;
 }

@@ -12,6 +12,7 @@
 
 #include <glib.h>
 
+#include "prefetch.h"
 #include "spare_list.h"
 #include "tls_conn_internal.h"
 #include "tls_decode_internal.h"
@@ -69,6 +70,23 @@ size_t tls_conn_mem_bytes(const struct tls_conn *c)
         n += c->pre[d].head ? TLS_PRELUDE_KEEP : 0;
     }
     return n;
+}
+
+void tls_conn_trim(struct tls_conn *c)
+{
+    for (int d = 0; d < 2 && !c->finished_called; d++) {
+        tls_framer_trim(&c->fr[d]);
+        if (tls_hs_idle(&c->hs[d])) {
+            tls_hs_cleanup(&c->hs[d]);
+        }
+    }
+}
+
+void tls_conn_prefetch(const struct tls_conn *c)
+{
+    /* All of it: finishing reads the framers and the summary, and the block goes back to the
+     * spare list, where the next connection's memset takes it. */
+    cap_prefetch(c, sizeof(*c));
 }
 
 void tls_conn_free(struct tls_conn *c)

@@ -19,6 +19,7 @@
 #include <glib.h>
 
 #include "cursor.h"
+#include "spare_list.h"
 #include "tls_decode_internal.h"
 #include "tls_record_internal.h"
 
@@ -118,6 +119,70 @@ static bool buf_append(uint8_t **buf, size_t *len, size_t *alloc, const uint8_t 
     return true;
 }
 
+/* Bytes of the body buffer a framer keeps between records; a larger one (a bulk record that
+ * spanned segments) is released when the next record starts, so a finished or idle flow
+ * holds kilobytes, not the 16 KB of its last big record. Buffers of this size come from the
+ * config's rec_spares when it has one: every connection wants one for its first record that
+ * spans segments, and each used to be reallocated to the record's exact size and freed, cold,
+ * when its flow ended long after. */
+#define TLS_REC_KEEP 4096
+
+void tls_rec_spares_init(struct cap_spares *s, unsigned max)
+{
+    cap_spares_init(s, TLS_REC_KEEP, max);
+}
+
+static void rec_release(struct tls_framer *f)
+{
+    if (f->rec != NULL && f->rec_alloc == TLS_REC_KEEP && f->rec_spares != NULL) {
+        cap_spares_give(f->rec_spares, f->rec);
+    } else {
+        g_free(f->rec);
+    }
+    f->rec = NULL;
+    f->rec_len = f->rec_alloc = 0;
+}
+
+/* rec_reserve: rec holds at least want bytes (want <= TLS_REC_BUF_MAX), its content kept. */
+static void rec_reserve(struct tls_framer *f, size_t want)
+{
+    if (want <= f->rec_alloc) {
+        return;
+    }
+    uint8_t *b;
+    size_t n;
+    if (want <= TLS_REC_KEEP) {
+        n = TLS_REC_KEEP;
+        b = f->rec_spares != NULL ? cap_spares_take_raw(f->rec_spares) : g_malloc(n);
+    } else {
+        /* The record's whole body, or double what is held, whichever is more. */
+        n = MAX(want, MIN(2 * f->rec_alloc, (size_t)TLS_REC_BUF_MAX));
+        b = g_malloc(n);
+    }
+    if (f->rec_len > 0) {
+        memcpy(b, f->rec, f->rec_len);
+    }
+    size_t len = f->rec_len;
+    rec_release(f);
+    f->rec = b;
+    f->rec_alloc = n;
+    f->rec_len = len;
+}
+
+/* rec_append: as buf_append, for rec. */
+static bool rec_append(struct tls_framer *f, const uint8_t *data, size_t n, size_t cap)
+{
+    if (n > cap || f->rec_len > cap - n) {
+        return false;
+    }
+    rec_reserve(f, f->rec_len + n);
+    if (n > 0) {
+        memcpy(f->rec + f->rec_len, data, n);
+    }
+    f->rec_len += n;
+    return true;
+}
+
 void tls_framer_init(struct tls_framer *f, enum cap_dir dir, const struct tls_config *cfg,
                      const struct tls_framer_events *ev, void *user)
 {
@@ -134,6 +199,7 @@ void tls_framer_init(struct tls_framer *f, enum cap_dir dir, const struct tls_co
     f->max_len = TLS_MAX_CIPHERTEXT_LEN;
     f->ev = *ev;
     f->user = user;
+    f->rec_spares = cfg->rec_spares;
     f->state = TLS_FR_HEADER;
     f->stream_start = true;
     /* Look-back, then the bad header, then resync_chain maximal records: enough to decide any
@@ -143,11 +209,11 @@ void tls_framer_init(struct tls_framer *f, enum cap_dir dir, const struct tls_co
 
 void tls_framer_cleanup(struct tls_framer *f)
 {
-    g_free(f->rec);
+    rec_release(f);
     g_free(f->scan);
     g_free(f->replay);
-    f->rec = f->scan = f->replay = NULL;
-    f->rec_len = f->rec_alloc = f->scan_len = f->scan_alloc = f->replay_len = f->replay_alloc = 0;
+    f->scan = f->replay = NULL;
+    f->scan_len = f->scan_alloc = f->replay_len = f->replay_alloc = 0;
 }
 
 static void release_scan(struct tls_framer *f)
@@ -156,6 +222,17 @@ static void release_scan(struct tls_framer *f)
     g_free(f->replay);
     f->scan = f->replay = NULL;
     f->scan_len = f->scan_alloc = f->replay_len = f->replay_alloc = 0;
+}
+
+void tls_framer_trim(struct tls_framer *f)
+{
+    if (f->state != TLS_FR_HEADER || f->hdr_have != 0 || f->desync_pending ||
+        f->replay_pending) {
+        return;
+    }
+    rec_release(f);
+    f->lookback_ok = false;
+    release_scan(f);
 }
 
 /* chain_check: is data the start of resync_chain consecutive plausible headers of one record
@@ -204,9 +281,7 @@ static void become_not_tls(struct tls_framer *f)
     f->state = TLS_FR_NOT_TLS;
     f->pos = f->scan_off + f->scan_len;
     release_scan(f);
-    g_free(f->rec);
-    f->rec = NULL;
-    f->rec_len = f->rec_alloc = 0;
+    rec_release(f);
 }
 
 static void report_resync(struct tls_framer *f, uint64_t r)
@@ -350,13 +425,11 @@ static void flush_body(struct tls_framer *f, struct chunk_body *cb)
         return;
     }
     size_t cap = f->cur_want ? TLS_REC_BUF_MAX : (f->lookback_ok ? TLS_LOOKBACK_MAX : 0);
-    if (cap > 0 && f->rec_alloc < f->cur.length && f->cur.length <= cap) {
+    if (cap > 0 && f->cur.length <= cap) {
         /* One allocation for the whole body rather than doubling up to it. */
-        f->rec = g_realloc(f->rec, f->cur.length);
-        f->rec_alloc = f->cur.length;
+        rec_reserve(f, f->cur.length);
     }
-    if (cap == 0 ||
-        !buf_append(&f->rec, &f->rec_len, &f->rec_alloc, cb->data + cb->idx, cb->len, cap)) {
+    if (cap == 0 || !rec_append(f, cb->data + cb->idx, cb->len, cap)) {
         f->lookback_ok = false;
         f->rec_len = 0;
     }
@@ -385,18 +458,11 @@ static void body_complete(struct tls_framer *f, struct chunk_body *cb)
     }
 }
 
-/* Bytes of the body buffer a framer keeps between records; a larger one (a bulk record that
- * spanned segments) is released when the next record starts, so a finished or idle flow
- * holds kilobytes, not the 16 KB of its last big record. */
-#define TLS_REC_KEEP 4096
-
 static void start_record(struct tls_framer *f, struct chunk_body *cb, const uint8_t *data, size_t i)
 {
     f->rec_len = 0;
     if (f->rec_alloc > TLS_REC_KEEP) {
-        g_free(f->rec);
-        f->rec = NULL;
-        f->rec_alloc = 0;
+        rec_release(f);
     }
     f->cur_body_lost = false;
     f->body_left = f->cur.length;
@@ -480,7 +546,7 @@ static void header_complete(struct tls_framer *f, struct chunk_body *cb, const u
         f->has_good = true;
         start_record(f, cb, data, i);
         /* Three bytes of the body were read as part of the 5-byte header; v2_len >= 3. */
-        buf_append(&f->rec, &f->rec_len, &f->rec_alloc, f->hdr + 2, 3, TLS_REC_BUF_MAX);
+        rec_append(f, f->hdr + 2, 3, TLS_REC_BUF_MAX);
         f->body_left -= 3;
         if (f->body_left == 0) {
             f->state = TLS_FR_HEADER;

@@ -70,6 +70,7 @@ struct tls_framer {
     /* The current record's body prefix that arrived in earlier chunks. */
     uint8_t *rec;
     size_t rec_len, rec_alloc;
+    struct cap_spares *rec_spares; /* tls_config.rec_spares */
     bool lookback_ok;       /* rec (plus the current chunk) holds the whole body seen so far */
 
     /* Resynchronisation window. */
@@ -106,6 +107,9 @@ void tls_framer_gap(struct tls_framer *f, uint64_t offset, uint64_t len, int64_t
  * that runs exactly to the end of the stream is accepted; else the desync is reported with
  * resynced false. */
 void tls_framer_finish(struct tls_framer *f);
+/* tls_framer_trim: between records and not resynchronising, the buffers are released and the
+ * look-back into the last record is given up (tls_conn_trim). */
+void tls_framer_trim(struct tls_framer *f);
 /* tls_framer_at_boundary: the stream so far ends exactly after a complete record. */
 bool tls_framer_at_boundary(const struct tls_framer *f);
 /* tls_framer_header_plausible: the strict check used for chains (type 20..24, version 3.x with

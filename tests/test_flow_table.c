@@ -543,6 +543,102 @@ static void advance_ends_closed_flows_without_packets(void **state)
     rec_free(r);
 }
 
+/* ------------------------------------------------------------------ user area and hints */
+
+#define AREA_BYTES 40
+#define HINT_LOG 32
+
+struct hint_rec {
+    char log[HINT_LOG][8]; /* "o1" open, "x1" closed, "s1" ending soon, "c1" close */
+    int num_log;
+    uint64_t next_id;
+};
+
+static void hint_log(struct hint_rec *h, char what, const uint8_t *area)
+{
+    assert_true(h->num_log < HINT_LOG);
+    g_snprintf(h->log[h->num_log++], sizeof(h->log[0]), "%c%u", what, area[0]);
+}
+
+static void area_open(void *user, struct cap_flow *flow)
+{
+    struct hint_rec *h = user;
+    uint8_t *area = cap_flow_get_user(flow);
+    assert_non_null(area);
+    assert_int_equal((uintptr_t)area % 16, 0);
+    for (size_t i = 0; i < AREA_BYTES; i++) {
+        assert_int_equal(area[i], 0); /* zeroed, also when the block is an ended flow's */
+    }
+    memset(area, 0xff, AREA_BYTES);
+    area[0] = (uint8_t)++h->next_id;
+    hint_log(h, 'o', area);
+}
+
+static void area_closed(void *user, struct cap_flow *flow)
+{
+    hint_log(user, 'x', cap_flow_get_user(flow));
+}
+
+static void area_soon(void *user, struct cap_flow *flow)
+{
+    hint_log(user, 's', cap_flow_get_user(flow));
+}
+
+static void area_close(void *user, struct cap_flow *flow)
+{
+    const uint8_t *area = cap_flow_get_user(flow);
+    for (size_t i = 1; i < AREA_BYTES; i++) {
+        assert_int_equal(area[i], 0xff); /* the consumer's bytes, untouched by the table */
+    }
+    hint_log(user, 'c', area);
+}
+
+/* The consumer's per-flow area comes zeroed and aligned inside the flow; on_closed comes once,
+ * when the TCP connection is over (FIN both ways, or a RST), not again for stragglers; and the
+ * closed flows that expire one after another are each announced (on_ending_soon) just before
+ * the one ahead of them ends. */
+static void user_area_and_close_hints(void **state)
+{
+    (void)state;
+    static const struct cap_stream_events ev = {.on_open = area_open,
+                                                .on_close = area_close,
+                                                .on_closed = area_closed,
+                                                .on_ending_soon = area_soon,
+                                                .user_bytes = AREA_BYTES};
+    struct hint_rec *h = g_new0(struct hint_rec, 1);
+    struct cap_flow_config cfg;
+    cap_flow_config_defaults(&cfg);
+    struct cap_flow_table *t = cap_flow_table_new(&cfg, &ev, h);
+    struct conn k[4];
+    for (int i = 0; i < 3; i++) {
+        conn_init(&k[i], (uint32_t)i * 1000, (uint16_t)(40000 + i), false);
+        k[i].ts += i * 10000;
+        send_pkt(t, &k[i], C, SYN, -1, 0, 0, NULL);
+        send_pkt(t, &k[i], S, SYN | ACK, -1, 0, 0, NULL);
+        send_pkt(t, &k[i], C, ACK | PSH, 0, 10, 0, NULL);
+        if (i == 1) {
+            send_pkt(t, &k[i], S, RST | ACK, 0, 0, 10, NULL);
+        } else {
+            send_pkt(t, &k[i], S, ACK | FIN, 0, 0, 10, NULL);
+            send_pkt(t, &k[i], C, ACK | FIN, 10, 0, 1, NULL);
+            send_pkt(t, &k[i], S, ACK, 1, 0, 11, NULL); /* a straggler: no second on_closed */
+        }
+    }
+    /* Long after: a new flow; the three closed ones end first, in order, each announced. */
+    conn_init(&k[3], 5000, 41000, false);
+    k[3].ts = k[2].ts + cfg.timeout_closed_us + 1;
+    send_pkt(t, &k[3], C, SYN, -1, 0, 0, NULL);
+    cap_flow_table_finish(t);
+    static const char *const want[] = {"o1", "x1", "o2", "x2", "o3", "x3", "s2", "c1",
+                                       "s3", "c2", "c3", "o4", "c4"};
+    assert_int_equal(h->num_log, G_N_ELEMENTS(want));
+    for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+        assert_string_equal(h->log[i], want[i]);
+    }
+    cap_flow_table_free(t);
+    g_free(h);
+}
+
 /* Configured timeouts are honoured; several idle flows end in order of last activity. */
 static void timeout_configurable_and_ordered(void **state)
 {
@@ -1286,6 +1382,7 @@ int main(void)
     }
     const struct CMUnitTest fixed[] = {
         cmocka_unit_test(timeout_configurable_and_ordered),
+        cmocka_unit_test(user_area_and_close_hints),
         cmocka_unit_test(advance_ends_closed_flows_without_packets),
         cmocka_unit_test(roles_port_then_swap),
         cmocka_unit_test(roles_syn_not_swapped),

@@ -1,6 +1,7 @@
 /* Record framer tests: framing at every split point, oversized records, desync after bytes were
  * dropped inside or injected after a record (the estimate must equal the damage exactly),
- * resync after a TCP gap, SSLv2 hello, mid-stream pickup, and streams that are not TLS. */
+ * resync after a TCP gap, SSLv2 hello, mid-stream pickup, streams that are not TLS, record
+ * buffers from a spare list, and trimming a framer once its connection closed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "dissect.h"
+#include "spare_list.h"
 #include "tls_record_internal.h"
 #include "tls_test_build.h"
 
@@ -95,12 +97,19 @@ static void rec_desync(void *user, const struct tls_desync *d)
 static const struct tls_framer_events EVENTS = {rec_record, rec_body, rec_lost, rec_sslv2,
                                                 rec_desync};
 
-static void framer_new(struct tls_framer *f, struct recorder *r)
+/* framer_new_spares: with record buffers from spares (NULL: malloc, the default config). */
+static void framer_new_spares(struct tls_framer *f, struct recorder *r, struct cap_spares *spares)
 {
     struct tls_config cfg;
     tls_config_defaults(&cfg);
+    cfg.rec_spares = spares;
     memset(r, 0, sizeof(*r));
     tls_framer_init(f, CAP_DIR_SERVER, &cfg, &EVENTS, r);
+}
+
+static void framer_new(struct tls_framer *f, struct recorder *r)
+{
+    framer_new_spares(f, r, NULL);
 }
 
 /* ------------------------------------------------------------------ stream builder */
@@ -690,6 +699,144 @@ static void test_opens_with_hello(void **state)
     free(copy);
 }
 
+/* ------------------------------------------------------------------ buffers and trimming */
+
+static void assert_same_events(const struct recorder *got, const struct recorder *ref)
+{
+    assert_int_equal(got->num_records, ref->num_records);
+    assert_int_equal(got->num_bodies, ref->num_bodies);
+    assert_int_equal(got->num_desyncs, ref->num_desyncs);
+    for (size_t i = 0; i < ref->num_records && i < MAX_EV; i++) {
+        assert_int_equal(got->records[i].offset, ref->records[i].offset);
+        assert_int_equal(got->records[i].length, ref->records[i].length);
+    }
+    for (size_t i = 0; i < ref->num_bodies && i < MAX_EV; i++) {
+        assert_int_equal(got->body_len[i], ref->body_len[i]);
+        assert_int_equal(got->body_sum[i], ref->body_sum[i]);
+    }
+}
+
+/* Record buffers from a spare list frame exactly as malloc'd ones, whatever the chunking, for
+ * bodies below and above the spare block size (asked-for handshake bodies and look-back of
+ * application data); the block goes back to the list at cleanup and the next framer takes it. */
+static void test_record_buffers_from_spares(void **state)
+{
+    (void)state;
+    struct stream s;
+    build_mixed(&s);
+    add_record(&s, 22, 0x0303, 6000, 6000); /* asked for, above the 4 KB block */
+    add_record(&s, 23, 0x0303, 3000, 3000); /* look-back only, inside one block */
+    add_record(&s, 22, 0x0303, 900, 900);
+    add_record(&s, 23, 0x0303, 16384, 16384);
+    static const size_t chunks[] = {1, 7, 100, 1448, 20000};
+    struct cap_spares spares;
+    tls_rec_spares_init(&spares, 4);
+    void *block = NULL;
+    for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+        struct tls_framer f;
+        struct recorder ref, got;
+        framer_new(&f, &ref);
+        feed_chunks(&f, s.p, s.len, chunks[c]);
+        tls_framer_finish(&f);
+        tls_framer_cleanup(&f);
+
+        framer_new_spares(&f, &got, &spares);
+        feed_chunks(&f, s.p, s.len, chunks[c]);
+        tls_framer_finish(&f);
+        tls_framer_cleanup(&f);
+        assert_null(f.rec);
+        assert_same_events(&got, &ref);
+        assert_int_equal(ref.num_records, 11);
+        assert_int_equal(ref.num_desyncs, 0);
+        /* One block served every small record of the run (given back when a larger record
+         * took over, or at cleanup), and it is the block the run before gave back. */
+        assert_int_equal(spares.num, 1);
+        if (block != NULL) {
+            assert_ptr_equal(spares.blocks[0], block);
+        }
+        block = spares.blocks[0];
+    }
+    cap_spares_cleanup(&spares);
+    free(s.p);
+}
+
+/* Trimming between records releases the buffers and gives up the look-back: a record that
+ * claimed 100 bytes more than it had is then measured from the bad header onwards (resync on
+ * the record after the swallowed one) instead of exactly (resync on the swallowed one). */
+static void test_trim_gives_up_lookback(void **state)
+{
+    (void)state;
+    struct stream s = {0};
+    s.seed = 3;
+    add_record(&s, 23, 0x0303, 1000, 900); /* 100 bytes short */
+    uint64_t swallowed = add_record(&s, 23, 0x0303, 500, 500);
+    uint64_t after = add_record(&s, 23, 0x0303, 400, 400);
+    add_record(&s, 23, 0x0303, 300, 300);
+    add_record(&s, 23, 0x0303, 200, 200);
+    add_record(&s, 23, 0x0303, 100, 100);
+    const size_t first = 5 + 1000; /* where the framer thinks the first record ends */
+    for (int trim = 0; trim < 2; trim++) {
+        struct tls_framer f;
+        struct recorder r;
+        framer_new(&f, &r);
+        tls_framer_data(&f, 0, s.p, 600, 0);
+        tls_framer_data(&f, 600, s.p + 600, first - 600, 0);
+        assert_true(tls_framer_at_boundary(&f));
+        assert_non_null(f.rec); /* the last record's body, for the look-back */
+        if (trim) {
+            tls_framer_trim(&f);
+            assert_null(f.rec);
+            assert_int_equal(f.rec_alloc, 0);
+        }
+        tls_framer_data(&f, first, s.p + first, s.len - first, 0);
+        tls_framer_finish(&f);
+        tls_framer_cleanup(&f);
+        assert_int_equal(r.num_desyncs, 1);
+        assert_true(r.desyncs[0].resynced);
+        assert_int_equal(r.desyncs[0].bad_offset, first);
+        if (trim) {
+            assert_int_equal(r.desyncs[0].resync_offset, after);
+        } else {
+            assert_int_equal(r.desyncs[0].resync_offset, swallowed);
+            assert_true(r.desyncs[0].estimate_valid);
+            assert_int_equal(r.desyncs[0].estimated_missing_bytes, 100);
+        }
+    }
+    free(s.p);
+}
+
+/* Inside a record (and inside a header) trimming keeps everything: the body still arrives whole. */
+static void test_trim_inside_record_keeps(void **state)
+{
+    (void)state;
+    struct stream s = {0};
+    s.seed = 11;
+    add_record(&s, 22, 0x0303, 3000, 3000);
+    add_record(&s, 21, 0x0303, 2, 2);
+    static const size_t cuts[] = {3, 1500, 3005 + 2};
+    for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+        struct tls_framer f;
+        struct recorder ref, got;
+        framer_new(&f, &ref);
+        tls_framer_data(&f, 0, s.p, s.len, 0);
+        tls_framer_finish(&f);
+        tls_framer_cleanup(&f);
+        framer_new(&f, &got);
+        tls_framer_data(&f, 0, s.p, cuts[c], 0);
+        const uint8_t *held = f.rec;
+        size_t held_len = f.rec_len;
+        tls_framer_trim(&f);
+        assert_ptr_equal(f.rec, held);
+        assert_int_equal(f.rec_len, held_len);
+        tls_framer_data(&f, cuts[c], s.p + cuts[c], s.len - cuts[c], 0);
+        tls_framer_finish(&f);
+        tls_framer_cleanup(&f);
+        assert_same_events(&got, &ref);
+        assert_int_equal(got.num_bodies, 2);
+    }
+    free(s.p);
+}
+
 int main(void)
 {
     struct CMUnitTest tests[80];
@@ -727,6 +874,9 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_random_is_not_tls);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sslv2_hello);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_midstream_pickup);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_record_buffers_from_spares);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_trim_gives_up_lookback);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_trim_inside_record_keeps);
     for (size_t i = 0; i < sizeof(OPENS) / sizeof(OPENS[0]); i++) {
         tests[n] = (struct CMUnitTest)ROW(test_opens_with_hello, OPENS, i);
         tests[n++].name = OPENS[i].name;
