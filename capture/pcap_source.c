@@ -10,6 +10,8 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdio_ext.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -136,6 +138,9 @@ static bool open_next_file(struct cap_source *src, GError **error)
             src->file_buf = g_malloc(CAP_FILE_BUFFER);
         }
         setvbuf(fp, src->file_buf, _IOFBF, CAP_FILE_BUFFER);
+        /* Only this thread reads the file: libpcap's two freads per record need not take and
+         * release the stream's lock each. */
+        __fsetlocking(fp, FSETLOCKING_BYCALLER);
         p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
         if (p == NULL) {
             fclose(fp);
