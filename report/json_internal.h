@@ -124,12 +124,11 @@ static inline char *rpt_jw_put_u64(char *p, uint64_t v)
     return p;
 }
 
-static inline void rpt_jb_uint(struct rpt_jw *b, const char *name, uint64_t v)
+/* The member writers below come in two parts: a small always-inlined front that takes the
+ * name's length (a constant for the string literal every caller passes, so no strlen runs) and
+ * returns early on an omitted default, and the writer proper, inlined where the compiler likes. */
+static inline void rpt_jb_uint_n(struct rpt_jw *b, const char *name, size_t len, uint64_t v)
 {
-    if (v == 0 && b->omit_defaults) {
-        return;
-    }
-    size_t len = strlen(name);
     char *p = rpt_jw_reserve(b, RPT_JW_MEMBER_ROOM(len) + 20);
     p = rpt_jw_put_member(b, p, name, len);
     /* Counters stay far below 2^63; clamp rather than print what a reader of signed 64-bit
@@ -137,12 +136,17 @@ static inline void rpt_jb_uint(struct rpt_jw *b, const char *name, uint64_t v)
     rpt_jw_commit(b, rpt_jw_put_u64(p, v > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : v));
 }
 
-static inline void rpt_jb_int(struct rpt_jw *b, const char *name, int64_t v)
+static inline __attribute__((always_inline)) void rpt_jb_uint(struct rpt_jw *b, const char *name,
+                                                              uint64_t v)
 {
     if (v == 0 && b->omit_defaults) {
         return;
     }
-    size_t len = strlen(name);
+    rpt_jb_uint_n(b, name, strlen(name), v);
+}
+
+static inline void rpt_jb_int_n(struct rpt_jw *b, const char *name, size_t len, int64_t v)
+{
     char *p = rpt_jw_reserve(b, RPT_JW_MEMBER_ROOM(len) + 21);
     p = rpt_jw_put_member(b, p, name, len);
     if (v < 0) {
@@ -151,18 +155,34 @@ static inline void rpt_jb_int(struct rpt_jw *b, const char *name, int64_t v)
     rpt_jw_commit(b, rpt_jw_put_u64(p, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v));
 }
 
-/* A member whose value is the literal text lit (true, false, null). */
-static inline void rpt_jb_literal(struct rpt_jw *b, const char *name, const char *lit,
-                                  size_t lit_len)
+static inline __attribute__((always_inline)) void rpt_jb_int(struct rpt_jw *b, const char *name,
+                                                             int64_t v)
 {
-    size_t len = strlen(name);
+    if (v == 0 && b->omit_defaults) {
+        return;
+    }
+    rpt_jb_int_n(b, name, strlen(name), v);
+}
+
+/* A member whose value is the literal text lit (true, false, null). */
+static inline void rpt_jb_literal_n(struct rpt_jw *b, const char *name, size_t len,
+                                    const char *lit, size_t lit_len)
+{
     char *p = rpt_jw_reserve(b, RPT_JW_MEMBER_ROOM(len) + lit_len);
     p = rpt_jw_put_member(b, p, name, len);
     memcpy(p, lit, lit_len);
     rpt_jw_commit(b, p + lit_len);
 }
 
-static inline void rpt_jb_bool(struct rpt_jw *b, const char *name, bool v)
+static inline __attribute__((always_inline)) void rpt_jb_literal(struct rpt_jw *b,
+                                                                 const char *name,
+                                                                 const char *lit, size_t lit_len)
+{
+    rpt_jb_literal_n(b, name, strlen(name), lit, lit_len);
+}
+
+static inline __attribute__((always_inline)) void rpt_jb_bool(struct rpt_jw *b, const char *name,
+                                                              bool v)
 {
     if (v) {
         rpt_jb_literal(b, name, "true", 4);
@@ -171,7 +191,7 @@ static inline void rpt_jb_bool(struct rpt_jw *b, const char *name, bool v)
     }
 }
 
-static inline void rpt_jb_null(struct rpt_jw *b, const char *name)
+static inline __attribute__((always_inline)) void rpt_jb_null(struct rpt_jw *b, const char *name)
 {
     if (!b->omit_defaults) {
         rpt_jb_literal(b, name, "null", 4);
@@ -247,7 +267,7 @@ static inline __attribute__((always_inline)) void rpt_jb_known(struct rpt_jw *b,
 }
 
 /* rpt_jb_ts: RFC 3339 (digits and punctuation only). */
-static inline void rpt_jb_ts(struct rpt_jw *b, const char *name, int64_t ts_us)
+static inline __attribute__((always_inline)) void rpt_jb_ts(struct rpt_jw *b, const char *name, int64_t ts_us)
 {
     char buf[40];
     rpt_jb_known(b, name, rpt_format_ts(ts_us, buf, sizeof(buf)));
