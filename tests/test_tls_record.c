@@ -716,6 +716,18 @@ static void assert_same_events(const struct recorder *got, const struct recorder
     }
 }
 
+/* frame_all: frames the whole of s in chunks of chunk bytes and finishes, into r. */
+static void frame_all(const struct stream *s, size_t chunk, struct cap_spares *spares,
+                      struct recorder *r)
+{
+    struct tls_framer f;
+    framer_new_spares(&f, r, spares);
+    feed_chunks(&f, s->p, s->len, chunk);
+    tls_framer_finish(&f);
+    tls_framer_cleanup(&f);
+    assert_null(f.rec);
+}
+
 /* Record buffers from a spare list frame exactly as malloc'd ones, whatever the chunking, for
  * bodies below and above the spare block size (asked-for handshake bodies and look-back of
  * application data); the block goes back to the list at cleanup and the next framer takes it. */
@@ -733,18 +745,9 @@ static void test_record_buffers_from_spares(void **state)
     tls_rec_spares_init(&spares, 4);
     void *block = NULL;
     for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
-        struct tls_framer f;
         struct recorder ref, got;
-        framer_new(&f, &ref);
-        feed_chunks(&f, s.p, s.len, chunks[c]);
-        tls_framer_finish(&f);
-        tls_framer_cleanup(&f);
-
-        framer_new_spares(&f, &got, &spares);
-        feed_chunks(&f, s.p, s.len, chunks[c]);
-        tls_framer_finish(&f);
-        tls_framer_cleanup(&f);
-        assert_null(f.rec);
+        frame_all(&s, chunks[c], NULL, &ref);
+        frame_all(&s, chunks[c], &spares, &got);
         assert_same_events(&got, &ref);
         assert_int_equal(ref.num_records, 11);
         assert_int_equal(ref.num_desyncs, 0);
@@ -817,10 +820,7 @@ static void test_trim_inside_record_keeps(void **state)
     for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
         struct tls_framer f;
         struct recorder ref, got;
-        framer_new(&f, &ref);
-        tls_framer_data(&f, 0, s.p, s.len, 0);
-        tls_framer_finish(&f);
-        tls_framer_cleanup(&f);
+        frame_all(&s, s.len, NULL, &ref);
         framer_new(&f, &got);
         tls_framer_data(&f, 0, s.p, cuts[c], 0);
         const uint8_t *held = f.rec;
