@@ -138,7 +138,6 @@ static void on_close(void *user, struct cap_flow *flow)
     rpt_add_connection(p->rpt, &rc);
     tls_conn_free(ctx->tls);
     cap_class_flow_free(ctx->cls);
-    memset(ctx, 0, sizeof(*ctx));
 }
 
 static void on_closed(void *user, struct cap_flow *flow)

@@ -74,7 +74,10 @@ size_t tls_conn_mem_bytes(const struct tls_conn *c)
 
 void tls_conn_trim(struct tls_conn *c)
 {
-    for (int d = 0; d < 2 && !c->finished_called; d++) {
+    if (c->finished_called) {
+        return;
+    }
+    for (int d = 0; d < 2; d++) {
         tls_framer_trim(&c->fr[d]);
         if (tls_hs_idle(&c->hs[d])) {
             tls_hs_cleanup(&c->hs[d]);

@@ -155,8 +155,8 @@ static void rec_reserve(struct tls_framer *f, size_t want)
         n = TLS_REC_KEEP;
         b = f->rec_spares != NULL ? cap_spares_take_raw(f->rec_spares) : g_malloc(n);
     } else {
-        /* The record's whole body, or double what is held, whichever is more. */
-        n = MAX(want, MIN(2 * f->rec_alloc, (size_t)TLS_REC_BUF_MAX));
+        /* Only flush_body asks for more, and for the record's whole body at once. */
+        n = want;
         b = g_malloc(n);
     }
     if (f->rec_len > 0) {

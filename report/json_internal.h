@@ -165,8 +165,8 @@ static inline __attribute__((always_inline)) void rpt_jb_int(struct rpt_jw *b, c
 }
 
 /* A member whose value is the literal text lit (true, false, null). */
-static inline void rpt_jb_literal_n(struct rpt_jw *b, const char *name, size_t len,
-                                    const char *lit, size_t lit_len)
+static inline void rpt_jb_literal_n(struct rpt_jw *b, const char *name, size_t len, const char *lit,
+                                    size_t lit_len)
 {
     char *p = rpt_jw_reserve(b, RPT_JW_MEMBER_ROOM(len) + lit_len);
     p = rpt_jw_put_member(b, p, name, len);
@@ -174,8 +174,7 @@ static inline void rpt_jb_literal_n(struct rpt_jw *b, const char *name, size_t l
     rpt_jw_commit(b, p + lit_len);
 }
 
-static inline __attribute__((always_inline)) void rpt_jb_literal(struct rpt_jw *b,
-                                                                 const char *name,
+static inline __attribute__((always_inline)) void rpt_jb_literal(struct rpt_jw *b, const char *name,
                                                                  const char *lit, size_t lit_len)
 {
     rpt_jb_literal_n(b, name, strlen(name), lit, lit_len);
@@ -267,7 +266,8 @@ static inline __attribute__((always_inline)) void rpt_jb_known(struct rpt_jw *b,
 }
 
 /* rpt_jb_ts: RFC 3339 (digits and punctuation only). */
-static inline __attribute__((always_inline)) void rpt_jb_ts(struct rpt_jw *b, const char *name, int64_t ts_us)
+static inline __attribute__((always_inline)) void rpt_jb_ts(struct rpt_jw *b, const char *name,
+                                                            int64_t ts_us)
 {
     char buf[40];
     rpt_jb_known(b, name, rpt_format_ts(ts_us, buf, sizeof(buf)));
