@@ -40,6 +40,10 @@ enum tclass { TCLASS_HALFOPEN, TCLASS_ESTABLISHED, TCLASS_CLOSED, TCLASS_COUNT }
 
 /* Ended flows kept for the next ones (spare_list.h): about 1 MB at most, outside max_memory. */
 #define CAP_FLOW_SPARES 1024
+/* Closed flows' smallest retransmission rings kept for the next flows: 2 MB at most, outside
+ * max_memory. Rings are given back when a flow closes, not when it ends, so this many covers
+ * the flows that open while as many are open and unclosed. */
+#define CAP_RING_SPARES 512
 
 /* A flow's block: the flow, then the consumer's user area (cap_stream_events.user_bytes). */
 #define FLOW_USER_OFFSET ((sizeof(struct cap_flow) + 15u) & ~(size_t)15u)
@@ -832,9 +836,9 @@ struct cap_flow_table *cap_flow_table_new(const struct cap_flow_config *c,
     t->lim.recent_bytes = c->recent_bytes;
     t->lim.gap_wait_packets = c->gap_wait_packets;
     t->lim.gap_wait_us = c->gap_wait_us;
-    t->mem.max = c->max_memory;
-    t->block_bytes = t->ev.user_bytes > 0 ? FLOW_USER_OFFSET + t->ev.user_bytes
-                                          : sizeof(struct cap_flow);
+    tcp_mem_init(&t->mem, c->max_memory, CAP_RING_SPARES);
+    t->block_bytes =
+        t->ev.user_bytes > 0 ? FLOW_USER_OFFSET + t->ev.user_bytes : sizeof(struct cap_flow);
     cap_spares_init(&t->spares, t->block_bytes, CAP_FLOW_SPARES);
     t->slots = g_new0(struct flow_slot, CAP_FLOW_INDEX_MIN);
     t->mask = CAP_FLOW_INDEX_MIN - 1;
@@ -936,6 +940,7 @@ void cap_flow_table_free(struct cap_flow_table *t)
         }
     }
     cap_spares_cleanup(&t->spares);
+    tcp_mem_cleanup(&t->mem);
     g_free(t->slots);
     g_free(t);
 }

@@ -17,9 +17,34 @@ struct tcp_ooo_node {
     uint8_t data[];
 };
 
-/* The ring grows with the bytes actually delivered, from this size up to recent_bytes, so that
- * the many short flows of a busy link do not each pay for a full ring. */
-#define TCP_RING_MIN 4096
+void tcp_mem_init(struct tcp_mem *m, uint64_t max, unsigned num_spare_rings)
+{
+    memset(m, 0, sizeof(*m));
+    m->max = max;
+    cap_spares_init(&m->ring_spares, TCP_RING_MIN, num_spare_rings);
+}
+
+void tcp_mem_cleanup(struct tcp_mem *m)
+{
+    cap_spares_cleanup(&m->ring_spares);
+}
+
+static uint8_t *ring_block_new(struct tcp_mem *m, uint32_t cap)
+{
+    if (cap == TCP_RING_MIN && m->ring_spares.max > 0) {
+        return cap_spares_take_raw(&m->ring_spares);
+    }
+    return g_malloc(cap);
+}
+
+static void ring_block_free(struct tcp_mem *m, uint8_t *ring, uint32_t cap)
+{
+    if (cap == TCP_RING_MIN && m->ring_spares.max > 0) {
+        cap_spares_give(&m->ring_spares, ring);
+    } else {
+        g_free(ring);
+    }
+}
 
 bool tcp_mem_reserve(struct tcp_mem *m, size_t n)
 {
@@ -70,7 +95,7 @@ void tcp_reasm_release_ring(struct tcp_reasm *r, struct tcp_mem *mem)
 {
     if (r->ring) {
         tcp_mem_release(mem, r->ring_cap);
-        g_free(r->ring);
+        ring_block_free(mem, r->ring, r->ring_cap);
         r->ring = NULL;
         r->ring_cap = 0;
     }
@@ -90,7 +115,7 @@ void tcp_reasm_cleanup(struct tcp_reasm *r, struct tcp_mem *mem)
     r->head = r->tail = NULL;
     if (r->ring) {
         tcp_mem_release(mem, r->ring_cap);
-        g_free(r->ring);
+        ring_block_free(mem, r->ring, r->ring_cap);
         r->ring = NULL;
         r->ring_cap = 0;
     }
@@ -149,7 +174,7 @@ static void ring_grow(struct tcp_reasm *r, const struct tcp_reasm_ctx *c, uint64
     if (cap <= r->ring_cap || !tcp_mem_reserve(c->mem, (size_t)(cap - r->ring_cap))) {
         return;
     }
-    uint8_t *ring = g_malloc((size_t)cap);
+    uint8_t *ring = ring_block_new(c->mem, (uint32_t)cap);
     /* Copy the still-valid bytes to their positions in the larger ring. */
     uint64_t lo = ring_valid_lo(r);
     for (uint64_t o = lo; o < r->next;) {
@@ -159,7 +184,9 @@ static void ring_grow(struct tcp_reasm *r, const struct tcp_reasm_ctx *c, uint64
         o += n;
     }
     /* Only the growth was reserved; the old ring's share carries over to the new one. */
-    g_free(r->ring);
+    if (r->ring != NULL) {
+        ring_block_free(c->mem, r->ring, r->ring_cap);
+    }
     r->ring = ring;
     r->ring_cap = (uint32_t)cap;
 }

@@ -13,6 +13,11 @@
 #include <stdint.h>
 
 #include "capture.h"
+#include "spare_list.h"
+
+/* The ring grows with the bytes actually delivered, from this size up to recent_bytes, so that
+ * the many short flows of a busy link do not each pay for a full ring. */
+#define TCP_RING_MIN 4096
 
 /* Memory shared by every reassembler (and flow) of one table: every allocation is reserved here
  * first, so the global cap holds before the bytes exist. */
@@ -22,7 +27,17 @@ struct tcp_mem {
     uint64_t peak;
     uint64_t ooo_cap_hits;    /* a direction's out-of-order byte or segment cap was reached */
     uint64_t memory_cap_hits; /* a reservation was refused */
+    /* Rings of the smallest size, handed from flows that closed to flows that open (most short
+     * flows never need a larger one): each was a malloc and a free, the free of a block gone
+     * cold. max 0 (a zeroed tcp_mem): rings come from malloc. */
+    struct cap_spares ring_spares;
 };
+
+/* tcp_mem_init: max bytes, and a spare list of up to num_spare_rings rings (TCP_RING_MIN bytes
+ * each, outside max; a spare ring's old bytes are never read, only overwritten). tcp_mem_cleanup
+ * frees the spare rings. */
+void tcp_mem_init(struct tcp_mem *m, uint64_t max, unsigned num_spare_rings);
+void tcp_mem_cleanup(struct tcp_mem *m);
 
 /* tcp_mem_reserve: true and in_use grown by n when in_use + n stays within max; false (counted in
  * memory_cap_hits) otherwise. */
@@ -71,9 +86,9 @@ struct tcp_reasm {
     uint64_t ooo_bytes;
     uint8_t *ring; /* the last ring_cap delivered bytes, indexed by offset % ring_cap */
     uint32_t ring_cap;
-    uint64_t ring_lo; /* no ring byte below this offset is valid (set after every gap) */
+    uint64_t ring_lo;   /* no ring byte below this offset is valid (set after every gap) */
     bool ring_released; /* the flow closed: no more ring (tcp_reasm_release_ring) */
-    bool waiting;     /* an acked hole is waiting for its data */
+    bool waiting;       /* an acked hole is waiting for its data */
     int64_t wait_ts;
     uint64_t wait_pkts;
     uint64_t wait_ack;

@@ -373,6 +373,7 @@ struct instance {
     const struct row *row;
     uint32_t isn;
     unsigned order[MAX_STEPS];
+    bool dirty_spares; /* rings come from a spare list holding stale bytes */
 };
 
 struct recorder {
@@ -418,7 +419,20 @@ static void run(void **state)
         .gap_wait_packets = 4,
         .gap_wait_us = 1000000,
     };
-    struct tcp_mem mem = {.max = row->max_memory ? row->max_memory : 64u << 20};
+    struct tcp_mem mem;
+    tcp_mem_init(&mem, row->max_memory ? row->max_memory : 64u << 20, in->dirty_spares ? 2 : 0);
+    if (in->dirty_spares) {
+        /* Another flow's bytes at every position (the complement of this stream's at the same
+         * offset): a comparison that read one would see an inconsistent retransmission, and a
+         * delivery that came from one would be caught byte by byte below. */
+        for (int b = 0; b < 2; b++) {
+            uint8_t *stale = g_malloc(TCP_RING_MIN);
+            for (uint32_t i = 0; i < TCP_RING_MIN; i++) {
+                stale[i] = (uint8_t)~pattern(i + (uint64_t)row->base);
+            }
+            cap_spares_give(&mem.ring_spares, stale);
+        }
+    }
     struct cap_dir_stats st;
     memset(&st, 0, sizeof(st));
     bool cap_hit = false;
@@ -510,6 +524,9 @@ static void run(void **state)
     tcp_reasm_cleanup(&r, &mem);
     cap_dir_stats_release(&st);
     assert_int_equal(mem.in_use, 0);
+    /* A smallest ring taken from the list went back to it. */
+    assert_int_equal(mem.ring_spares.num, in->dirty_spares ? 2 : 0);
+    tcp_mem_cleanup(&mem);
     g_free(buf);
     g_free(rec);
 }
@@ -695,6 +712,14 @@ int main(void)
                 t.name = name;
                 g_array_append_val(tests, t);
             }
+            struct instance *dirty = g_new0(struct instance, 1);
+            dirty->row = row;
+            dirty->isn = ISNS[G_N_ELEMENTS(ISNS) - 1];
+            dirty->dirty_spares = true;
+            memcpy(dirty->order, order, sizeof(order));
+            struct CMUnitTest t = cmocka_unit_test_prestate(run, dirty);
+            t.name = g_strdup_printf("%s/order%02u/stale_spare_rings", row->name, perm_no);
+            g_array_append_val(tests, t);
             perm_no++;
         } while (row->permute && next_perm(order + 1, MIN(row->permute, n - 1)));
     }
