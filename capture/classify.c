@@ -21,6 +21,7 @@
 #include "capture.h"
 #include "class_memo.h"
 #include "prefetch.h"
+#include "spare_list.h"
 
 /* A TLS 1.2 full handshake has shown its certificate (the last thing nDPI's TLS dissector
  * reads) within the first dozen packets; a TLS 1.3 certificate is encrypted, so following the
@@ -42,6 +43,14 @@ static const uint16_t tls_dissector_ports[] = {465, 587, 993, 995};
 #define CLASSIFY_HELD_MAX_SEGMENT 16384
 #define CLASSIFY_HELD_BUDGET (8u << 20)
 
+/* A flow's held copies go one after another into one block of this size (a ClientHello and the
+ * ACKs before the server answers take well under 2 KB); one that does not fit gets its own. The
+ * blocks, and the flows' own structs, come from short spare lists (spare_list.h): a few hundred
+ * bytes to malloc and free per flow were a tenth of what a reused verdict cost. */
+#define CLASSIFY_HOLD_BLOCK 2048
+#define CLASSIFY_SPARE_FLOWS 1024
+#define CLASSIFY_SPARE_BLOCKS 256
+
 /* nDPI's "about to expire" window for certificates, set explicitly so a reused verdict can
  * place a time in it the way nDPI does (this is 4.2's default). */
 #define CLASSIFY_CERT_EXPIRE_DAYS 30
@@ -62,13 +71,16 @@ struct cap_classifier {
     /* What goes into a key was worked out by reading nDPI 4.2's source; another release may
      * read more, so verdicts are reused only with the release that was read. */
     bool memo_ok;
-    size_t held_bytes; /* copies held by all flows, at most CLASSIFY_HELD_BUDGET */
+    size_t held_bytes;              /* copies held by all flows, at most CLASSIFY_HELD_BUDGET */
+    struct cap_spares flow_spares;  /* of struct cap_class_flow */
+    struct cap_spares block_spares; /* of CLASSIFY_HOLD_BLOCK bytes */
 };
 
 struct held_segment {
     int64_t ts_us;
-    uint8_t *l3;
-    size_t l3_len;
+    uint8_t *l3; /* in the flow's hold block, or its own allocation when !in_block */
+    uint32_t l3_len;
+    bool in_block;
 };
 
 struct cap_class_flow {
@@ -81,6 +93,8 @@ struct cap_class_flow {
     bool cached_server;  /* nDPI may have put the server in its certificate cache */
     unsigned num_held;
     struct held_segment held[CAP_CLASS_HOLD_MAX];
+    uint8_t *hold_block; /* CLASSIFY_HOLD_BLOCK bytes, NULL until a copy goes in */
+    uint32_t hold_used;
     struct cap_class_verdict v;
 };
 
@@ -124,6 +138,8 @@ struct cap_classifier *cap_classifier_new(GError **error)
     c->ndpi = m;
     c->memo = cap_class_memo_new(CAP_MEMO_ENTRIES);
     c->memo_ok = g_str_has_prefix(ndpi_revision(), "4.2.");
+    cap_spares_init(&c->flow_spares, sizeof(struct cap_class_flow), CLASSIFY_SPARE_FLOWS);
+    cap_spares_init(&c->block_spares, CLASSIFY_HOLD_BLOCK, CLASSIFY_SPARE_BLOCKS);
     note_default_ports(c);
     return c;
 }
@@ -135,6 +151,8 @@ void cap_classifier_free(struct cap_classifier *c)
     }
     ndpi_exit_detection_module(c->ndpi);
     cap_class_memo_free(c->memo);
+    cap_spares_cleanup(&c->flow_spares);
+    cap_spares_cleanup(&c->block_spares);
     g_free(c);
 }
 
@@ -146,7 +164,7 @@ size_t cap_classifier_flow_bytes(void)
 struct cap_class_flow *cap_class_flow_new(struct cap_classifier *c)
 {
     c->stats.flows++;
-    struct cap_class_flow *f = g_new0(struct cap_class_flow, 1);
+    struct cap_class_flow *f = cap_spares_take(&c->flow_spares);
     f->owner = c;
     g_strlcpy(f->v.app, "Unknown", sizeof(f->v.app));
     return f;
@@ -157,9 +175,10 @@ size_t cap_class_flow_mem_bytes(const struct cap_class_flow *f)
     if (f == NULL) {
         return 0;
     }
-    size_t n = sizeof(*f) + (f->ndpi_flow ? ndpi_detection_get_sizeof_ndpi_flow_struct() : 0);
+    size_t n = sizeof(*f) + (f->ndpi_flow ? ndpi_detection_get_sizeof_ndpi_flow_struct() : 0) +
+               (f->hold_block ? CLASSIFY_HOLD_BLOCK : 0);
     for (unsigned i = 0; i < f->num_held; i++) {
-        n += f->held[i].l3_len;
+        n += f->held[i].in_block ? 0 : f->held[i].l3_len;
     }
     return n;
 }
@@ -182,13 +201,36 @@ static struct ndpi_flow_struct *ndpi_state(struct cap_class_flow *f)
     return f->ndpi_flow;
 }
 
+/* Frees the copies of held[0..n) that have their own allocation, and the hold block. */
+static void free_held(struct cap_class_flow *f, const struct held_segment *held, unsigned n,
+                      uint8_t *block)
+{
+    for (unsigned i = 0; i < n; i++) {
+        f->owner->held_bytes -= held[i].l3_len;
+        if (!held[i].in_block) {
+            g_free(held[i].l3);
+        }
+    }
+    cap_spares_give(&f->owner->block_spares, block);
+}
+
+/* Takes the held segments off the flow (so nothing that runs while they are read can free
+ * them), into *out_n and *out_block. */
+static void detach_held(struct cap_class_flow *f, unsigned *out_n, uint8_t **out_block)
+{
+    *out_n = f->num_held;
+    *out_block = f->hold_block;
+    f->num_held = 0;
+    f->hold_block = NULL;
+    f->hold_used = 0;
+}
+
 static void drop_held(struct cap_class_flow *f)
 {
-    for (unsigned i = 0; i < f->num_held; i++) {
-        f->owner->held_bytes -= f->held[i].l3_len;
-        g_free(f->held[i].l3);
-    }
-    f->num_held = 0;
+    unsigned n;
+    uint8_t *block;
+    detach_held(f, &n, &block);
+    free_held(f, f->held, n, block);
 }
 
 static void release(struct cap_class_flow *f)
@@ -297,13 +339,14 @@ static bool feed(struct cap_classifier *c, struct cap_class_flow *f, const uint8
 
 bool cap_class_flow_feed_held(struct cap_classifier *c, struct cap_class_flow *f)
 {
-    unsigned n = f->num_held;
-    f->num_held = 0; /* feed() may release the flow, which would free what is still to go */
+    unsigned n;
+    uint8_t *block;
+    /* feed() may release the flow, which would free what is still to go */
+    detach_held(f, &n, &block);
     for (unsigned i = 0; i < n; i++) {
         feed(c, f, f->held[i].l3, f->held[i].l3_len, f->held[i].ts_us);
-        c->held_bytes -= f->held[i].l3_len;
-        g_free(f->held[i].l3);
     }
+    free_held(f, f->held, n, block);
     return f->done;
 }
 
@@ -331,8 +374,18 @@ bool cap_class_flow_hold(struct cap_class_flow *f, const struct cap_segment *seg
     c->held_bytes += seg->l3_len;
     struct held_segment *h = &f->held[f->num_held++];
     h->ts_us = seg->ts_us;
-    h->l3_len = seg->l3_len;
-    h->l3 = g_memdup2(seg->l3, seg->l3_len);
+    h->l3_len = (uint32_t)seg->l3_len;
+    h->in_block = seg->l3_len <= CLASSIFY_HOLD_BLOCK - f->hold_used;
+    if (h->in_block) {
+        if (f->hold_block == NULL) {
+            f->hold_block = cap_spares_take_raw(&c->block_spares);
+        }
+        h->l3 = f->hold_block + f->hold_used;
+        memcpy(h->l3, seg->l3, seg->l3_len);
+        f->hold_used += (uint32_t)seg->l3_len;
+    } else {
+        h->l3 = g_memdup2(seg->l3, seg->l3_len);
+    }
     return true;
 }
 
@@ -446,7 +499,7 @@ void cap_class_flow_free(struct cap_class_flow *f)
         return;
     }
     release(f);
-    g_free(f);
+    cap_spares_give(&f->owner->flow_spares, f);
 }
 
 const char *cap_class_flow_app(const struct cap_class_flow *f)

@@ -55,14 +55,13 @@ static void classify(struct pipeline *p, struct flow_ctx *ctx, enum cap_dir dir,
         }
         ctx->cls = cap_class_flow_new(p->classifier);
         if (p->ndpi_memo) {
-            ctx->memo = vmemo_begin(ctx->cls, dir, seg);
+            ctx->memo = vmemo_begin(p->holds, ctx->cls, dir, seg);
             if (ctx->memo != NULL) {
                 return;
             }
         }
     } else if (ctx->memo != NULL) {
-        if (vmemo_next(ctx->memo, p->digests, p->classifier, ctx->cls, dir, seg,
-                       &ctx->cls_done)) {
+        if (vmemo_next(ctx->memo, p->digests, p->classifier, ctx->cls, dir, seg, &ctx->cls_done)) {
             ctx->memo = NULL;
         }
         return;
@@ -186,6 +185,7 @@ void pipeline_init(struct pipeline *p, const struct cap_flow_config *flow_cfg,
     tls_rec_spares_init(&p->rec_spares, 256);
     p->tls_cfg.rec_spares = &p->rec_spares;
     p->digests = vmemo_digests_new();
+    p->holds = vmemo_holds_new();
     p->verify_checksums = flow_cfg->verify_checksums;
     p->ndpi_memo = true;
     p->flows = cap_flow_table_new(flow_cfg, &pipeline_events, p);
@@ -235,4 +235,6 @@ void pipeline_cleanup(struct pipeline *p)
     p->tls_cfg.rec_spares = NULL;
     vmemo_digests_free(p->digests);
     p->digests = NULL;
+    vmemo_holds_free(p->holds);
+    p->holds = NULL;
 }

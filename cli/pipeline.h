@@ -19,6 +19,7 @@ struct pipeline {
     bool ndpi_skip_tls; /* --no-ndpi-tls: flows opening with a TLS hello are not given to nDPI */
     bool ndpi_memo;     /* reuse nDPI's verdicts on TLS flows (verdict_memo.h); --no-ndpi-memo */
     struct vmemo_digests *digests; /* digests of recent verdict keys (verdict_memo.h) */
+    struct vmemo_holds *holds;     /* ended holds for the next flows (verdict_memo.h) */
     struct cap_spares conn_spares; /* ended connections' TLS states, for the next ones */
     struct cap_spares rec_spares;  /* their framers' record buffers */
     uint64_t pkt_index;

@@ -65,7 +65,9 @@ void vmemo_key_digest(struct vmemo_digests *d, const uint8_t *key, size_t len,
 }
 
 struct vmemo_hold {
-    GByteArray *key;
+    struct vmemo_holds *pool;
+    GByteArray *key;     /* kept, emptied, while the hold waits in the pool */
+    size_t key_peak;     /* the longest key this array held: GLib never shrinks it */
     enum cap_dir client; /* the direction that sent the ClientHello */
     /* The ClientHello segment's header fields: its sequence numbers are where relative ones
      * count from, its addresses and ports give nDPI's context, which is taken when the key is
@@ -75,10 +77,61 @@ struct vmemo_hold {
     struct tls_shape_dir shape[2];
 };
 
-static void put_u32(GByteArray *out, uint32_t v)
+/* Holds of ended flows, with their key arrays, for the next flows: the malloc and free of a
+ * hold and of its growing key were a tenth of what a reused verdict cost. */
+#define HOLD_SPARES 256
+
+struct vmemo_holds {
+    unsigned num;
+    struct vmemo_hold *spare[HOLD_SPARES];
+};
+
+struct vmemo_holds *vmemo_holds_new(void)
 {
-    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    g_byte_array_append(out, b, sizeof(b));
+    return g_new0(struct vmemo_holds, 1);
+}
+
+static void hold_destroy(struct vmemo_hold *h)
+{
+    g_byte_array_free(h->key, TRUE);
+    g_free(h);
+}
+
+void vmemo_holds_free(struct vmemo_holds *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    for (unsigned i = 0; i < p->num; i++) {
+        hold_destroy(p->spare[i]);
+    }
+    g_free(p);
+}
+
+static struct vmemo_hold *hold_take(struct vmemo_holds *p)
+{
+    if (p != NULL && p->num > 0) {
+        struct vmemo_hold *h = p->spare[--p->num];
+        GByteArray *key = h->key;
+        size_t peak = h->key_peak;
+        memset(h, 0, sizeof(*h));
+        h->key = key;
+        h->key_peak = peak;
+        h->pool = p;
+        return h;
+    }
+    struct vmemo_hold *h = g_new0(struct vmemo_hold, 1);
+    h->key = g_byte_array_sized_new(KEY_INITIAL);
+    h->pool = p;
+    return h;
+}
+
+static void put_u32(uint8_t *b, uint32_t v)
+{
+    b[0] = (uint8_t)(v >> 24);
+    b[1] = (uint8_t)(v >> 16);
+    b[2] = (uint8_t)(v >> 8);
+    b[3] = (uint8_t)v;
 }
 
 /* The IP header's own length field: nDPI takes the payload's length from it. */
@@ -99,13 +152,13 @@ static bool add_segment(struct vmemo_hold *h, enum cap_dir dir, const struct cap
     uint32_t rel_ack = seg->ack - (from_client ? h->first.ack : h->first.seq);
     /* nDPI treats a zero sequence number as "not yet known". */
     bool zero = seg->seq + (uint32_t)seg->payload_len == 0 || seg->ack == 0;
-    uint8_t head[4] = {from_client, seg->flags, zero, (uint8_t)seg->src.family};
+    uint8_t head[24] = {from_client, seg->flags, zero, (uint8_t)seg->src.family};
+    put_u32(head + 4, rel_seq);
+    put_u32(head + 8, rel_ack);
+    put_u32(head + 12, (uint32_t)seg->l3_len);
+    put_u32(head + 16, (uint32_t)seg->payload_len);
+    put_u32(head + 20, ip_length_field(seg));
     g_byte_array_append(h->key, head, sizeof(head));
-    put_u32(h->key, rel_seq);
-    put_u32(h->key, rel_ack);
-    put_u32(h->key, (uint32_t)seg->l3_len);
-    put_u32(h->key, (uint32_t)seg->payload_len);
-    put_u32(h->key, ip_length_field(seg));
     if (seg->payload_len == 0) {
         return true;
     }
@@ -113,14 +166,13 @@ static bool add_segment(struct vmemo_hold *h, enum cap_dir dir, const struct cap
            tls_shape_append(seg->payload, seg->payload_len, &h->shape[dir], h->key);
 }
 
-struct vmemo_hold *vmemo_begin(struct cap_class_flow *f, enum cap_dir dir,
+struct vmemo_hold *vmemo_begin(struct vmemo_holds *pool, struct cap_class_flow *f, enum cap_dir dir,
                                const struct cap_segment *seg)
 {
     if (!tls_opens_with_client_hello(seg->payload, seg->payload_len)) {
         return NULL;
     }
-    struct vmemo_hold *h = g_new0(struct vmemo_hold, 1);
-    h->key = g_byte_array_sized_new(KEY_INITIAL);
+    struct vmemo_hold *h = hold_take(pool);
     h->client = dir;
     h->first = *seg;
     h->first.payload = h->first.l3 = NULL; /* only its addresses and ports are kept */
@@ -166,9 +218,10 @@ size_t vmemo_mem_bytes(const struct vmemo_hold *h)
     if (h == NULL) {
         return 0;
     }
-    /* GLib grows an array to a power of two at least the size it was made with. */
+    /* GLib grows an array to a power of two at least the size it was made with, and never
+     * shrinks it. */
     size_t alloc = KEY_INITIAL;
-    while (alloc < (size_t)h->key->len) {
+    while (alloc < MAX(h->key_peak, (size_t)h->key->len)) {
         alloc *= 2;
     }
     return sizeof(*h) + alloc;
@@ -179,6 +232,12 @@ void vmemo_free(struct vmemo_hold *h)
     if (h == NULL) {
         return;
     }
-    g_byte_array_free(h->key, TRUE);
-    g_free(h);
+    struct vmemo_holds *p = h->pool;
+    if (p == NULL || p->num == HOLD_SPARES) {
+        hold_destroy(h);
+        return;
+    }
+    h->key_peak = MAX(h->key_peak, (size_t)h->key->len);
+    g_byte_array_set_size(h->key, 0);
+    p->spare[p->num++] = h;
 }

@@ -27,10 +27,16 @@ void vmemo_digests_counts(const struct vmemo_digests *d, uint64_t *out_hits, uin
 void vmemo_key_digest(struct vmemo_digests *d, const uint8_t *key, size_t len,
                       uint8_t out[CAP_MEMO_KEY_LEN]);
 
+/* Ended holds kept for reuse, one per run; NULL-safe free. A hold returns to the pool it was
+ * taken from (vmemo_free). */
+struct vmemo_holds;
+struct vmemo_holds *vmemo_holds_new(void);
+void vmemo_holds_free(struct vmemo_holds *p);
+
 /* vmemo_begin: seg (in direction dir) is the flow's first payload; when it is a ClientHello
- * whose shape can be keyed, it is held in f and a hold is returned; otherwise NULL and nothing
- * is held. */
-struct vmemo_hold *vmemo_begin(struct cap_class_flow *f, enum cap_dir dir,
+ * whose shape can be keyed, it is held in f and a hold (from pool, which may be NULL) is
+ * returned; otherwise NULL and nothing is held. */
+struct vmemo_hold *vmemo_begin(struct vmemo_holds *pool, struct cap_class_flow *f, enum cap_dir dir,
                                const struct cap_segment *seg);
 /* vmemo_next: the flow's next segment while held. Returns true when the hold is over (h is
  * freed): *final then tells whether classification is final. False: seg was held too. d (may
