@@ -157,8 +157,7 @@ const char *rpt_addr_format(const struct cap_addr *a, char *buf, size_t buf_len)
     static struct addr_text cache[ADDR_CACHE_SLOTS];
     struct addr_text *e = &cache[a->bytes[a->family == 6 ? 15 : 3] % ADDR_CACHE_SLOTS];
     if (e->addr.family != a->family || memcmp(e->addr.bytes, a->bytes, sizeof(a->bytes)) != 0) {
-        if (!inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->bytes, e->text,
-                       sizeof(e->text))) {
+        if (!inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->bytes, e->text, sizeof(e->text))) {
             g_strlcpy(e->text, "?", sizeof(e->text));
         }
         e->addr.family = a->family;

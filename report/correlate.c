@@ -184,13 +184,63 @@ static void count_handshake(struct rpt_server *s, int64_t ts_us)
     }
 }
 
+/* The keys a TLS connection's origin is remembered under. */
+struct origin_keys {
+    unsigned n;
+    enum rpt_origin_kind kind[3];
+    const uint8_t *key[3];
+    size_t len[3];
+};
+
+static void add_key(struct origin_keys *k, enum rpt_origin_kind kind, const void *key, size_t len)
+{
+    k->kind[k->n] = kind;
+    k->key[k->n] = key;
+    k->len[k->n] = len;
+    k->n++;
+}
+
+static void origin_keys(const struct tls_summary *t, struct origin_keys *out)
+{
+    out->n = 0;
+    if (t->handshake != TLS_HS_FULL && t->handshake != TLS_HS_RESUMED) {
+        return; /* a failed handshake leaves no session to resume */
+    }
+    /* TLS 1.3 servers echo the client's legacy_session_id (RFC 8446 §4.1.3): it names no
+     * session. Below 1.3 the server's ID is the session, whether new or resumed: a resumed
+     * session that then closes uncleanly is invalidated just the same, so the newest user wins. */
+    if (t->version != 0x0304 && t->session_id_len > 0) {
+        add_key(out, RPT_ORIGIN_SESSION_ID, t->session_id, t->session_id_len);
+    }
+    if (t->ticket_issued_digest[0]) {
+        add_key(out, RPT_ORIGIN_TICKET, t->ticket_issued_digest, strlen(t->ticket_issued_digest));
+    }
+    if (t->resumption == TLS_RESUME_ACCEPTED && t->ticket_offered_digest[0]) {
+        add_key(out, RPT_ORIGIN_TICKET, t->ticket_offered_digest, strlen(t->ticket_offered_digest));
+    }
+}
+
+void rpt_correlate_prefetch(const struct rpt_origins *origins, const struct rpt_connection *c)
+{
+    if (c->tls == NULL || !c->tls->is_tls) {
+        return;
+    }
+    struct origin_keys k;
+    origin_keys(c->tls, &k);
+    for (unsigned i = 0; i < k.n; i++) {
+        rpt_origins_prefetch(origins, k.kind[i], k.key[i], k.len[i]);
+    }
+}
+
 static void remember_origin(struct rpt_origins *origins, const struct rpt_connection *c,
                             unsigned unclean_sides)
 {
     const struct cap_flow_summary *fl = c->flow;
     const struct tls_summary *t = c->tls;
-    if (t->handshake != TLS_HS_FULL && t->handshake != TLS_HS_RESUMED) {
-        return; /* a failed handshake leaves no session to resume */
+    struct origin_keys k;
+    origin_keys(t, &k);
+    if (k.n == 0) {
+        return;
     }
     struct rpt_origin o;
     memset(&o, 0, sizeof(o));
@@ -204,19 +254,8 @@ static void remember_origin(struct rpt_origins *origins, const struct rpt_connec
     o.closed_by = (int8_t)rpt_closed_by(fl);
     o.unclean = unclean_sides != 0 || rpt_unclean_sides(fl, t) != 0;
     o.resumed = t->handshake == TLS_HS_RESUMED;
-    /* TLS 1.3 servers echo the client's legacy_session_id (RFC 8446 §4.1.3): it names no
-     * session. Below 1.3 the server's ID is the session, whether new or resumed: a resumed
-     * session that then closes uncleanly is invalidated just the same, so the newest user wins. */
-    if (t->version != 0x0304 && t->session_id_len > 0) {
-        rpt_origins_put(origins, RPT_ORIGIN_SESSION_ID, t->session_id, t->session_id_len, &o);
-    }
-    if (t->ticket_issued_digest[0]) {
-        rpt_origins_put(origins, RPT_ORIGIN_TICKET, (const uint8_t *)t->ticket_issued_digest,
-                        strlen(t->ticket_issued_digest), &o);
-    }
-    if (t->resumption == TLS_RESUME_ACCEPTED && t->ticket_offered_digest[0]) {
-        rpt_origins_put(origins, RPT_ORIGIN_TICKET, (const uint8_t *)t->ticket_offered_digest,
-                        strlen(t->ticket_offered_digest), &o);
+    for (unsigned i = 0; i < k.n; i++) {
+        rpt_origins_put(origins, k.kind[i], k.key[i], k.len[i], &o);
     }
 }
 

@@ -326,10 +326,11 @@ static bool stream_causes(struct rpt_finding *f, const struct cap_flow_summary *
                           "of a %u-byte record that began at offset %" G_GUINT64_FORMAT ", with no "
                           "TCP gap: the %s or a middlebox cut the TLS stream short, and the %s "
                           "could not finish reading the record",
-                          peer, td->truncated_at, td->last_record.length,
-                          td->last_record.offset, peer, rpt_dir_name(a->from));
-        pin(rpt_finding_evidence(f, "%s stream ends at %" G_GUINT64_FORMAT
-                                    " inside the record at %" G_GUINT64_FORMAT,
+                          peer, td->truncated_at, td->last_record.length, td->last_record.offset,
+                          peer, rpt_dir_name(a->from));
+        pin(rpt_finding_evidence(f,
+                                 "%s stream ends at %" G_GUINT64_FORMAT
+                                 " inside the record at %" G_GUINT64_FORMAT,
                                  peer, td->truncated_at, td->last_record.offset),
             recv, true, td->truncated_at, false, 0, close_ts, 0);
     }
@@ -367,8 +368,8 @@ static void fatal_alert(struct rpt_finding **out_f, const struct rpt_connection 
     char *summary;
     if (a->encrypted) {
         summary = g_strdup_printf(
-            "The %s sent an encrypted alert (%u-byte record) at %s, stream offset %" G_GUINT64_FORMAT
-            ", %s after the connection started; it is taken as fatal: %s.",
+            "The %s sent an encrypted alert (%u-byte record) at %s, stream offset "
+            "%" G_GUINT64_FORMAT ", %s after the connection started; it is taken as fatal: %s.",
             sender, a->record_len, rpt_format_ts(a->ts_us, ts, sizeof(ts)), a->offset,
             dur(a->ts_us - fl->first_ts_us, db, sizeof(db)), rpt_alert_fatal_why(fl, t, a));
     } else {
@@ -383,12 +384,14 @@ static void fatal_alert(struct rpt_finding **out_f, const struct rpt_connection 
      * close_notify from a client that only tests the connection (openssl s_time, health
      * checks): a warning, with that reading among the causes. */
     const char *why = rpt_alert_fatal_why(fl, t, a);
-    bool timing_only = a->encrypted && a->level != 2 && why != NULL &&
-                       strcmp(why, RPT_WHY_BEFORE_APP_DATA) == 0;
-    struct rpt_finding *f = rpt_finding_new(
-        RPT_K_FATAL_ALERT, timing_only ? RPT_SEV_WARNING : RPT_SEV_ERROR, fl->id, a->ts_us, summary);
+    bool timing_only =
+        a->encrypted && a->level != 2 && why != NULL && strcmp(why, RPT_WHY_BEFORE_APP_DATA) == 0;
+    struct rpt_finding *f =
+        rpt_finding_new(RPT_K_FATAL_ALERT, timing_only ? RPT_SEV_WARNING : RPT_SEV_ERROR, fl->id,
+                        a->ts_us, summary);
     if (timing_only) {
-        rpt_finding_cause(f, "close_right_after_handshake", RPT_CONF_MEDIUM, PRI_CORRUPTION_INFERRED,
+        rpt_finding_cause(f, "close_right_after_handshake", RPT_CONF_MEDIUM,
+                          PRI_CORRUPTION_INFERRED,
                           "the %s may have sent close_notify at once: clients that only test a "
                           "connection do; a %s that rejected the peer's Finished or certificate "
                           "looks the same on the wire",
@@ -509,8 +512,7 @@ static void resumption_refused(const struct rpt_ctx *r, const struct rpt_connect
                 "C%" G_GUINT64_FORMAT " %s it; it ended at %s (%s, closed by %s),"
                 " close_notify client %s, server %s, %s before this offer",
                 o->conn_id, o->resumed ? "last resumed" : "issued",
-                rpt_format_ts(o->end_ts_us, eb, sizeof(eb)),
-                cap_end_reason_name(o->end_reason),
+                rpt_format_ts(o->end_ts_us, eb, sizeof(eb)), cap_end_reason_name(o->end_reason),
                 o->closed_by >= 0 ? rpt_dir_name(o->closed_by) : "nobody",
                 tls_close_notify_name(o->close_notify[0]),
                 tls_close_notify_name(o->close_notify[1]), dur(ts - o->end_ts_us, db, sizeof(db))),
@@ -666,12 +668,12 @@ static void dir_findings(const struct cap_flow_summary *fl, const struct tls_sum
     if (t && t->dir[dir].truncated) {
         const struct tls_dir_summary *td = &t->dir[dir];
         const struct cap_dir_stats *ds = &fl->dir[dir];
-        char *sum = g_strdup_printf(
-            "The %s's TLS stream ended with %s at offset %" G_GUINT64_FORMAT " in the middle of a "
-            "%u-byte record that began at offset %" G_GUINT64_FORMAT
-            ", with no TCP gap: the stream was truncated.",
-            side, ds->fin_seen ? "FIN" : "RST", td->truncated_at, td->last_record.length,
-            td->last_record.offset);
+        char *sum = g_strdup_printf("The %s's TLS stream ended with %s at offset %" G_GUINT64_FORMAT
+                                    " in the middle of a "
+                                    "%u-byte record that began at offset %" G_GUINT64_FORMAT
+                                    ", with no TCP gap: the stream was truncated.",
+                                    side, ds->fin_seen ? "FIN" : "RST", td->truncated_at,
+                                    td->last_record.length, td->last_record.offset);
         struct rpt_finding *f = rpt_finding_new(RPT_K_TRUNCATED_STREAM, RPT_SEV_ERROR, fl->id,
                                                 ds->fin_seen ? ds->fin_ts_us : ds->rst_ts_us, sum);
         rpt_finding_cause(f, "sender_or_middlebox_cut_stream", RPT_CONF_HIGH, 1,
@@ -857,8 +859,7 @@ void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connectio
         for (uint32_t i = 0; i < MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS); i++) {
             fatal |= rpt_alert_is_fatal(fl, t, &t->alerts[i]);
         }
-        enum rpt_severity sev =
-            after_notify || covered || fatal ? RPT_SEV_INFO : RPT_SEV_WARNING;
+        enum rpt_severity sev = after_notify || covered || fatal ? RPT_SEV_INFO : RPT_SEV_WARNING;
         if (sev == RPT_SEV_INFO && routine != NULL) {
             if (routine->count == 0 || ds->rst_ts_us < routine->first_ts_us) {
                 routine->first_ts_us = ds->rst_ts_us;

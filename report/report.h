@@ -41,8 +41,8 @@ struct rpt_options {
     double storm_rate;            /* full handshakes per second that make a storm; default 50 */
     const char *version;          /* tlsscope version written in the report; default "unknown" */
     uint32_t max_servers;         /* servers aggregated (per ip and port); default 100,000 */
-    uint32_t max_origins; /* session-ID/ticket origins remembered (FIFO, 56 bytes each);
-                             default 250,000 */
+    uint32_t max_origins;         /* session-ID/ticket origins remembered (FIFO, 56 bytes each);
+                                     default 250,000 */
 };
 void rpt_options_defaults(struct rpt_options *o);
 
@@ -70,8 +70,8 @@ struct rpt_capture_info {
     uint64_t skipped[CAP_SKIP_COUNT];
     const struct cap_table_stats *table;
     const struct cap_class_stats *classification; /* NULL without nDPI */
-    int64_t first_ts_us, last_ts_us; /* 0 when no packet */
-    bool interrupted;                /* ended by a signal */
+    int64_t first_ts_us, last_ts_us;              /* 0 when no packet */
+    bool interrupted;                             /* ended by a signal */
 };
 
 struct rpt_ctx;

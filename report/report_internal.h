@@ -127,6 +127,10 @@ void rpt_origins_free(struct rpt_origins *o);
 /* rpt_origins_put: remembers that key was issued by origin (a newer issue of the same key wins). */
 void rpt_origins_put(struct rpt_origins *o, enum rpt_origin_kind kind, const uint8_t *key,
                      size_t key_len, const struct rpt_origin *origin);
+/* rpt_origins_prefetch: a hint (changes nothing): key is about to be put; its index position
+ * (and, once the table is full, the slot the put will reuse) is fetched into the cache. */
+void rpt_origins_prefetch(const struct rpt_origins *o, enum rpt_origin_kind kind,
+                          const uint8_t *key, size_t key_len);
 /* rpt_origins_get: the connection that issued key, or NULL (never seen, or evicted). */
 const struct rpt_origin *rpt_origins_get(const struct rpt_origins *o, enum rpt_origin_kind kind,
                                          const uint8_t *key, size_t key_len);
@@ -182,6 +186,10 @@ struct rpt_server *rpt_servers_get(struct rpt_servers *s, const struct cap_addr 
  * from rpt_conn_wants_unclean (0: a clean or non-TLS connection). */
 void rpt_correlate_add(struct rpt_servers *servers, struct rpt_origins *origins,
                        const struct rpt_connection *c, unsigned unclean_sides);
+/* rpt_correlate_prefetch: a hint (changes nothing): c is about to be added; the origin table's
+ * entries its sessions will go to are fetched while its record is written (the table outgrows
+ * the caches, and those misses were most of what remembering an origin cost). */
+void rpt_correlate_prefetch(const struct rpt_origins *origins, const struct rpt_connection *c);
 /* rpt_servers_sorted: every server, sorted by address family, address bytes, port. The array
  * is owned by the caller (g_ptr_array_unref); the servers are not. */
 GPtrArray *rpt_servers_sorted(struct rpt_servers *s);

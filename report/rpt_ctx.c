@@ -254,6 +254,7 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
     /* One array for every connection's findings (most connections have none). */
     GPtrArray *findings = r->conn_findings;
     struct rpt_routine_resets counted = {0};
+    rpt_correlate_prefetch(r->origins, c);
     rpt_findings_connection(r, c, findings, resets_grouped(r, fl) ? &counted : NULL);
     group_routine_resets(r, c, findings, &counted);
 
