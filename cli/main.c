@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "heap_pages.h"
 #include "options.h"
 #include "pipeline.h"
 #include "progress.h"
@@ -146,6 +147,7 @@ static void read_loop(struct run *r, bool *out_read_error, GError **error)
             int64_t left = o->count - r->packets;
             max = left > 4096 ? 4096 : (int)left;
         }
+        (void)heap_pages_update();
         enum cap_source_status st = cap_source_dispatch(r->src, max, on_packet, r, error);
         progress_update(&r->progress, r->src);
         if (st == CAP_SOURCE_EOF || st == CAP_SOURCE_STOPPED) {
@@ -321,6 +323,7 @@ int main(int argc, char **argv)
         g_string_free(s, TRUE);
     } else {
         install_signals();
+        heap_pages_init();
         rc = run_capture(&o);
     }
     cli_options_cleanup(&o);
