@@ -60,7 +60,6 @@ struct ip_view {
     bool dst_elsewhere;  /* a routing header holds the pseudo-header's destination */
     size_t declared_len; /* TCP segment length per the IP header; SIZE_MAX when unknown */
     size_t l3_len;       /* captured bytes of the IP packet, link padding excluded */
-    uint32_t pseudo_sum; /* one's-complement sum of the TCP pseudo-header minus its length */
 };
 
 /* Adds big-endian 16-bit words to a one's-complement accumulator (RFC 1071); a trailing odd byte
@@ -323,7 +322,6 @@ static bool decode_ipv4(struct cur *c, bool verify, struct cap_segment *out, str
     out->dst.family = 4;
     out->ttl = ttl;
     set_payload(c, hdr_len, length_known, length_known ? total_len - hdr_len : 0, ip);
-    ip->pseudo_sum = pseudo_header_sum(&out->src, &out->dst, 4);
     return true;
 }
 
@@ -425,7 +423,6 @@ static bool decode_ipv6(struct cur *c, struct cap_segment *out, struct ip_view *
     out->ttl = hop_limit;
     /* The upper-layer length excludes the extension headers (RFC 8200 §8.1). */
     ip->declared_len -= ext_len;
-    ip->pseudo_sum = pseudo_header_sum(&out->src, &out->dst, 16);
     return true;
 }
 
@@ -505,7 +502,8 @@ static bool decode_tcp(const struct ip_view *ip, bool verify, struct cap_segment
     if (verify && !ip->clipped && !ip->dst_elsewhere) {
         /* RFC 9293 §3.1: pseudo-header, header and data summed with the checksum are all
          * ones when the checksum is right. */
-        uint64_t sum = sum_words(ip->payload, (uint64_t)ip->pseudo_sum + ip->declared_len);
+        uint32_t pseudo = pseudo_header_sum(&out->src, &out->dst, out->src.family == 4 ? 4 : 16);
+        uint64_t sum = sum_words(ip->payload, (uint64_t)pseudo + ip->declared_len);
         if (fold(sum) != 0xffff) {
             *out_reason = CAP_SKIP_BAD_CHECKSUM;
             return false;

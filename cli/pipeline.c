@@ -85,8 +85,10 @@ static void on_segment(void *user, struct cap_flow *flow, enum cap_dir dir,
 static void settle_roles(struct cap_flow *flow, struct tls_conn *conn)
 {
     enum cap_dir hello_dir;
-    if (cap_flow_get_summary(flow)->roles == CAP_ROLE_PORT &&
-        tls_conn_client_hello_dir(conn, &hello_dir) && hello_dir == CAP_DIR_SERVER &&
+    /* The hello's direction first: it is known without building the flow's summary, and a
+     * hello from the server's side is rare. */
+    if (tls_conn_client_hello_dir(conn, &hello_dir) && hello_dir == CAP_DIR_SERVER &&
+        cap_flow_get_summary(flow)->roles == CAP_ROLE_PORT &&
         cap_flow_set_client(flow, CAP_DIR_SERVER)) {
         tls_conn_swap_dirs(conn);
     }
