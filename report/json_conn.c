@@ -53,8 +53,7 @@ static void link_addr_member(struct rpt_jw *b, const char *name, const uint8_t *
         buf[n++] = HEX[a[i] >> 4];
         buf[n++] = HEX[a[i] & 0xf];
     }
-    buf[n] = '\0';
-    rpt_jb_known(b, name, buf);
+    rpt_jb_plain_n(b, name, strlen(name), buf, n);
 }
 
 static void changes_member(struct rpt_jw *b, const char *name, const struct cap_change *ch,
@@ -196,12 +195,8 @@ static void tcp_member(struct rpt_jw *b, const struct cap_flow_summary *f)
 static void version_value(struct rpt_jw *b, uint16_t v)
 {
     const char *n = tls_version_name(v);
-    if (n) {
-        rpt_jw_add_string_value(b, n);
-    } else {
-        char buf[7];
-        rpt_jw_add_string_value(b, hex16(v, buf));
-    }
+    char buf[7];
+    rpt_jw_add_known_value(b, n ? n : hex16(v, buf));
 }
 
 static void alerts_member(struct rpt_jw *b, const struct cap_flow_summary *f,
@@ -389,13 +384,13 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
     rpt_jw_begin_object(b);
     rpt_jb_begin_list(b, "offered", '[', &m);
     if (t->offered & TLS_OFFER_SESSION_ID) {
-        rpt_jw_add_string_value(b, "session_id");
+        rpt_jw_add_known_value(b, "session_id");
     }
     if (t->offered & TLS_OFFER_TICKET) {
-        rpt_jw_add_string_value(b, "ticket");
+        rpt_jw_add_known_value(b, "ticket");
     }
     if (t->offered & TLS_OFFER_PSK) {
-        rpt_jw_add_string_value(b, "psk");
+        rpt_jw_add_known_value(b, "psk");
     }
     rpt_jb_end_list(b, &m);
     rpt_jb_known(b, "outcome", tls_resumption_outcome_name(t->resumption));
@@ -490,7 +485,7 @@ void rpt_json_connection_append(GString *out, const struct rpt_connection *c,
     rpt_jb_begin_list(b, "findings", '[', &m);
     for (size_t i = 0; i < num_finding_ids; i++) {
         char buf[RPT_ID_BUF];
-        rpt_jw_add_string_value(b, rpt_id_format('F', finding_ids[i], buf));
+        rpt_jw_add_known_value(b, rpt_id_format('F', finding_ids[i], buf));
     }
     rpt_jb_end_list(b, &m);
     rpt_jw_end_object(b);

@@ -44,6 +44,9 @@ static inline void rpt_jw_set_member_name(struct rpt_jw *w, const char *name)
     rpt_jw_member_n(w, name, strlen(name));
 }
 void rpt_jw_add_string_value(struct rpt_jw *w, const char *s); /* valid UTF-8 */
+/* rpt_jw_add_known_value: a string value that is tlsscope's own text (see rpt_jb_known), written
+ * without the escape scan. */
+void rpt_jw_add_known_value(struct rpt_jw *w, const char *s);
 /* rpt_jw_add_plain_string: writes s in one pass and returns true when it is printable ASCII
  * with nothing to escape (almost every string of a report); false, writing nothing,
  * otherwise. */
@@ -270,7 +273,8 @@ static inline __attribute__((always_inline)) void rpt_jb_ts(struct rpt_jw *b, co
                                                             int64_t ts_us)
 {
     char buf[40];
-    rpt_jb_known(b, name, rpt_format_ts(ts_us, buf, sizeof(buf)));
+    size_t n = rpt_format_ts_n(ts_us, buf, sizeof(buf));
+    rpt_jb_plain_n(b, name, strlen(name), buf, n);
 }
 
 /* rpt_jb_double: rounded to 3 decimals so rates and times print short and stable. */

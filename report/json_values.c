@@ -58,7 +58,7 @@ void rpt_jb_endpoint(struct rpt_jw *b, const char *name, const struct cap_addr *
     char buf[64];
     rpt_jw_set_member_name(b, name);
     rpt_jw_begin_object(b);
-    rpt_jb_str(b, "ip", rpt_addr_format(ip, buf, sizeof(buf)));
+    rpt_jb_known(b, "ip", rpt_addr_format(ip, buf, sizeof(buf)));
     /* An endpoint is always whole, port 0 included. */
     bool kept = rpt_jw_keep_defaults(b, true);
     rpt_jb_uint(b, "port", port);
@@ -74,7 +74,7 @@ void rpt_jb_conn_id(struct rpt_jw *b, const char *name, uint64_t id)
     }
     char buf[RPT_ID_BUF];
     rpt_jw_set_member_name(b, name);
-    rpt_jw_add_string_value(b, rpt_id_format('C', id, buf));
+    rpt_jw_add_known_value(b, rpt_id_format('C', id, buf));
 }
 
 const char *rpt_id_format(char prefix, uint64_t id, char buf[RPT_ID_BUF])

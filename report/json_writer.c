@@ -46,21 +46,26 @@ void rpt_jw_init_on(struct rpt_jw *w, GString *s)
 
 /* Before a value: a comma when the container already holds one, unless a member name (with its
  * colon) was just written. */
-static void value_start(struct rpt_jw *w)
+static char *put_value_start(struct rpt_jw *w, char *p)
 {
     if (w->after_name) {
         w->after_name = false;
-        return;
+    } else if (w->depth > 0 && w->count[w->depth - 1]++ > 0) {
+        *p++ = ',';
     }
-    if (w->depth > 0 && w->count[w->depth - 1]++ > 0) {
-        g_string_append_c(w->s, ',');
-    }
+    return p;
+}
+
+static void value_start(struct rpt_jw *w)
+{
+    rpt_jw_commit(w, put_value_start(w, rpt_jw_reserve(w, 1)));
 }
 
 static void container_open(struct rpt_jw *w, char c)
 {
-    value_start(w);
-    g_string_append_c(w->s, c);
+    char *p = put_value_start(w, rpt_jw_reserve(w, 2));
+    *p++ = c;
+    rpt_jw_commit(w, p);
     g_assert(w->depth < RPT_JW_MAX_DEPTH);
     w->count[w->depth++] = 0;
 }
@@ -69,7 +74,9 @@ static void container_close(struct rpt_jw *w, char c)
 {
     g_assert(w->depth > 0);
     w->depth--;
-    g_string_append_c(w->s, c);
+    char *p = rpt_jw_reserve(w, 1);
+    *p++ = c;
+    rpt_jw_commit(w, p);
 }
 
 void rpt_jw_begin_object(struct rpt_jw *w)
@@ -219,6 +226,20 @@ void rpt_jw_add_string_value(struct rpt_jw *w, const char *s)
 {
     value_start(w);
     escaped(w->s, s);
+}
+
+void rpt_jw_add_known_value(struct rpt_jw *w, const char *s)
+{
+#ifndef NDEBUG
+    g_assert(rpt_jw_plain_len(s) >= 0);
+#endif
+    size_t n = strlen(s);
+    char *p = put_value_start(w, rpt_jw_reserve(w, n + 3));
+    *p++ = '"';
+    memcpy(p, s, n);
+    p += n;
+    *p++ = '"';
+    rpt_jw_commit(w, p);
 }
 
 /* 1 for the bytes a JSON string holds as they are and that need no UTF-8 check: printable

@@ -91,5 +91,7 @@ void rpt_free(struct rpt_ctx *r);
 /* rpt_format_ts: RFC 3339 UTC with microseconds ("2026-11-23T12:00:00.000001Z") into buf of at
  * least 32 bytes, without time zone lookups. */
 const char *rpt_format_ts(int64_t ts_us, char *buf, size_t buf_len);
+/* rpt_format_ts_n: the same, returning the length written. */
+size_t rpt_format_ts_n(int64_t ts_us, char *buf, size_t buf_len);
 
 #endif

@@ -35,6 +35,12 @@ static void civil_from_days(int64_t z, int64_t *out_y, unsigned *out_m, unsigned
 
 const char *rpt_format_ts(int64_t ts_us, char *buf, size_t buf_len)
 {
+    (void)rpt_format_ts_n(ts_us, buf, buf_len);
+    return buf;
+}
+
+size_t rpt_format_ts_n(int64_t ts_us, char *buf, size_t buf_len)
+{
     /* The remainder is taken directly: secs * 10^6 would overflow for INT64_MIN. From there on
      * the values (about 292,000 years either way) stay far inside int64 range. */
     int64_t secs = floor_div(ts_us, 1000000);
@@ -55,7 +61,7 @@ const char *rpt_format_ts(int64_t ts_us, char *buf, size_t buf_len)
         }
         buf[26] = 'Z';
         buf[27] = '\0';
-        return buf;
+        return 27;
     }
     int64_t days = floor_div(secs, 86400);
     int64_t sod = secs - days * 86400;
@@ -65,10 +71,13 @@ const char *rpt_format_ts(int64_t ts_us, char *buf, size_t buf_len)
     /* Every record and finding carries a timestamp: the common case (years 0-9999, a buffer of
      * at least 28 bytes) is written digit by digit, the rest with snprintf. */
     if (year < 0 || year > 9999 || buf_len < 28) {
+        if (buf_len == 0) {
+            return 0;
+        }
         snprintf(buf, buf_len, "%04lld-%02u-%02uT%02u:%02u:%02u.%06uZ", (long long)year, month, day,
                  (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60), (unsigned)(sod % 60),
                  (unsigned)usec);
-        return buf;
+        return strlen(buf);
     }
     const struct {
         unsigned v, width;
@@ -93,5 +102,5 @@ const char *rpt_format_ts(int64_t ts_us, char *buf, size_t buf_len)
     *p = '\0';
     last_secs = secs;
     memcpy(last_prefix, buf, 20);
-    return buf;
+    return (size_t)(p - buf);
 }

@@ -57,6 +57,13 @@ static void test_case(void **state)
     char got[32], ref[64];
     assert_ptr_equal(rpt_format_ts(tc->ts_us, got, sizeof(got)), got);
     assert_string_equal(got, tc->want);
+    /* The _n form writes the same text and says how long it is (the second call of a second
+     * takes the cached path). */
+    for (int k = 0; k < 2; k++) {
+        char again[32];
+        assert_int_equal(rpt_format_ts_n(tc->ts_us, again, sizeof(again)), strlen(tc->want));
+        assert_string_equal(again, tc->want);
+    }
     reference(tc->ts_us, ref, sizeof(ref));
     assert_string_equal(got, ref);
 }
@@ -69,9 +76,9 @@ static void test_sweep_days(void **state)
     for (int64_t d = 0; d < 73414; d++) {
         int64_t ts = (first + d * 86400 + (d * 3677) % 86400) * 1000000 + (d * 7919) % 1000000;
         char got[32], ref[64];
-        rpt_format_ts(ts, got, sizeof(got));
+        size_t n = rpt_format_ts_n(ts, got, sizeof(got));
         reference(ts, ref, sizeof(ref));
-        if (strcmp(got, ref) != 0) {
+        if (n != strlen(ref) || strcmp(got, ref) != 0) {
             fail_msg("ts %lld: got %s want %s", (long long)ts, got, ref);
         }
     }
@@ -86,13 +93,14 @@ static void test_extremes(void **state)
     for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
         char got[32];
         memset(got, 'x', sizeof(got));
-        rpt_format_ts(vals[i], got, sizeof(got));
+        size_t n = rpt_format_ts_n(vals[i], got, sizeof(got));
         assert_true(memchr(got, '\0', sizeof(got)) != NULL);
+        assert_int_equal(n, strlen(got));
         assert_int_equal(got[strlen(got) - 1], 'Z');
     }
     /* A short buffer is truncated, not overrun. */
     char small[8];
-    rpt_format_ts(0, small, sizeof(small));
+    assert_int_equal(rpt_format_ts_n(0, small, sizeof(small)), 7);
     assert_string_equal(small, "1970-01");
 }
 
