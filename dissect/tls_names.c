@@ -671,7 +671,7 @@ bool tls_is_grease(uint16_t v)
  * name: NULL encryption, the integrity-only suites of RFC 9150 (TLS_SHA256_SHA256,
  * TLS_SHA384_SHA384: no encryption either), RC4 (RFC 7465), export grade, single or triple DES
  * (SWEET32), RC2, or anonymous key exchange. Unknown suites are not called weak. */
-bool tls_cipher_is_weak(uint16_t id)
+static bool cipher_name_is_weak(uint16_t id)
 {
     static const char *const MARKERS[] = {
         "_NULL", "TLS_SHA", "_RC4_", "EXPORT", "_DES_", "_DES40_", "_3DES_", "_RC2_", "_anon_",
@@ -686,6 +686,23 @@ bool tls_cipher_is_weak(uint16_t id)
         }
     }
     return false;
+}
+
+bool tls_cipher_is_weak(uint16_t id)
+{
+    /* Asked once per connection, of the few suites a link's servers pick: the answers are kept
+     * in a small direct-mapped table (single-threaded, as all of dissect/). An entry is the
+     * suite plus one, and its answer. */
+    static struct {
+        uint32_t id1;
+        bool weak;
+    } seen[64];
+    unsigned i = id % 64u;
+    if (seen[i].id1 != (uint32_t)id + 1) {
+        seen[i].weak = cipher_name_is_weak(id);
+        seen[i].id1 = (uint32_t)id + 1;
+    }
+    return seen[i].weak;
 }
 
 const char *tls_handshake_kind_name(enum tls_handshake_kind k)

@@ -14,7 +14,11 @@ struct server_key {
 
 struct rpt_servers {
     GHashTable *by_key; /* struct server_key * (owned) -> struct rpt_server * (owned) */
-    uint32_t max;       /* servers tracked at most; connections to others are only counted */
+    /* The server last looked up: one connection asks for its server several times, and
+     * consecutive connections often share one. */
+    struct server_key last_key;
+    struct rpt_server *last;
+    uint32_t max; /* servers tracked at most; connections to others are only counted */
     uint64_t untracked_connections;
 };
 
@@ -73,8 +77,13 @@ struct rpt_server *rpt_servers_get(struct rpt_servers *s, const struct cap_addr 
     k.ip.family = ip->family;
     memcpy(k.ip.bytes, ip->bytes, sizeof(k.ip.bytes));
     k.port = port;
+    if (s->last != NULL && server_equal(&k, &s->last_key)) {
+        return s->last;
+    }
     struct rpt_server *srv = g_hash_table_lookup(s->by_key, &k);
     if (srv) {
+        s->last = srv;
+        s->last_key = k;
         return srv;
     }
     /* A scan through the monitored link meets a new server per packet: past the cap, servers
@@ -88,6 +97,8 @@ struct rpt_server *rpt_servers_get(struct rpt_servers *s, const struct cap_addr 
     srv->unclean_conns = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     srv->reset_conns = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     g_hash_table_insert(s->by_key, g_memdup2(&k, sizeof(k)), srv);
+    s->last = srv;
+    s->last_key = k;
     return srv;
 }
 
