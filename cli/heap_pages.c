@@ -17,11 +17,12 @@
  * allocations on their own). */
 #define HEAP_MMAP_ABOVE (32u << 20)
 
-static uintptr_t advised_from, advised_end;
+static char *advised_from, *advised_end;
 
-static uintptr_t round_down(uintptr_t a)
+/* The start of the huge page p lies in (pointer arithmetic: no integer becomes a pointer). */
+static char *round_down(char *p)
 {
-    return a & ~(uintptr_t)(HUGE_PAGE - 1);
+    return p - ((uintptr_t)p & (HUGE_PAGE - 1));
 }
 
 void heap_pages_init(void)
@@ -30,17 +31,17 @@ void heap_pages_init(void)
     (void)mallopt(M_TRIM_THRESHOLD, HEAP_KEEP);
     (void)mallopt(M_MMAP_THRESHOLD, HEAP_MMAP_ABOVE);
     /* Only whole huge pages can be backed by one; the first partial one is left as it is. */
-    advised_from = advised_end = round_down((uintptr_t)sbrk(0) + HUGE_PAGE - 1);
+    advised_from = advised_end = round_down((char *)sbrk(0) + HUGE_PAGE - 1);
     (void)heap_pages_update();
 }
 
 size_t heap_pages_update(void)
 {
-    uintptr_t end = round_down((uintptr_t)sbrk(0));
-    if (advised_end != 0 && end > advised_end) {
+    char *end = round_down((char *)sbrk(0));
+    if (advised_end != NULL && end > advised_end) {
         /* A failure (no THP in this kernel, or the range is not the heap) costs nothing. */
-        (void)madvise((void *)advised_end, end - advised_end, MADV_HUGEPAGE);
+        (void)madvise(advised_end, (size_t)(end - advised_end), MADV_HUGEPAGE);
         advised_end = end;
     }
-    return advised_end - advised_from;
+    return (size_t)(advised_end - advised_from);
 }

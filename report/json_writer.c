@@ -228,18 +228,23 @@ void rpt_jw_add_string_value(struct rpt_jw *w, const char *s)
     escaped(w->s, s);
 }
 
-void rpt_jw_add_known_value(struct rpt_jw *w, const char *s)
+/* A value of n bytes that needs no escaping, quoted. */
+static void put_quoted_value(struct rpt_jw *w, const char *s, size_t n)
 {
-#ifndef NDEBUG
-    g_assert(rpt_jw_plain_len(s) >= 0);
-#endif
-    size_t n = strlen(s);
     char *p = put_value_start(w, rpt_jw_reserve(w, n + 3));
     *p++ = '"';
     memcpy(p, s, n);
     p += n;
     *p++ = '"';
     rpt_jw_commit(w, p);
+}
+
+void rpt_jw_add_known_value(struct rpt_jw *w, const char *s)
+{
+#ifndef NDEBUG
+    g_assert(rpt_jw_plain_len(s) >= 0);
+#endif
+    put_quoted_value(w, s, strlen(s));
 }
 
 /* 1 for the bytes a JSON string holds as they are and that need no UTF-8 check: printable
