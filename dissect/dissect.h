@@ -136,7 +136,10 @@ struct tls_summary {
     uint32_t num_client_ciphers;
     char sni[TLS_MAX_SNI];
     uint32_t num_alpn;
-    char alpn[TLS_MAX_ALPN][TLS_MAX_ALPN_LEN];
+    /* The names offered, TLS_MAX_ALPN of them at most, NULL when none was: like the lists below
+     * and the certificate, kept out of line so that a connection's state stays small (a closed
+     * connection waits --timeout-closed, and thousands wait at once). Owned by the tls_conn. */
+    char (*alpn)[TLS_MAX_ALPN_LEN];
     char alpn_selected[TLS_MAX_ALPN_LEN];
     /* Zeek ssl_history letters (upper case: client): c hello, s server hello, j hello retry,
      * x certificate, k server key exchange, n hello done, g client key exchange, t ticket,
@@ -167,7 +170,7 @@ struct tls_summary {
     uint32_t num_alerts; /* exact; the first TLS_MAX_ALERTS are kept */
     struct tls_alert alerts[TLS_MAX_ALERTS];
     uint32_t num_desyncs;
-    struct tls_desync desyncs[TLS_MAX_DESYNCS];
+    struct tls_desync *desyncs; /* TLS_MAX_DESYNCS kept, NULL before the first; tls_conn's */
     struct tls_dir_summary dir[2];
     /* The server's leaf certificate (TLS <= 1.2), NULL when none was seen: kept out of line
      * because its names are most of a summary's size and most connections of a busy capture
@@ -269,6 +272,10 @@ bool tls_conn_wants_data(const struct tls_conn *c);
  * the TCP close facts in flow, and settle handshake/resumption outcomes. */
 void tls_conn_finish(struct tls_conn *c, const struct cap_flow_summary *flow);
 const struct tls_summary *tls_conn_get_summary(const struct tls_conn *c);
+/* tls_summary_copy: a deep copy for a summary that must outlive its tls_conn (the certificate
+ * and the out-of-line lists are duplicated); tls_summary_release frees the copy's. */
+void tls_summary_copy(struct tls_summary *dst, const struct tls_summary *src);
+void tls_summary_release(struct tls_summary *s);
 
 /* Names (IANA registries). NULL when unknown. */
 const char *tls_version_name(uint16_t v);       /* "TLS 1.2" */

@@ -63,7 +63,9 @@ struct tls_conn *tls_conn_new(const struct tls_config *cfg)
 
 size_t tls_conn_mem_bytes(const struct tls_conn *c)
 {
-    size_t n = sizeof(*c) + (c->sum.cert ? sizeof(*c->sum.cert) : 0);
+    size_t n = sizeof(*c) + (c->sum.cert ? sizeof(*c->sum.cert) : 0) +
+               (c->sum.alpn ? TLS_MAX_ALPN * TLS_MAX_ALPN_LEN : 0) +
+               (c->sum.desyncs ? TLS_MAX_DESYNCS * sizeof(struct tls_desync) : 0);
     for (int d = 0; d < 2; d++) {
         n += c->fr[d].rec_alloc + c->fr[d].scan_alloc + c->fr[d].replay_alloc;
         n += c->hs[d].buf_alloc;
@@ -103,6 +105,8 @@ void tls_conn_free(struct tls_conn *c)
         g_free(c->pre[d].head);
     }
     g_free(c->sum.cert);
+    g_free(c->sum.alpn);
+    g_free(c->sum.desyncs);
     if (c->cfg.conn_spares) {
         cap_spares_give(c->cfg.conn_spares, c);
     } else {
@@ -253,6 +257,9 @@ static void handle_client_hello(struct tls_conn *c, enum cap_dir dir,
         g_strlcpy(s->sni, ch->sni, sizeof(s->sni));
     }
     s->num_alpn = ch->num_alpn < TLS_MAX_ALPN ? ch->num_alpn : TLS_MAX_ALPN;
+    if (s->num_alpn > 0 && s->alpn == NULL) {
+        s->alpn = g_malloc0(sizeof(*s->alpn) * TLS_MAX_ALPN);
+    }
     for (uint32_t i = 0; i < s->num_alpn; i++) {
         g_strlcpy(s->alpn[i], ch->alpn[i], sizeof(s->alpn[i]));
     }
@@ -615,6 +622,9 @@ static void on_desync(void *user, const struct tls_desync *d)
         c->ds[x->dir].hs_lost = true;
     }
     uint32_t i = c->sum.num_desyncs++;
+    if (c->sum.desyncs == NULL) {
+        c->sum.desyncs = g_new0(struct tls_desync, TLS_MAX_DESYNCS);
+    }
     if (i < TLS_MAX_DESYNCS) {
         c->sum.desyncs[i] = *d;
         c->sum.desyncs[i].from = x->dir;
@@ -855,4 +865,23 @@ void tls_conn_finish(struct tls_conn *c, const struct cap_flow_summary *flow)
 const struct tls_summary *tls_conn_get_summary(const struct tls_conn *c)
 {
     return &c->sum;
+}
+
+void tls_summary_copy(struct tls_summary *dst, const struct tls_summary *src)
+{
+    *dst = *src;
+    dst->cert = src->cert ? g_memdup2(src->cert, sizeof(*src->cert)) : NULL;
+    dst->alpn = src->alpn ? g_memdup2(src->alpn, sizeof(*src->alpn) * TLS_MAX_ALPN) : NULL;
+    dst->desyncs =
+        src->desyncs ? g_memdup2(src->desyncs, sizeof(*src->desyncs) * TLS_MAX_DESYNCS) : NULL;
+}
+
+void tls_summary_release(struct tls_summary *s)
+{
+    g_free(s->cert);
+    g_free(s->alpn);
+    g_free(s->desyncs);
+    s->cert = NULL;
+    s->alpn = NULL;
+    s->desyncs = NULL;
 }

@@ -21,6 +21,9 @@ struct sc_conn {
     struct cap_gap gaps[CAP_MAX_GAPS];
     struct cap_incons incons[CAP_MAX_INCONS];
     struct cap_change ttl_changes[CAP_MAX_CHANGES];
+    /* The same for the TLS summary's out-of-line lists. */
+    struct tls_desync desyncs[TLS_MAX_DESYNCS];
+    char alpn[TLS_MAX_ALPN][TLS_MAX_ALPN_LEN];
 };
 
 struct scenario {
@@ -164,6 +167,7 @@ static inline void sc_desync_444(struct scenario *s)
     struct sc_conn *c = sc_clean(s, SC_T0);
     struct tls_summary *t = &c->tls;
     t->num_desyncs = 1;
+    t->desyncs = c->desyncs;
     t->desyncs[0] = (struct tls_desync){.from = CAP_DIR_SERVER,
                                         .last_good_offset = 16000,
                                         .bad_offset = 32405,
@@ -248,6 +252,7 @@ static inline void sc_gap(struct scenario *s)
         .offset = 20000, .len = 34752, .ts_us = SC_T0 + 30000, .reason = CAP_GAP_TIMEOUT};
     d->missing_bytes = 34752;
     c->tls.num_desyncs = 1;
+    c->tls.desyncs = c->desyncs;
     c->tls.desyncs[0] = (struct tls_desync){.from = CAP_DIR_SERVER,
                                             .after_gap = true,
                                             .last_good_offset = 16000,

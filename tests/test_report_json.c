@@ -30,6 +30,7 @@ static void sc_hostile_strings(struct scenario *s)
     static const char sni[] = "bad\xff\xfe\x01\"\\name";
     memcpy(c->tls.sni, sni, sizeof(sni));
     c->tls.num_alpn = 1;
+    c->tls.alpn = c->alpn;
     memcpy(c->tls.alpn[0], "h2\xc3", 4);
     static struct tls_certificate cert;
     memset(&cert, 0, sizeof(cert));
@@ -354,8 +355,8 @@ static void check_ndjson(const struct outputs *o, JsonObject *doc)
 static const char *const ALWAYS_WRITTEN[] = {"rtt_us", "rtt_server_side_us", "rtt_client_side_us",
                                              "capture_near", "port"};
 /* Objects whose absence reads as null, so an empty one stays. */
-static const char *const NULLABLE_OBJECTS[] = {"tls",  "starttls", "certificate",
-                                               "recent_records", "fin", "rst"};
+static const char *const NULLABLE_OBJECTS[] = {"tls", "starttls", "certificate", "recent_records",
+                                               "fin", "rst"};
 
 static bool name_in(const char *name, const char *const *names, size_t n)
 {

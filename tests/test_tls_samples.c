@@ -73,7 +73,7 @@ static void on_close(void *user, struct cap_flow *f)
     tls_conn_finish(c, s);
     if (r->num < MAX_CONNS) {
         cap_flow_summary_copy(&r->out[r->num].flow, s); /* its lists outlive the flow */
-        r->out[r->num].tls = *tls_conn_get_summary(c);
+        tls_summary_copy(&r->out[r->num].tls, tls_conn_get_summary(c));
         r->num++;
     }
     tls_conn_free(c);
@@ -104,6 +104,7 @@ static void free_out(struct conn_out *out)
 {
     for (size_t i = 0; i < MAX_CONNS; i++) {
         cap_flow_summary_release(&out[i].flow);
+        tls_summary_release(&out[i].tls);
     }
     free(out);
 }
