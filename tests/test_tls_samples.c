@@ -99,13 +99,19 @@ static int by_id(const void *a, const void *b)
     return x->flow.id < y->flow.id ? -1 : x->flow.id > y->flow.id;
 }
 
-/* free_out: the MAX_CONNS results of dissect_file and the lists their copies own. */
-static void free_out(struct conn_out *out)
+/* release_out: what the MAX_CONNS results of dissect_file own (their copies' lists and
+ * certificates); free_out: that and the array. */
+static void release_out(struct conn_out *out)
 {
     for (size_t i = 0; i < MAX_CONNS; i++) {
         cap_flow_summary_release(&out[i].flow);
         tls_summary_release(&out[i].tls);
     }
+}
+
+static void free_out(struct conn_out *out)
+{
+    release_out(out);
     free(out);
 }
 
@@ -121,6 +127,7 @@ static size_t dissect_file(const char *file, struct conn_out *out)
         free_out(out);
         skip();
     }
+    release_out(out); /* a second file read into the same results replaces the first */
     struct run r = {0};
     r.out = out;
     tls_config_defaults(&r.tc);
