@@ -74,6 +74,10 @@ static void on_segment(void *user, struct cap_flow *flow, enum cap_dir dir,
 {
     struct pipeline *p = user;
     struct flow_ctx *ctx = cap_flow_get_user(flow);
+    if (seg->payload_len > 0) {
+        /* The segment is reassembled next: its bytes reach the dissector in a moment. */
+        tls_conn_prefetch_data(ctx->tls, dir);
+    }
     if (p->classifier == NULL || ctx->cls_done) {
         return;
     }
