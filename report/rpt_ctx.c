@@ -9,7 +9,10 @@
  * ends with more than that, one more finding at finish counts them all and lists their
  * connections. Both steps depend only on the order connections are added, so the output stays
  * deterministic while NDJSON streams. */
+#define _GNU_SOURCE /* renameat2 */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -310,6 +313,33 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
     rpt_correlate_add(r->servers, r->origins, c, unclean);
 }
 
+/* Puts the finished report (at tmp) in place of path. A rename over an existing file makes
+ * ext4 (auto_da_alloc) allocate and start writing all of the new file's blocks there and then,
+ * in this process: 0.2 to 0.8 s for the few hundred MB a busy capture's report takes, a tenth
+ * or more of the whole run, every time a report is written over the previous one. Swapping the
+ * two names instead (RENAME_EXCHANGE: a reader finds the old report or the new one, never
+ * neither) and unlinking the old one leaves the writing to the kernel's flusher, as for a new
+ * file. Anything but a regular file at path, or a file system without the exchange, gets the
+ * plain rename. Returns 0, or -1 with errno. */
+enum replace_result { REPLACED, NOT_MOVED, OLD_LEFT };
+
+static enum replace_result replace_file(const char *tmp, const char *path)
+{
+#ifdef RENAME_EXCHANGE
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+            /* The previous report, now under the temporary name. */
+            return unlink(tmp) == 0 ? REPLACED : OLD_LEFT;
+        }
+        if (errno != EINVAL && errno != ENOSYS && errno != ENOENT) {
+            return NOT_MOVED;
+        }
+    }
+#endif
+    return rename(tmp, path) == 0 ? REPLACED : NOT_MOVED;
+}
+
 static bool finish_json(struct rpt_ctx *r, const struct rpt_capture_info *info, GPtrArray *servers,
                         GError **error)
 {
@@ -330,7 +360,16 @@ static bool finish_json(struct rpt_ctx *r, const struct rpt_capture_info *info, 
     if (!r->json_tmp_path) {
         return ok; /* written in place (a device or FIFO) */
     }
-    if (ok && rename(r->json_tmp_path, r->json_path) != 0) {
+    enum replace_result moved = ok ? replace_file(r->json_tmp_path, r->json_path) : NOT_MOVED;
+    if (ok && moved == OLD_LEFT) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "the report is in %s, but the previous one could not be removed from %s: %s",
+                    r->json_path, r->json_tmp_path, g_strerror(errno));
+        g_free(r->json_tmp_path);
+        r->json_tmp_path = NULL;
+        return false;
+    }
+    if (ok && moved == NOT_MOVED) {
         /* The report is complete under its temporary name (typically after -Z dropped the
          * right to write the directory): keep it and say where, rather than lose it. */
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),

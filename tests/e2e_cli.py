@@ -218,6 +218,43 @@ def test_output_to_device_and_fifo():
               not [f for f in os.listdir(TMP) if f.startswith("null.tmp-")])
 
 
+def test_output_replaces_report():
+    """-o over an existing report replaces it whole (the names are swapped, then the old report
+    is removed: nothing is left beside it); a symbolic link at the path is replaced, its target
+    left alone; a directory at the path is refused before anything is written."""
+    cap = os.path.join(LAB, "cap.pcap")
+    out = os.path.join(TMP, "replaced.json")
+    open(out, "w").write("old report\n")
+    for round_ in (1, 2):
+        p = run(["-q", "-r", cap, "-o", out])
+        check(f"-o over a report (round {round_}): exit 0", p.returncode == 0, p.stderr)
+        try:
+            doc = json.load(open(out))
+        except ValueError:
+            doc = None
+        check(f"-o over a report (round {round_}): the new report is there",
+              doc is not None and len(doc["connections"]) == 6)
+        check(f"-o over a report (round {round_}): nothing left beside it",
+              not [f for f in os.listdir(TMP) if f.startswith("replaced.json.tmp-")])
+    target = os.path.join(TMP, "link-target.txt")
+    open(target, "w").write("not a report\n")
+    link = os.path.join(TMP, "link.json")
+    os.symlink(target, link)
+    p = run(["-q", "-r", cap, "-o", link])
+    check("-o over a symbolic link: exit 0, the link replaced by the report",
+          p.returncode == 0 and not os.path.islink(link) and
+          len(json.load(open(link))["connections"]) == 6, p.stderr)
+    check("-o over a symbolic link: its target untouched",
+          open(target).read() == "not a report\n")
+    d = os.path.join(TMP, "adir.json")
+    os.mkdir(d)
+    p = run(["-q", "-r", cap, "-o", d])
+    left = [f for f in os.listdir(TMP) if f.startswith("adir.json.tmp-")]
+    check("-o a directory: exit 2, the directory intact, no temporary file",
+          p.returncode == 2 and os.path.isdir(d) and not left and "adir.json" in p.stderr,
+          f"rc={p.returncode} {p.stderr}")
+
+
 def test_stdin():
     with open(os.path.join(LAB, "alert.pcap"), "rb") as f:
         out = os.path.join(TMP, "stdin.json")
@@ -279,6 +316,7 @@ def main():
     test_ndjson_streams_from_stdin()
     test_fail_on()
     test_output_to_device_and_fifo()
+    test_output_replaces_report()
     pcaps = sorted(
         os.path.join(d, f) for d in (SAMPLES, LAB) for f in os.listdir(d)
         if f.endswith((".pcap", ".pcapng")))
