@@ -59,9 +59,13 @@ static void link_addr_member(struct rpt_jw *b, const char *name, const uint8_t *
 static void changes_member(struct rpt_jw *b, const char *name, const struct cap_change *ch,
                            uint32_t num, bool ttl)
 {
+    uint32_t n = MIN(num, (uint32_t)CAP_MAX_CHANGES);
+    if (n == 0) {
+        rpt_jb_empty_list(b, name, '[');
+        return;
+    }
     struct rpt_jw_mark m;
     rpt_jb_begin_list(b, name, '[', &m);
-    uint32_t n = MIN(num, (uint32_t)CAP_MAX_CHANGES);
     for (uint32_t i = 0; i < n; i++) {
         rpt_jw_begin_object(b);
         rpt_jb_ts(b, "ts", ch[i].ts_us);
@@ -99,8 +103,12 @@ static void tcp_dir(struct rpt_jw *b, const char *name, const struct cap_dir_sta
     rpt_jb_uint(b, "packets", d->packets);
     rpt_jb_uint(b, "delivered_bytes", d->delivered_bytes);
     rpt_jb_uint(b, "missing_bytes", d->missing_bytes);
-    rpt_jb_begin_list(b, "gaps", '[', &lm);
     uint32_t n = MIN(d->num_gaps, (uint32_t)CAP_MAX_GAPS);
+    if (n == 0) {
+        rpt_jb_empty_list(b, "gaps", '[');
+    } else {
+        rpt_jb_begin_list(b, "gaps", '[', &lm);
+    }
     for (uint32_t i = 0; i < n; i++) {
         rpt_jw_begin_object(b);
         rpt_jb_uint(b, "offset", d->gaps[i].offset);
@@ -109,11 +117,17 @@ static void tcp_dir(struct rpt_jw *b, const char *name, const struct cap_dir_sta
         rpt_jb_known(b, "reason", cap_gap_reason_name(d->gaps[i].reason));
         rpt_jw_end_object(b);
     }
-    rpt_jb_end_list(b, &lm);
+    if (n > 0) {
+        rpt_jb_end_list(b, &lm);
+    }
     rpt_jb_uint(b, "num_gaps", d->num_gaps);
     rpt_jb_uint(b, "retransmitted_bytes", d->retransmitted_bytes);
-    rpt_jb_begin_list(b, "inconsistent_retransmissions", '[', &lm);
     n = MIN(d->num_incons, (uint32_t)CAP_MAX_INCONS);
+    if (n == 0) {
+        rpt_jb_empty_list(b, "inconsistent_retransmissions", '[');
+    } else {
+        rpt_jb_begin_list(b, "inconsistent_retransmissions", '[', &lm);
+    }
     for (uint32_t i = 0; i < n; i++) {
         rpt_jw_begin_object(b);
         rpt_jb_uint(b, "offset", d->incons[i].offset);
@@ -122,7 +136,9 @@ static void tcp_dir(struct rpt_jw *b, const char *name, const struct cap_dir_sta
         rpt_jb_uint(b, "packet", d->incons[i].pkt_index);
         rpt_jw_end_object(b);
     }
-    rpt_jb_end_list(b, &lm);
+    if (n > 0) {
+        rpt_jb_end_list(b, &lm);
+    }
     rpt_jb_uint(b, "num_inconsistent_retransmissions", d->num_incons);
     rpt_jb_uint(b, "ttl", d->ttl);
     changes_member(b, "ttl_changes", d->ttl_changes, d->num_ttl_changes, true);
@@ -238,9 +254,13 @@ static void alerts_member(struct rpt_jw *b, const struct cap_flow_summary *f,
 
 static void desync_member(struct rpt_jw *b, const struct tls_summary *t)
 {
+    uint32_t n = MIN(t->num_desyncs, (uint32_t)TLS_MAX_DESYNCS);
+    if (n == 0) {
+        rpt_jb_empty_list(b, "desync", '[');
+        return;
+    }
     struct rpt_jw_mark m;
     rpt_jb_begin_list(b, "desync", '[', &m);
-    uint32_t n = MIN(t->num_desyncs, (uint32_t)TLS_MAX_DESYNCS);
     for (uint32_t i = 0; i < n; i++) {
         const struct tls_desync *d = &t->desyncs[i];
         rpt_jw_begin_object(b);
@@ -359,11 +379,15 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
     }
     rpt_jb_uint(b, "client_cipher_count", t->num_client_ciphers);
     str_or_null(b, "sni", t->sni);
-    rpt_jb_begin_list(b, "alpn", '[', &m);
-    for (uint32_t i = 0; i < MIN(t->num_alpn, (uint32_t)TLS_MAX_ALPN); i++) {
-        rpt_jb_add_string_value(b, t->alpn[i]);
+    if (t->num_alpn == 0) {
+        rpt_jb_empty_list(b, "alpn", '[');
+    } else {
+        rpt_jb_begin_list(b, "alpn", '[', &m);
+        for (uint32_t i = 0; i < MIN(t->num_alpn, (uint32_t)TLS_MAX_ALPN); i++) {
+            rpt_jb_add_string_value(b, t->alpn[i]);
+        }
+        rpt_jb_end_list(b, &m);
     }
-    rpt_jb_end_list(b, &m);
     str_or_null(b, "alpn_selected", t->alpn_selected);
     rpt_jb_known(b, "history", t->history);
     rpt_jb_known(b, "handshake",
@@ -482,11 +506,15 @@ void rpt_json_connection_append(GString *out, const struct rpt_connection *c,
     }
     tcp_member(b, f);
     tls_member(b, f, c->tls, with_records);
-    rpt_jb_begin_list(b, "findings", '[', &m);
-    for (size_t i = 0; i < num_finding_ids; i++) {
-        char buf[RPT_ID_BUF];
-        rpt_jw_add_known_value(b, rpt_id_format('F', finding_ids[i], buf));
+    if (num_finding_ids == 0) {
+        rpt_jb_empty_list(b, "findings", '[');
+    } else {
+        rpt_jb_begin_list(b, "findings", '[', &m);
+        for (size_t i = 0; i < num_finding_ids; i++) {
+            char buf[RPT_ID_BUF];
+            rpt_jw_add_known_value(b, rpt_id_format('F', finding_ids[i], buf));
+        }
+        rpt_jb_end_list(b, &m);
     }
-    rpt_jb_end_list(b, &m);
     rpt_jw_end_object(b);
 }

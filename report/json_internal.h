@@ -223,6 +223,17 @@ rpt_jb_begin_list(struct rpt_jw *b, const char *name, char bracket, struct rpt_j
 }
 void rpt_jb_end_list(struct rpt_jw *b, const struct rpt_jw_mark *mark);
 
+/* rpt_jb_empty_list: a list member known to be empty before it is written (what begin_list and
+ * end_list with nothing between give, without writing it and taking it back): nothing with
+ * omit_defaults, else name:[] (bracket '[') or name:{} ('{'). */
+static inline __attribute__((always_inline)) void rpt_jb_empty_list(struct rpt_jw *b,
+                                                                    const char *name, char bracket)
+{
+    if (!b->omit_defaults) {
+        rpt_jb_literal(b, name, bracket == '[' ? "[]" : "{}", 2);
+    }
+}
+
 /* rpt_jw_plain_len: the length of s when it is printable ASCII with nothing to escape (what
  * rpt_jw_add_plain_string writes as it is), else -1. */
 ptrdiff_t rpt_jw_plain_len(const char *s);
