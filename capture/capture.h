@@ -75,6 +75,7 @@ struct cap_segment {
     uint8_t ttl;          /* IPv4 TTL or IPv6 hop limit */
     uint8_t link_src_len; /* 0 when the link type has no source address */
     uint8_t link_src[CAP_LINK_ADDR_MAX];
+    /* SYN options (read on segments with SYN set only, where they are sent) */
     int8_t wscale; /* window scale option, -1 when absent */
     uint16_t mss;  /* 0 when absent */
     bool sack_permitted;
@@ -473,8 +474,7 @@ bool cap_class_flow_feed_held(struct cap_classifier *c, struct cap_class_flow *f
 /* cap_classify_context: appends to out what, besides the segments' bytes, nDPI's verdict on a TCP
  * flow depends on. seg is the flow's first segment given to nDPI; its sender is the side nDPI
  * takes for the client. */
-void cap_classify_context(struct cap_classifier *c, const struct cap_segment *seg,
-                          GByteArray *out);
+void cap_classify_context(struct cap_classifier *c, const struct cap_segment *seg, GByteArray *out);
 /* cap_classify_port_is_keyed: a client port cap_classify_context puts in the key as it is (one
  * nDPI could read); other client ports count as one. */
 bool cap_classify_port_is_keyed(const struct cap_classifier *c, uint16_t port);

@@ -727,6 +727,13 @@ static void test_tcp_options(void **state)
     assert_int_equal(seg.wscale, tc->wscale);
     assert_int_equal(seg.sack_permitted, tc->sack);
     assert_int_equal(seg.payload_len, 0);
+    /* The same options on a segment without SYN are not SYN options: not read. */
+    frame[REAL_TCP_OFF + 13] = CAP_TCP_ACK;
+    assert_true(cap_decode(DLT_EN10MB, frame, sizeof(frame), false, &seg, &reason));
+    assert_int_equal(seg.flags, CAP_TCP_ACK);
+    assert_int_equal(seg.mss, 0);
+    assert_int_equal(seg.wscale, -1);
+    assert_false(seg.sack_permitted);
 }
 
 /* ------------------------------------------------------------------ tshark agreement */
