@@ -9,7 +9,6 @@
  * ends with more than that, one more finding at finish counts them all and lists their
  * connections. Both steps depend only on the order connections are added, so the output stays
  * deterministic while NDJSON streams. */
-#define _GNU_SOURCE /* renameat2 */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
