@@ -894,10 +894,7 @@ void tls_summary_copy(struct tls_summary *dst, const struct tls_summary *src)
 
 void tls_summary_release(struct tls_summary *s)
 {
-    g_free(s->cert);
-    g_free(s->alpn);
-    g_free(s->desyncs);
-    s->cert = NULL;
-    s->alpn = NULL;
-    s->desyncs = NULL;
+    g_clear_pointer(&s->cert, g_free);
+    g_clear_pointer(&s->alpn, g_free);
+    g_clear_pointer(&s->desyncs, g_free);
 }
