@@ -123,6 +123,9 @@ static void on_close(void *user, struct cap_flow *flow)
     struct flow_ctx *ctx = cap_flow_get_user(flow);
     const struct cap_flow_summary *fs = cap_flow_get_summary(flow);
     struct rpt_connection rc = {.flow = fs};
+    /* The connection's state came in with the previous end (on_ending_soon); what it points to
+     * is fetched now, while it is finished, for the record written after. */
+    tls_conn_prefetch_summary(ctx->tls);
     if (ctx->tls != NULL) {
         tls_conn_finish(ctx->tls, fs);
         rc.tls = tls_conn_get_summary(ctx->tls);

@@ -94,6 +94,19 @@ void tls_conn_prefetch(const struct tls_conn *c)
     cap_prefetch(c, sizeof(*c));
 }
 
+void tls_conn_prefetch_summary(const struct tls_conn *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    cap_prefetch(c->sum.cert, c->sum.cert ? sizeof(*c->sum.cert) : 0);
+    cap_prefetch(c->sum.alpn, c->sum.alpn ? sizeof(*c->sum.alpn) * c->sum.num_alpn : 0);
+    cap_prefetch(c->sum.desyncs,
+                 c->sum.desyncs
+                     ? sizeof(*c->sum.desyncs) * MIN(c->sum.num_desyncs, (uint32_t)TLS_MAX_DESYNCS)
+                     : 0);
+}
+
 void tls_conn_prefetch_data(const struct tls_conn *c, enum cap_dir dir)
 {
     if (c == NULL) {

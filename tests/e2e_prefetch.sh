@@ -2,9 +2,10 @@
 # e2e_prefetch: the prefetch hints survive compilation. They change no output, so no other test
 # can see them go; GCC 12 once folded capture/prefetch.h's loop over an inlined sizeof into a
 # single prefetch and then into none, silently costing 16% on short connections. Checks that
-# the built binary's tls_conn_prefetch, tls_conn_prefetch_data and cap_class_flow_prefetch each
-# hold a prefetch loop (a prefetch instruction and a branch back; in an unoptimised build, in
-# the out-of-line cap_prefetch they call). x86-64 only (exit 77 elsewhere, or without objdump).
+# the built binary's tls_conn_prefetch, tls_conn_prefetch_data, tls_conn_prefetch_summary and
+# cap_class_flow_prefetch each hold a prefetch loop (a prefetch instruction and a branch back; in
+# an unoptimised build, in the out-of-line cap_prefetch they call). x86-64 only (exit 77
+# elsewhere, or without objdump).
 #
 # Args (ctest e2e convention): <tlsscope binary> <source dir (unused)> <build dir (unused)>.
 set -euo pipefail
@@ -15,7 +16,7 @@ dis=$(mktemp)
 trap 'rm -f "$dis"' EXIT
 objdump -d --no-show-raw-insn "$BIN" >"$dis"
 fail=0
-for fn in tls_conn_prefetch tls_conn_prefetch_data cap_class_flow_prefetch; do
+for fn in tls_conn_prefetch tls_conn_prefetch_data tls_conn_prefetch_summary cap_class_flow_prefetch; do
     body=$(awk -v f="<$fn>:" '$2 == f {on=1; next} on && /^$/ {exit} on' "$dis")
     # Unoptimised (the sanitizer build): the loop is in the out-of-line copy it calls.
     if grep -q 'call.*<cap_prefetch>' <<<"$body"; then
