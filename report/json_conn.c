@@ -18,14 +18,15 @@ static const char HEX_PAIRS[512] =
     "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
     "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
-/* Hex digits need no escape scan, so they go straight into the text. */
-static void hex_member(struct rpt_jw *b, const char *name, const uint8_t *bytes, size_t len)
+/* Hex digits need no escape scan, so they go straight into the text. The name's length comes
+ * from the forced-inline wrapper below, where strlen of the literal folds. */
+static void hex_member_n(struct rpt_jw *b, const char *name, size_t name_len, const uint8_t *bytes,
+                         size_t len)
 {
     if (len == 0) {
         rpt_jb_null(b, name);
         return;
     }
-    size_t name_len = strlen(name);
     char *p = rpt_jw_reserve(b, RPT_JW_MEMBER_ROOM(name_len) + 2 * len + 2);
     p = rpt_jw_put_member(b, p, name, name_len);
     *p++ = '"';
@@ -39,6 +40,12 @@ static void hex_member(struct rpt_jw *b, const char *name, const uint8_t *bytes,
 
 /* "0x" and four lower-case hex digits into buf, as printf's "0x%04x" (a cipher suite or a
  * version: a call to printf per connection was a visible cost). */
+static inline __attribute__((always_inline)) void hex_member(struct rpt_jw *b, const char *name,
+                                                             const uint8_t *bytes, size_t len)
+{
+    hex_member_n(b, name, strlen(name), bytes, len);
+}
+
 static const char *hex16(uint16_t v, char buf[7])
 {
     buf[0] = '0';

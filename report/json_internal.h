@@ -291,8 +291,21 @@ static inline __attribute__((always_inline)) void rpt_jb_ts(struct rpt_jw *b, co
 /* rpt_jb_double: rounded to 3 decimals so rates and times print short and stable. */
 void rpt_jb_double(struct rpt_jw *b, const char *name, double v);
 void rpt_jb_ts_or_null(struct rpt_jw *b, const char *name, int64_t ts_us); /* 0 -> null */
-void rpt_jb_endpoint(struct rpt_jw *b, const char *name, const struct cap_addr *ip, uint16_t port);
-void rpt_jb_conn_id(struct rpt_jw *b, const char *name, uint64_t id); /* "C<id>"; 0 -> null */
+/* rpt_jb_endpoint: {"ip":..., "port":...}; rpt_jb_conn_id: "C<id>", 0 -> null. Forced-inline
+ * fronts, so a literal name's strlen folds. */
+void rpt_jb_endpoint_n(struct rpt_jw *b, const char *name, size_t name_len,
+                       const struct cap_addr *ip, uint16_t port);
+void rpt_jb_conn_id_n(struct rpt_jw *b, const char *name, size_t name_len, uint64_t id);
+static inline __attribute__((always_inline)) void
+rpt_jb_endpoint(struct rpt_jw *b, const char *name, const struct cap_addr *ip, uint16_t port)
+{
+    rpt_jb_endpoint_n(b, name, strlen(name), ip, port);
+}
+static inline __attribute__((always_inline)) void rpt_jb_conn_id(struct rpt_jw *b, const char *name,
+                                                                 uint64_t id)
+{
+    rpt_jb_conn_id_n(b, name, strlen(name), id);
+}
 /* rpt_id_format: "<prefix><id>" (C12, F3) into buf, which holds any 64-bit id. */
 #define RPT_ID_BUF 24
 const char *rpt_id_format(char prefix, uint64_t id, char buf[RPT_ID_BUF]);

@@ -53,10 +53,11 @@ void rpt_jb_ts_or_null(struct rpt_jw *b, const char *name, int64_t ts_us)
     }
 }
 
-void rpt_jb_endpoint(struct rpt_jw *b, const char *name, const struct cap_addr *ip, uint16_t port)
+void rpt_jb_endpoint_n(struct rpt_jw *b, const char *name, size_t name_len,
+                       const struct cap_addr *ip, uint16_t port)
 {
     char buf[64];
-    rpt_jw_set_member_name(b, name);
+    rpt_jw_member_n(b, name, name_len);
     rpt_jw_begin_object(b);
     rpt_jb_known(b, "ip", rpt_addr_format(ip, buf, sizeof(buf)));
     /* An endpoint is always whole, port 0 included. */
@@ -66,14 +67,14 @@ void rpt_jb_endpoint(struct rpt_jw *b, const char *name, const struct cap_addr *
     rpt_jw_end_object(b);
 }
 
-void rpt_jb_conn_id(struct rpt_jw *b, const char *name, uint64_t id)
+void rpt_jb_conn_id_n(struct rpt_jw *b, const char *name, size_t name_len, uint64_t id)
 {
     if (id == 0) {
         rpt_jb_null(b, name);
         return;
     }
     char buf[RPT_ID_BUF];
-    rpt_jw_set_member_name(b, name);
+    rpt_jw_member_n(b, name, name_len);
     rpt_jw_add_known_value(b, rpt_id_format('C', id, buf));
 }
 

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -110,6 +111,8 @@ struct rpt_ctx *rpt_new(const struct rpt_options *o, GError **error)
         if (r->json_out != stdout) {
             r->json_buf = g_malloc(RPT_OUT_BUFFER);
             setvbuf(r->json_out, r->json_buf, _IOFBF, RPT_OUT_BUFFER);
+            /* Only this thread writes the report: no lock taken and released per record. */
+            __fsetlocking(r->json_out, FSETLOCKING_BYCALLER);
         }
         rpt_json_document_head(r->json_out, &r->opts);
     }
@@ -123,6 +126,7 @@ struct rpt_ctx *rpt_new(const struct rpt_options *o, GError **error)
         if (r->ndjson_out != stdout) {
             r->ndjson_buf = g_malloc(RPT_OUT_BUFFER);
             setvbuf(r->ndjson_out, r->ndjson_buf, _IOFBF, RPT_OUT_BUFFER);
+            __fsetlocking(r->ndjson_out, FSETLOCKING_BYCALLER);
         }
     }
     r->ndjson_flush = o->ndjson_flush;
