@@ -201,14 +201,13 @@ static struct ndpi_flow_struct *ndpi_state(struct cap_class_flow *f)
     return f->ndpi_flow;
 }
 
-/* Frees the copies of held[0..n) that have their own allocation, and the hold block. */
-static void free_held(struct cap_class_flow *f, const struct held_segment *held, unsigned n,
-                      uint8_t *block)
+/* Frees the copies of f->held[0..n) that have their own allocation, and the hold block. */
+static void free_held(struct cap_class_flow *f, unsigned n, uint8_t *block)
 {
     for (unsigned i = 0; i < n; i++) {
-        f->owner->held_bytes -= held[i].l3_len;
-        if (!held[i].in_block) {
-            g_free(held[i].l3);
+        f->owner->held_bytes -= f->held[i].l3_len;
+        if (!f->held[i].in_block) {
+            g_free(f->held[i].l3);
         }
     }
     cap_spares_give(&f->owner->block_spares, block);
@@ -230,7 +229,7 @@ static void drop_held(struct cap_class_flow *f)
     unsigned n;
     uint8_t *block;
     detach_held(f, &n, &block);
-    free_held(f, f->held, n, block);
+    free_held(f, n, block);
 }
 
 static void release(struct cap_class_flow *f)
@@ -346,7 +345,7 @@ bool cap_class_flow_feed_held(struct cap_classifier *c, struct cap_class_flow *f
     for (unsigned i = 0; i < n; i++) {
         feed(c, f, f->held[i].l3, f->held[i].l3_len, f->held[i].ts_us);
     }
-    free_held(f, f->held, n, block);
+    free_held(f, n, block);
     return f->done;
 }
 

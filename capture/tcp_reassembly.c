@@ -91,7 +91,8 @@ static void node_free(struct tcp_reasm *r, struct tcp_mem *mem, struct tcp_ooo_n
     g_free(n);
 }
 
-void tcp_reasm_release_ring(struct tcp_reasm *r, struct tcp_mem *mem)
+/* Frees the ring and returns its memory to mem (NULL-safe: no ring, nothing). */
+static void drop_ring(struct tcp_reasm *r, struct tcp_mem *mem)
 {
     if (r->ring) {
         tcp_mem_release(mem, r->ring_cap);
@@ -99,6 +100,11 @@ void tcp_reasm_release_ring(struct tcp_reasm *r, struct tcp_mem *mem)
         r->ring = NULL;
         r->ring_cap = 0;
     }
+}
+
+void tcp_reasm_release_ring(struct tcp_reasm *r, struct tcp_mem *mem)
+{
+    drop_ring(r, mem);
     /* Nothing below next can be compared any more; ring_append never regrows past this. */
     r->ring_lo = r->next;
     r->ring_released = true;
@@ -113,12 +119,7 @@ void tcp_reasm_cleanup(struct tcp_reasm *r, struct tcp_mem *mem)
         n = nx;
     }
     r->head = r->tail = NULL;
-    if (r->ring) {
-        tcp_mem_release(mem, r->ring_cap);
-        ring_block_free(mem, r->ring, r->ring_cap);
-        r->ring = NULL;
-        r->ring_cap = 0;
-    }
+    drop_ring(r, mem);
 }
 
 /* The only place 32-bit sequence arithmetic happens: the signed distance from the sequence
@@ -184,9 +185,7 @@ static void ring_grow(struct tcp_reasm *r, const struct tcp_reasm_ctx *c, uint64
         o += n;
     }
     /* Only the growth was reserved; the old ring's share carries over to the new one. */
-    if (r->ring != NULL) {
-        ring_block_free(c->mem, r->ring, r->ring_cap);
-    }
+    ring_block_free(c->mem, r->ring, r->ring_cap); /* the first growth frees NULL: nothing */
     r->ring = ring;
     r->ring_cap = (uint32_t)cap;
 }

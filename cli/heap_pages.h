@@ -10,7 +10,6 @@
 #ifndef TLSSCOPE_CLI_HEAP_PAGES_H
 #define TLSSCOPE_CLI_HEAP_PAGES_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 /* heap_pages_init: once, before the capture: the growth policy, and the heap so far advised. */

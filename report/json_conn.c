@@ -38,14 +38,14 @@ static void hex_member_n(struct rpt_jw *b, const char *name, size_t name_len, co
     rpt_jw_commit(b, p);
 }
 
-/* "0x" and four lower-case hex digits into buf, as printf's "0x%04x" (a cipher suite or a
- * version: a call to printf per connection was a visible cost). */
 static inline __attribute__((always_inline)) void hex_member(struct rpt_jw *b, const char *name,
                                                              const uint8_t *bytes, size_t len)
 {
     hex_member_n(b, name, strlen(name), bytes, len);
 }
 
+/* "0x" and four lower-case hex digits into buf, as printf's "0x%04x" (a cipher suite or a
+ * version: a call to printf per connection was a visible cost). */
 static const char *hex16(uint16_t v, char buf[7])
 {
     buf[0] = '0';
@@ -127,16 +127,14 @@ static void tcp_dir(struct rpt_jw *b, const char *name, const struct cap_dir_sta
         rpt_jb_empty_list(b, "gaps", '[');
     } else {
         rpt_jb_begin_list(b, "gaps", '[', &lm);
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        rpt_jw_begin_object(b);
-        rpt_jb_uint(b, "offset", d->gaps[i].offset);
-        rpt_jb_uint(b, "length", d->gaps[i].len);
-        rpt_jb_ts(b, "ts", d->gaps[i].ts_us);
-        rpt_jb_known(b, "reason", cap_gap_reason_name(d->gaps[i].reason));
-        rpt_jw_end_object(b);
-    }
-    if (n > 0) {
+        for (uint32_t i = 0; i < n; i++) {
+            rpt_jw_begin_object(b);
+            rpt_jb_uint(b, "offset", d->gaps[i].offset);
+            rpt_jb_uint(b, "length", d->gaps[i].len);
+            rpt_jb_ts(b, "ts", d->gaps[i].ts_us);
+            rpt_jb_known(b, "reason", cap_gap_reason_name(d->gaps[i].reason));
+            rpt_jw_end_object(b);
+        }
         rpt_jb_end_list(b, &lm);
     }
     rpt_jb_uint(b, "num_gaps", d->num_gaps);
@@ -146,16 +144,14 @@ static void tcp_dir(struct rpt_jw *b, const char *name, const struct cap_dir_sta
         rpt_jb_empty_list(b, "inconsistent_retransmissions", '[');
     } else {
         rpt_jb_begin_list(b, "inconsistent_retransmissions", '[', &lm);
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        rpt_jw_begin_object(b);
-        rpt_jb_uint(b, "offset", d->incons[i].offset);
-        rpt_jb_uint(b, "length", d->incons[i].len);
-        rpt_jb_ts(b, "ts", d->incons[i].ts_us);
-        rpt_jb_uint(b, "packet", d->incons[i].pkt_index);
-        rpt_jw_end_object(b);
-    }
-    if (n > 0) {
+        for (uint32_t i = 0; i < n; i++) {
+            rpt_jw_begin_object(b);
+            rpt_jb_uint(b, "offset", d->incons[i].offset);
+            rpt_jb_uint(b, "length", d->incons[i].len);
+            rpt_jb_ts(b, "ts", d->incons[i].ts_us);
+            rpt_jb_uint(b, "packet", d->incons[i].pkt_index);
+            rpt_jw_end_object(b);
+        }
         rpt_jb_end_list(b, &lm);
     }
     rpt_jb_uint(b, "num_inconsistent_retransmissions", d->num_incons);

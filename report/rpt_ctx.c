@@ -323,7 +323,8 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
  * two names instead (RENAME_EXCHANGE: a reader finds the old report or the new one, never
  * neither) and unlinking the old one leaves the writing to the kernel's flusher, as for a new
  * file. Anything but a regular file at path, or a file system without the exchange, gets the
- * plain rename. Returns 0, or -1 with errno. */
+ * plain rename. On NOT_MOVED and OLD_LEFT (the new report in place, the old one still at tmp),
+ * errno says why. */
 enum replace_result { REPLACED, NOT_MOVED, OLD_LEFT };
 
 static enum replace_result replace_file(const char *tmp, const char *path)

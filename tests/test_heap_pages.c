@@ -3,6 +3,7 @@
  * kernel takes no MADV_HUGEPAGE, or under a sanitizer (its allocator is not glibc's heap). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
