@@ -87,14 +87,16 @@ void tls_conn_trim(struct tls_conn *c)
     }
 }
 
-void tls_conn_prefetch(const struct tls_conn *c)
+/* The prefetchers stay out of line, even under link-time optimisation: e2e_prefetch reads their
+ * code to check the loops survived compilation (a call per packet, as before LTO). */
+G_GNUC_NO_INLINE void tls_conn_prefetch(const struct tls_conn *c)
 {
     /* All of it: finishing reads the framers and the summary, and the block goes back to the
      * spare list, where the next connection's memset takes it. */
     cap_prefetch(c, sizeof(*c));
 }
 
-void tls_conn_prefetch_summary(const struct tls_conn *c)
+G_GNUC_NO_INLINE void tls_conn_prefetch_summary(const struct tls_conn *c)
 {
     if (c == NULL) {
         return;
@@ -107,7 +109,7 @@ void tls_conn_prefetch_summary(const struct tls_conn *c)
                      : 0);
 }
 
-void tls_conn_prefetch_data(const struct tls_conn *c, enum cap_dir dir)
+G_GNUC_NO_INLINE void tls_conn_prefetch_data(const struct tls_conn *c, enum cap_dir dir)
 {
     if (c == NULL) {
         return;

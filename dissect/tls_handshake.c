@@ -106,7 +106,8 @@ enum tls_hs_status tls_hs_feed(struct tls_hs_reasm *r, const uint8_t *data, size
         }
         size_t need = r->msg_len - r->buf_len;
         size_t n = cur_len(&c) < need ? cur_len(&c) : need;
-        const uint8_t *p;
+        /* n <= cur_len, so cur_bytes cannot fail; gcc -O3 cannot see that and warns. */
+        const uint8_t *p = NULL;
         cur_bytes(&c, n, &p);
         buf_add(r, p, n);
         if (r->buf_len == r->msg_len) {
