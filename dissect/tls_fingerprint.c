@@ -4,8 +4,11 @@
  * hashed are built on the stack without printf (this runs on every connection and printf was a
  * third of the dissector's time); every list is capped by the decoder, so each buffer is sized
  * for its caps and a full buffer is a programming error that truncates, never overflows. */
+/* MD5_* and SHA256_*: see digest_bytes. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <glib.h>
-#include <openssl/evp.h>
+#include <openssl/md5.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,53 +70,25 @@ static void put_hex4(struct fp_text *t, uint16_t v)
 
 /* Digests come from OpenSSL (its SHA-NI and AVX2 code) rather than GLib's portable
  * GChecksum, which was 9% of all instructions on a capture of short connections: every
- * connection hashes its JA3, JA3S, both JA4 lists and its tickets. The methods are fetched
- * once (an implicit fetch per call costs a provider lookup) and live as long as the process;
- * tlsscope is single-threaded. Should OpenSSL fail, GChecksum gives the same bytes. */
-static const EVP_MD *fetched(const char *name, EVP_MD **slot, bool *tried)
-{
-    if (!*tried) {
-        *tried = true;
-        *slot = EVP_MD_fetch(NULL, name, NULL);
-    }
-    return *slot;
-}
-
-static const EVP_MD *md_md5(void)
-{
-    static EVP_MD *m;
-    static bool tried;
-    return fetched("MD5", &m, &tried);
-}
-
-static const EVP_MD *md_sha256(void)
-{
-    static EVP_MD *m;
-    static bool tried;
-    return fetched("SHA256", &m, &tried);
-}
-
-/* The digest of data into out (at least 32 bytes); returns its length. */
+ * connection hashes its JA3, JA3S, both JA4 lists and its tickets. Through OpenSSL's
+ * one-call-per-digest functions, not EVP: for the 200-byte tickets of TLS 1.3 resumption,
+ * EVP's per-digest setup (provider dispatch, a context freed and allocated again on every
+ * init) cost more than the hash itself and 5% of the whole run on short connections. Those
+ * functions are deprecated in OpenSSL 3 but kept, and are the same code EVP calls. */
 static size_t digest_bytes(GChecksumType type, const uint8_t *data, size_t len, uint8_t out[32])
 {
-    const EVP_MD *m = type == G_CHECKSUM_MD5 ? md_md5() : md_sha256();
-    /* One context for the process: EVP_Digest allocates and frees one per call, which cost
-     * more than hashing a JA3 string. */
-    static EVP_MD_CTX *ctx;
-    if (ctx == NULL) {
-        ctx = EVP_MD_CTX_new();
+    if (type == G_CHECKSUM_MD5) {
+        MD5_CTX c;
+        MD5_Init(&c);
+        MD5_Update(&c, data, len);
+        MD5_Final(out, &c);
+        return MD5_DIGEST_LENGTH;
     }
-    unsigned int n = 0;
-    if (m != NULL && ctx != NULL && EVP_DigestInit_ex2(ctx, m, NULL) == 1 &&
-        EVP_DigestUpdate(ctx, data, len) == 1 && EVP_DigestFinal_ex(ctx, out, &n) == 1) {
-        return n;
-    }
-    gsize glen = 32;
-    GChecksum *ck = g_checksum_new(type);
-    g_checksum_update(ck, data, (gssize)len);
-    g_checksum_get_digest(ck, out, &glen);
-    g_checksum_free(ck);
-    return glen;
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    SHA256_Update(&c, data, len);
+    SHA256_Final(out, &c);
+    return SHA256_DIGEST_LENGTH;
 }
 
 /* Lowercase hex of n bytes into out (out_len bytes, NUL-terminated, cut to fit). */

@@ -22,54 +22,46 @@ enum {
     EXT_KEY_SHARE = 51,
 };
 
-/* Where a shape is written. Most of a shape is the input copied as it is, piece after piece of
- * the same buffer: `run` gathers such adjacent pieces and goes out in one append when something
- * else (zeros, a reduction) comes, instead of an append per field (GLib's append was a third of
- * building a shape). */
+/* Where a shape is written: a buffer on the stack, appended to the caller's array when full and
+ * at the end. A hello's shape is a few dozen pieces (fields kept, values zeroed); one GLib
+ * append each was a third of building a shape. */
 struct shape_out {
     GByteArray *arr;
-    const uint8_t *run;
-    size_t run_len;
+    size_t len;
+    uint8_t buf[2048];
 };
 
 static void flush(struct shape_out *out)
 {
-    if (out->run_len > 0) {
-        g_byte_array_append(out->arr, out->run, (guint)out->run_len);
+    if (out->len > 0) {
+        g_byte_array_append(out->arr, out->buf, (guint)out->len);
+        out->len = 0;
     }
-    out->run = NULL;
-    out->run_len = 0;
 }
 
-/* n input bytes at p, kept as they are. */
+/* n bytes at p (input kept as it is, or a reduction). */
 static void put(struct shape_out *out, const uint8_t *p, size_t n)
 {
-    if (n == 0) {
-        return;
+    if (n > sizeof(out->buf) - out->len) {
+        flush(out);
+        if (n > sizeof(out->buf)) {
+            g_byte_array_append(out->arr, p, (guint)n);
+            return;
+        }
     }
-    if (out->run != NULL && out->run + out->run_len == p) {
-        out->run_len += n;
-        return;
-    }
-    flush(out);
-    out->run = p;
-    out->run_len = n;
-}
-
-/* n bytes that are not input (a reduction), written now. */
-static void put_new(struct shape_out *out, const uint8_t *p, size_t n)
-{
-    flush(out);
-    g_byte_array_append(out->arr, p, (guint)n);
+    memcpy(out->buf + out->len, p, n);
+    out->len += n;
 }
 
 static void put_zero(struct shape_out *out, size_t n)
 {
-    static const uint8_t zero[256];
-    flush(out);
     while (n > 0) {
-        size_t k = n < sizeof(zero) ? n : sizeof(zero);
-        g_byte_array_append(out->arr, zero, (guint)k);
+        if (out->len == sizeof(out->buf)) {
+            flush(out);
+        }
+        size_t k = MIN(n, sizeof(out->buf) - out->len);
+        memset(out->buf + out->len, 0, k);
+        out->len += k;
         n -= k;
     }
 }
@@ -213,7 +205,7 @@ static void encrypted_handshake(struct cur c, struct shape_out *out)
     struct cur head = c;
     if (cur_skip(&head, 1) && cur_u24(&head, &len) && (uint64_t)len + 4 > cur_len(&c)) {
         static const uint8_t unreadable = 0xff;
-        put_new(out, &unreadable, 1);
+        put(out, &unreadable, 1);
         return;
     }
     put(out, c.p, cur_len(&c));
@@ -239,7 +231,7 @@ static bool shape_records(const uint8_t *data, size_t len, struct tls_shape_dir 
             /* A record continued in the next segment: only its length so far counts; its
              * bytes are read with the rest, which a shape never sees. */
             uint8_t have[2] = {(uint8_t)(cur_len(&c) >> 8), (uint8_t)cur_len(&c)};
-            put_new(out, have, 2);
+            put(out, have, 2);
             return type == TLS_CT_APPLICATION_DATA || st->after_ccs;
         }
         switch (type) {
@@ -266,7 +258,9 @@ static bool shape_records(const uint8_t *data, size_t len, struct tls_shape_dir 
 
 bool tls_shape_append(const uint8_t *data, size_t len, struct tls_shape_dir *st, GByteArray *out)
 {
-    struct shape_out o = {.arr = out};
+    struct shape_out o;
+    o.arr = out;
+    o.len = 0;
     bool ok = shape_records(data, len, st, &o);
     flush(&o);
     return ok;

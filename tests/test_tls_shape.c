@@ -30,6 +30,7 @@ struct hello_params {
     uint8_t enc_len;
     bool certificate;     /* a Certificate message after the hello, in the same record */
     uint8_t cert_fill;    /* its one certificate's bytes */
+    uint16_t cert_len;    /* their number; 0: 20 */
     bool cut_hello;       /* the hello record continues past the segment */
     uint8_t app_data_cut; /* a trailing application data record cut after this many bytes */
 };
@@ -91,10 +92,12 @@ static GByteArray *build(const struct hello_params *p)
     put_u8(hs, p->server ? 2 : 1);
     put_vec24(hs, body->data, body->len);
     if (p->certificate) {
-        uint8_t der[20];
-        memset(der, p->cert_fill, sizeof(der));
+        size_t der_len = p->cert_len ? p->cert_len : 20;
+        uint8_t *der = g_malloc(der_len);
+        memset(der, p->cert_fill, der_len);
         GByteArray *list = g_byte_array_new();
-        put_vec24(list, der, sizeof(der));
+        put_vec24(list, der, der_len);
+        g_free(der);
         GByteArray *msg = g_byte_array_new();
         put_vec24(msg, list->data, list->len);
         put_u8(hs, 11);
@@ -190,6 +193,19 @@ static const struct row rows[] = {
      true,
      true,
      true},
+    /* Longer than the buffer a shape is gathered in (2 KB). */
+    {"large certificate bytes",
+     {SH, .certificate = true, .cert_len = 5000, .cert_fill = 1},
+     {SH, .certificate = true, .cert_len = 5000, .cert_fill = 2},
+     true,
+     true,
+     false},
+    {"same large certificate, fresh randoms and key share",
+     {SH, .certificate = true, .cert_len = 5000, .cert_fill = 1},
+     {SH, .certificate = true, .cert_len = 5000, .cert_fill = 1, .random_fill = 5, .ks_fill = 6},
+     true,
+     true,
+     true},
     {"hello continued in the next segment", {CH}, {CH, .cut_hello = true}, true, false, false},
     {"application data cut: its bytes do not count",
      {SH, .app_data_cut = 10},
@@ -225,6 +241,33 @@ static void run_row(void **state)
     g_byte_array_free(sb, TRUE);
 }
 
+/* A segment whose fresh values are all zero already is its own shape, byte for byte: the shape
+ * loses nothing and reorders nothing, also past its 2 KB buffer and across appends to an array
+ * that already holds something. */
+static void test_identity(void **state)
+{
+    (void)state;
+    static const struct hello_params segs[] = {
+        {CH, .sid_len = 0},
+        {SH, .sid_len = 0},
+        {SH, .sid_len = 0, .certificate = true, .cert_len = 2000, .cert_fill = 3},
+        {SH, .sid_len = 0, .certificate = true, .cert_len = 9000, .cert_fill = 4},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(segs); i++) {
+        GByteArray *seg = build(&segs[i]);
+        GByteArray *out = g_byte_array_new();
+        static const uint8_t before[] = {0xaa, 0xbb, 0xcc};
+        g_byte_array_append(out, before, sizeof(before));
+        struct tls_shape_dir st = {0};
+        assert_true(tls_shape_append(seg->data, seg->len, &st, out));
+        assert_int_equal(out->len, sizeof(before) + seg->len);
+        assert_memory_equal(out->data, before, sizeof(before));
+        assert_memory_equal(out->data + sizeof(before), seg->data, seg->len);
+        g_byte_array_free(seg, TRUE);
+        g_byte_array_free(out, TRUE);
+    }
+}
+
 /* Not TLS at all, and every prefix of a real hello segment: an answer, never a read past the
  * end (ASan watches). */
 static void test_hostile(void **state)
@@ -253,6 +296,7 @@ int main(void)
     for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
         test_list_add(&l, run_row, (void *)&rows[i], "%s", rows[i].name);
     }
+    test_list_add(&l, test_identity, NULL, "no fresh values: the shape is the segment");
     test_list_add(&l, test_hostile, NULL, "hostile input");
     return test_list_run("tls_shape", &l);
 }
