@@ -42,6 +42,9 @@ static void flush(struct shape_out *out)
 /* n bytes at p (input kept as it is, or a reduction). */
 static void put(struct shape_out *out, const uint8_t *p, size_t n)
 {
+    if (n == 0) {
+        return; /* p may be an empty cursor's NULL, which memcpy must not get */
+    }
     if (n > sizeof(out->buf) - out->len) {
         flush(out);
         if (n > sizeof(out->buf)) {
@@ -258,7 +261,7 @@ static bool shape_records(const uint8_t *data, size_t len, struct tls_shape_dir 
 
 bool tls_shape_append(const uint8_t *data, size_t len, struct tls_shape_dir *st, GByteArray *out)
 {
-    struct shape_out o;
+    struct shape_out o; /* not an initialiser: that would zero the 2 KB buffer first */
     o.arr = out;
     o.len = 0;
     bool ok = shape_records(data, len, st, &o);
