@@ -1272,6 +1272,70 @@ static void test_ext_tail(void **state)
     g_byte_array_free(bad, TRUE);
 }
 
+/* ------------------------------------- duplicate extensions, at every size of block */
+
+/* The decoders remember the types seen in a small set and move to one bit per type past 128 of
+ * them: a block of n distinct types decodes, and the same block with one of them again (the
+ * first, the middle or the last one, so a type from before the move and one from after) does
+ * not, in each of the three decoders that check. Types are scattered over 0x3000..0x6fff (an odd
+ * multiplier permutes them), none of them interpreted. */
+struct dup_row {
+    enum kind kind;
+    unsigned n;
+};
+
+static const struct dup_row DUP_ROWS[] = {
+    {K_CH, 1},   {K_CH, 2},   {K_CH, 20},  {K_CH, 127}, {K_CH, 128}, {K_CH, 129}, {K_CH, 300},
+    {K_SH, 2},   {K_SH, 128}, {K_SH, 129}, {K_SH, 300}, {K_NST13, 2}, {K_NST13, 129},
+    {K_NST13, 300},
+};
+
+static uint16_t dup_type(unsigned i)
+{
+    return (uint16_t)(0x3000 + ((i * 40503u) & 0x3fff));
+}
+
+static GByteArray *dup_block(const struct dup_row *r, int again)
+{
+    uint8_t random[32] = {0};
+    GByteArray *exts = g_byte_array_new();
+    for (unsigned i = 0; i < r->n; i++) {
+        put_ext(exts, dup_type(i), NULL, 0);
+    }
+    if (again >= 0) {
+        put_ext(exts, dup_type((unsigned)again), NULL, 0);
+    }
+    switch (r->kind) {
+    case K_CH:
+        return ch_with(exts);
+    case K_SH:
+        return with_exts(sh_head(random, 0xc02f), exts);
+    default:
+        return nst13(100, exts);
+    }
+}
+
+static void test_duplicates(void **state)
+{
+    const struct dup_row *r = *state;
+    GByteArray *b = dup_block(r, -1);
+    assert_int_equal(decode_copy(r->kind, b->data, b->len), TLS_DECODE_OK);
+    if (r->kind == K_CH) {
+        assert_int_equal(result.ch.num_exts, r->n);
+    } else if (r->kind == K_SH) {
+        assert_int_equal(result.sh.num_exts, r->n);
+    }
+    g_byte_array_free(b, TRUE);
+    const unsigned again[] = {0, r->n / 2, r->n - 1};
+    for (size_t k = 0; k < G_N_ELEMENTS(again); k++) {
+        b = dup_block(r, (int)again[k]);
+        if (decode_copy(r->kind, b->data, b->len) != TLS_DECODE_MALFORMED) {
+            fail_msg("%u extensions and the %u-th again: not MALFORMED", r->n, again[k]);
+        }
+        g_byte_array_free(b, TRUE);
+    }
+}
+
 int main(void)
 {
     struct test_list l = {NULL, 0};
@@ -1294,6 +1358,13 @@ int main(void)
     }
     for (size_t i = 0; i < sizeof(EXT_ROWS) / sizeof(EXT_ROWS[0]); i++) {
         test_list_add(&l, test_ext_tail, (void *)&EXT_ROWS[i], "byte after %s", EXT_ROWS[i].name);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(DUP_ROWS); i++) {
+        test_list_add(&l, test_duplicates, (void *)&DUP_ROWS[i], "duplicates %s %u extensions",
+                      DUP_ROWS[i].kind == K_CH   ? "CH"
+                      : DUP_ROWS[i].kind == K_SH ? "SH"
+                                                 : "NST13",
+                      DUP_ROWS[i].n);
     }
     return test_list_run("tls_hello", &l);
 }
