@@ -510,7 +510,7 @@ static void tune_short_timeout(struct cap_flow_config *c)
 
 /* An idle live link moves the clock without a packet: a connection that closed ends once
  * timeout_closed has passed on that clock, not before; the clock never goes back, and a table
- * that has seen no packet ignores it. */
+ * that has seen no packet ignores it. A segment of the ended connection then opens a new flow. */
 static void advance_ends_closed_flows_without_packets(void **state)
 {
     (void)state;
@@ -537,8 +537,14 @@ static void advance_ends_closed_flows_without_packets(void **state)
     cap_flow_table_advance(t, closed_at + wait + 1);
     assert_int_equal(r->num_closed, 1);
     assert_int_equal(r->flows[0].sum.end_reason, CAP_END_FIN);
+    /* A straggler of the ended connection, right after it (the table's last flow until it
+     * ended), starts a flow of its own. */
+    k.ts = closed_at + wait + 2;
+    send_pkt(t, &k, C, ACK, 11, 0, 1, NULL);
+    assert_int_equal(r->num_flows, 2);
     cap_flow_table_finish(t);
-    assert_int_equal(r->num_closed, 1);
+    assert_int_equal(r->num_closed, 2);
+    assert_int_equal(r->flows[1].sum.end_reason, CAP_END_CAPTURE_END);
     cap_flow_table_free(t);
     rec_free(r);
 }
