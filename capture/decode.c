@@ -522,12 +522,7 @@ bool cap_decode(int linktype, const uint8_t *pkt, size_t caplen, bool verify_che
                 struct cap_segment *out, enum cap_skip_reason *out_reason)
 {
     /* ts_us and pkt_index belong to the caller; everything else is this frame's. */
-    int64_t ts_us = out->ts_us;
-    uint64_t pkt_index = out->pkt_index;
-    memset(out, 0, sizeof(*out));
-    out->ts_us = ts_us;
-    out->pkt_index = pkt_index;
-    out->wscale = -1;
+    *out = (struct cap_segment){.ts_us = out->ts_us, .pkt_index = out->pkt_index, .wscale = -1};
 
     struct cur c = cur_make(pkt, caplen);
     enum link_result which;

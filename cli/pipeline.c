@@ -207,8 +207,11 @@ void pipeline_packet(void *user, const struct cap_packet *pkt)
 
     /* Frame numbers count every packet read, decoded or not, as tshark's frame.number does. */
     p->pkt_index++;
-    /* cap_decode leaves these two as given. */
-    struct cap_segment seg = {.ts_us = pkt->ts_us, .pkt_index = p->pkt_index};
+    /* cap_decode leaves these two as given and writes every other field (so no initialiser:
+     * zeroing the segment here as well cost a second block store per packet). */
+    struct cap_segment seg;
+    seg.ts_us = pkt->ts_us;
+    seg.pkt_index = p->pkt_index;
     if (p->pkt_index == 1 || pkt->ts_us < p->first_ts_us) {
         p->first_ts_us = pkt->ts_us;
     }
