@@ -460,6 +460,18 @@ static void record_encrypted_alert(struct tls_conn *c, enum cap_dir dir,
     }
 }
 
+/* The framer has just stored the record's fields one by one; a whole-struct copy reads them
+ * with 16-byte loads, which cannot be forwarded from those smaller stores and wait for them to
+ * reach the cache. Field by field, each load matches its store. */
+static void record_copy(struct tls_record_info *dst, const struct tls_record_info *src)
+{
+    dst->content_type = src->content_type;
+    dst->version = src->version;
+    dst->length = src->length;
+    dst->offset = src->offset;
+    dst->ts_us = src->ts_us;
+}
+
 static void update_dir_records(struct tls_conn *c, enum cap_dir dir,
                                const struct tls_record_info *rec, bool oversized)
 {
@@ -469,12 +481,12 @@ static void update_dir_records(struct tls_conn *c, enum cap_dir dir,
     if (oversized) {
         d->oversized_records++;
     }
-    d->recent[ds->recent_next % TLS_MAX_RECENT_RECORDS] = *rec;
+    record_copy(&d->recent[ds->recent_next % TLS_MAX_RECENT_RECORDS], rec);
     ds->recent_next++;
     if (d->num_recent < TLS_MAX_RECENT_RECORDS) {
         d->num_recent++;
     }
-    d->last_record = *rec;
+    record_copy(&d->last_record, rec);
     d->has_last_record = true;
     ds->last_is_alert = false;
     ds->last_alert = -1;
