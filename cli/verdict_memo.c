@@ -152,13 +152,21 @@ static bool add_segment(struct vmemo_hold *h, enum cap_dir dir, const struct cap
     uint32_t rel_ack = seg->ack - (from_client ? h->first.ack : h->first.seq);
     /* nDPI treats a zero sequence number as "not yet known". */
     bool zero = seg->seq + (uint32_t)seg->payload_len == 0 || seg->ack == 0;
-    uint8_t head[24] = {from_client, seg->flags, zero, (uint8_t)seg->src.family};
+    /* Written in place: built on the stack and appended, the 24 bytes were stored in pieces
+     * and read back with 16-byte loads that cannot be forwarded from them (a stall per
+     * segment held). */
+    guint at = h->key->len;
+    g_byte_array_set_size(h->key, at + 24);
+    uint8_t *head = h->key->data + at;
+    head[0] = from_client;
+    head[1] = seg->flags;
+    head[2] = zero;
+    head[3] = (uint8_t)seg->src.family;
     put_u32(head + 4, rel_seq);
     put_u32(head + 8, rel_ack);
     put_u32(head + 12, (uint32_t)seg->l3_len);
     put_u32(head + 16, (uint32_t)seg->payload_len);
     put_u32(head + 20, ip_length_field(seg));
-    g_byte_array_append(h->key, head, sizeof(head));
     if (seg->payload_len == 0) {
         return true;
     }
