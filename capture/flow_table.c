@@ -872,15 +872,26 @@ void cap_flow_table_add(struct cap_flow_table *t, const struct cap_segment *seg)
         t->now = seg->ts_us;
         t->clock_set = true;
     }
+    /* Another flow than the last one's: its index slot is asked for now, so the miss on it
+     * overlaps the expiry below instead of stalling the lookup after it. */
+    struct cap_flow *last = t->last;
+    int side = last ? flow_side(last, seg) : -1;
+    uint64_t h = 0;
+    if (side < 0) {
+        h = tuple_hash(t, seg);
+        cap_prefetch(&t->slots[h & t->mask], sizeof(t->slots[0]));
+    }
     expire(t);
     /* Consumers grew inside the last segment's events (cap_flow_set_consumer_bytes). */
     while (t->mem.in_use > t->mem.max && evict_lru(t)) {
     }
-    int side = t->last ? flow_side(t->last, seg) : -1;
-    struct cap_flow *f = side >= 0 ? t->last : NULL;
+    struct cap_flow *f = side >= 0 && t->last == last ? last : NULL;
     if (f == NULL) {
+        if (side >= 0) {
+            h = tuple_hash(t, seg); /* the last flow ended meanwhile */
+        }
         side = 0;
-        f = index_find(t, seg, tuple_hash(t, seg), &side);
+        f = index_find(t, seg, h, &side);
     }
     if (f && is_new_syn(f, side, seg)) {
         flow_end(t, f, CAP_END_PORT_REUSE);

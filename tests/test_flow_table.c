@@ -542,9 +542,23 @@ static void advance_ends_closed_flows_without_packets(void **state)
     k.ts = closed_at + wait + 2;
     send_pkt(t, &k, C, ACK, 11, 0, 1, NULL);
     assert_int_equal(r->num_flows, 2);
-    cap_flow_table_finish(t);
+    /* The same when the wait runs out at the straggler itself (the flow ends inside the add
+     * that brings it, after the table compared it as its last flow). */
+    struct conn k2;
+    conn_init(&k2, 9, 40002, false);
+    k2.ts = k.ts;
+    send_pkt(t, &k2, C, SYN, -1, 0, 0, NULL);
+    send_pkt(t, &k2, S, SYN | ACK, -1, 0, 0, NULL);
+    send_pkt(t, &k2, C, ACK | RST, 0, 0, 0, NULL);
+    struct pkt_opts late = {.dt_us = wait + 1};
+    send_pkt(t, &k2, C, ACK, 0, 0, 0, &late);
+    assert_int_equal(r->num_flows, 4);
     assert_int_equal(r->num_closed, 2);
+    assert_int_equal(r->flows[2].sum.end_reason, CAP_END_RST);
+    cap_flow_table_finish(t);
+    assert_int_equal(r->num_closed, 4);
     assert_int_equal(r->flows[1].sum.end_reason, CAP_END_CAPTURE_END);
+    assert_int_equal(r->flows[3].sum.end_reason, CAP_END_CAPTURE_END);
     cap_flow_table_free(t);
     rec_free(r);
 }
