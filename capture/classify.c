@@ -50,6 +50,9 @@ static const uint16_t tls_dissector_ports[] = {465, 587, 993, 995};
 #define CLASSIFY_HOLD_BLOCK 2048
 #define CLASSIFY_SPARE_FLOWS 1024
 #define CLASSIFY_SPARE_BLOCKS 256
+/* Slots of the IP-table answer cache (guess_cache): 64, 768 bytes. */
+#define CLASSIFY_GUESS_BITS 6
+#define CLASSIFY_GUESS_SLOTS (1u << CLASSIFY_GUESS_BITS)
 
 /* nDPI's "about to expire" window for certificates, set explicitly so a reused verdict can
  * place a time in it the way nDPI does (this is 4.2's default). */
@@ -71,6 +74,15 @@ struct cap_classifier {
     /* What goes into a key was worked out by reading nDPI 4.2's source; another release may
      * read more, so verdicts are reused only with the release that was read. */
     bool memo_ok;
+    /* nDPI's IP-table answers by (IPv4 address, port): the table does not change after
+     * initialisation, and a busy server's address and port come back on every flow to it.
+     * Direct-mapped; a slot holds its whole key. */
+    struct {
+        uint32_t addr; /* network byte order */
+        uint16_t port; /* host byte order */
+        uint16_t guess;
+        bool used;
+    } guess_cache[CLASSIFY_GUESS_SLOTS];
     size_t held_bytes;              /* copies held by all flows, at most CLASSIFY_HELD_BUDGET */
     struct cap_spares flow_spares;  /* of struct cap_class_flow */
     struct cap_spares block_spares; /* of CLASSIFY_HOLD_BLOCK bytes */
@@ -401,15 +413,28 @@ bool cap_classify_port_is_keyed(const struct cap_classifier *c, uint16_t port)
 
 /* nDPI's guess of a flow's protocol from its addresses (ndpi_guess_host_protocol_id): the
  * first packet's sender with its port in nDPI's IP table, else the receiver with its port. */
-static uint16_t host_guess(const struct cap_classifier *c, const struct cap_segment *seg)
+static uint16_t ptree_guess(struct cap_classifier *c, const uint8_t addr_bytes[4], uint16_t port)
 {
-    struct in_addr src, dst;
-    memcpy(&src.s_addr, seg->src.bytes, 4);
-    memcpy(&dst.s_addr, seg->dst.bytes, 4);
-    uint16_t g = ndpi_network_port_ptree_match(c->ndpi, &src, htons(seg->sport));
-    return g != NDPI_PROTOCOL_UNKNOWN
-               ? g
-               : ndpi_network_port_ptree_match(c->ndpi, &dst, htons(seg->dport));
+    struct in_addr a;
+    memcpy(&a.s_addr, addr_bytes, 4);
+    uint32_t h = (a.s_addr ^ ((uint32_t)port << 16) ^ port) * 0x9e3779b1u;
+    unsigned i = h >> (32 - CLASSIFY_GUESS_BITS);
+    if (c->guess_cache[i].used && c->guess_cache[i].addr == a.s_addr &&
+        c->guess_cache[i].port == port) {
+        return c->guess_cache[i].guess;
+    }
+    uint16_t g = ndpi_network_port_ptree_match(c->ndpi, &a, htons(port));
+    c->guess_cache[i].addr = a.s_addr;
+    c->guess_cache[i].port = port;
+    c->guess_cache[i].guess = g;
+    c->guess_cache[i].used = true;
+    return g;
+}
+
+static uint16_t host_guess(struct cap_classifier *c, const struct cap_segment *seg)
+{
+    uint16_t g = ptree_guess(c, seg->src.bytes, seg->sport);
+    return g != NDPI_PROTOCOL_UNKNOWN ? g : ptree_guess(c, seg->dst.bytes, seg->dport);
 }
 
 /* The client's address counts through what nDPI makes of it unless a dissector nDPI tries

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <ndpi/ndpi_api.h>
 #include <pcap/pcap.h>
 
 #include "capture.h"
@@ -244,6 +245,83 @@ static void test_addr_sweep(void **state)
     cap_classifier_free(c);
 }
 
+/* The classifier keeps nDPI's IP-table answers by address and port: with the cache holding other
+ * addresses and ports (named ones, random ones; each as client and as server, at two server
+ * ports, asked twice), the guess a context carries is always what nDPI's own table gives. The
+ * guess sits in the context's bytes 11-12 (cap_classify_context) when byte 10 (the client's
+ * address read by nDPI) is 0. */
+static uint16_t ndpi_guess(struct ndpi_detection_module_struct *m, const struct cap_segment *seg)
+{
+    struct in_addr src, dst;
+    memcpy(&src.s_addr, seg->src.bytes, 4);
+    memcpy(&dst.s_addr, seg->dst.bytes, 4);
+    uint16_t g = ndpi_network_port_ptree_match(m, &src, htons(seg->sport));
+    return g != NDPI_PROTOCOL_UNKNOWN ? g : ndpi_network_port_ptree_match(m, &dst, htons(seg->dport));
+}
+
+static void test_guess_cache(void **state)
+{
+    (void)state;
+    GError *error = NULL;
+    struct cap_classifier *c = cap_classifier_new(&error);
+    assert_non_null(c);
+    struct ndpi_detection_module_struct *m = ndpi_init_detection_module(ndpi_no_prefs);
+    assert_non_null(m);
+    NDPI_PROTOCOL_BITMASK all;
+    NDPI_BITMASK_SET_ALL(all);
+    ndpi_set_protocol_detection_bitmask2(m, &all);
+    ndpi_finalize_initialization(m);
+    struct flow_pkts fp;
+    load("tls13-clean.pcap", &fp);
+    static const uint8_t named[][4] = {{8, 8, 8, 8}, {142, 250, 74, 46}, {157, 240, 1, 35},
+                                       {13, 107, 6, 152}, {52, 94, 236, 248}};
+    GRand *rng = g_rand_new_with_seed(20261206);
+    enum { N = 600 };
+    static uint8_t addrs[N][4];
+    for (unsigned i = 0; i < N; i++) {
+        if (i % 3 == 0) {
+            memcpy(addrs[i], named[(i / 3) % G_N_ELEMENTS(named)], 4);
+        } else {
+            guint32 r = g_rand_int(rng);
+            memcpy(addrs[i], &r, 4);
+        }
+    }
+    static const uint16_t ports[] = {443, 8443};
+    GByteArray *ctx = g_byte_array_new();
+    unsigned compared = 0, named_hits = 0;
+    for (unsigned round = 0; round < 4; round++) {
+        for (unsigned i = 0; i < N; i++) {
+            struct cap_segment seg = fp.first;
+            /* The address as the client's (rounds 0, 2) or the server's (1, 3). */
+            memcpy(round % 2 == 0 ? seg.src.bytes : seg.dst.bytes, addrs[i], 4);
+            seg.dport = ports[(i + round / 2) % 2];
+            uint16_t want = ndpi_guess(m, &seg);
+            g_byte_array_set_size(ctx, 0);
+            cap_classify_context(c, &seg, ctx);
+            assert_true(ctx->len > 12);
+            if (ctx->data[10] != 0) {
+                continue; /* nDPI reads the client's address: no guess in the key */
+            }
+            uint16_t got = (uint16_t)(ctx->data[11] << 8 | ctx->data[12]);
+            if (got != want) {
+                fail_msg("%u.%u.%u.%u as %s, port %u: guess %u, nDPI's table %u", addrs[i][0],
+                         addrs[i][1], addrs[i][2], addrs[i][3],
+                         round % 2 == 0 ? "client" : "server", seg.dport, got, want);
+            }
+            compared++;
+            named_hits += want != NDPI_PROTOCOL_UNKNOWN;
+        }
+    }
+    /* Most were compared, and nDPI's table named some of them. */
+    assert_true(compared > 2 * N);
+    assert_true(named_hits > 0);
+    g_byte_array_free(ctx, TRUE);
+    g_rand_free(rng);
+    unload(&fp);
+    ndpi_exit_detection_module(m);
+    cap_classifier_free(c);
+}
+
 static void test_port_sweep_tls13(void **state)
 {
     (void)state;
@@ -435,7 +513,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memo_table_bounds), cmocka_unit_test(test_context_ports),
-        cmocka_unit_test(test_hold_caps),         cmocka_unit_test(test_addr_sweep),
+        cmocka_unit_test(test_hold_caps),         cmocka_unit_test(test_addr_sweep), cmocka_unit_test(test_guess_cache),
         cmocka_unit_test(test_held_tls12),        cmocka_unit_test(test_held_tls13),
         cmocka_unit_test(test_port_sweep_tls13),  cmocka_unit_test(test_port_sweep_tls12_resume),
         cmocka_unit_test(test_port_sweep_ipv6),
