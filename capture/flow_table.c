@@ -876,9 +876,10 @@ void cap_flow_table_add(struct cap_flow_table *t, const struct cap_segment *seg)
      * overlaps the expiry below instead of stalling the lookup after it. */
     struct cap_flow *last = t->last;
     int side = last ? flow_side(last, seg) : -1;
-    uint64_t h = 0;
-    if (side < 0) {
-        h = tuple_hash(t, seg);
+    /* The tuple's hash, once it is needed (never for the last flow's segments). */
+    bool hashed = side < 0;
+    uint64_t h = hashed ? tuple_hash(t, seg) : 0;
+    if (hashed) {
         cap_prefetch(&t->slots[h & t->mask], sizeof(t->slots[0]));
     }
     expire(t);
@@ -887,8 +888,9 @@ void cap_flow_table_add(struct cap_flow_table *t, const struct cap_segment *seg)
     }
     struct cap_flow *f = side >= 0 && t->last == last ? last : NULL;
     if (f == NULL) {
-        if (side >= 0) {
+        if (!hashed) {
             h = tuple_hash(t, seg); /* the last flow ended meanwhile */
+            hashed = true;
         }
         side = 0;
         f = index_find(t, seg, h, &side);
@@ -898,7 +900,7 @@ void cap_flow_table_add(struct cap_flow_table *t, const struct cap_segment *seg)
         f = NULL;
     }
     if (!f) {
-        f = flow_new(t, seg, tuple_hash(t, seg), &side);
+        f = flow_new(t, seg, hashed ? h : tuple_hash(t, seg), &side);
         if (!f) {
             t->stats.segments_untracked++;
             return;
