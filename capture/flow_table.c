@@ -115,7 +115,7 @@ struct cap_flow_table {
     bool clock_set;
     bool busy; /* inside a reassembler call: sum.dir must not move */
     struct cap_flow_summary scratch;
-    struct cap_spares spares; /* of flow blocks (block_bytes) */
+    struct spare_list spares; /* of flow blocks (block_bytes) */
     size_t block_bytes;       /* a flow and its user area */
     uint64_t next_id;
     struct cap_table_stats stats;
@@ -585,7 +585,7 @@ static void flow_end(struct cap_flow_table *t, struct cap_flow *f, enum cap_end_
     tcp_reasm_cleanup(&f->rs[1], &t->mem);
     cap_flow_summary_release(&f->sum);
     tcp_mem_release(&t->mem, t->block_bytes + f->consumer_bytes);
-    cap_spares_give(&t->spares, f);
+    spare_list_give(&t->spares, f);
     t->stats.flows_active--;
 }
 
@@ -605,9 +605,9 @@ static void prefetch_next_ends(const struct cap_flow_table *t, const struct cap_
         return;
     }
     if (n1->lnext != NULL) {
-        cap_prefetch(n1->lnext, t->block_bytes);
+        prefetch_block(n1->lnext, t->block_bytes);
     }
-    cap_prefetch(&t->slots[n1->slot], sizeof(t->slots[0]));
+    prefetch_block(&t->slots[n1->slot], sizeof(t->slots[0]));
     if (t->ev.on_ending_soon) {
         t->ev.on_ending_soon(t->user, n1);
     }
@@ -659,7 +659,7 @@ static struct cap_flow *flow_new(struct cap_flow_table *t, const struct cap_segm
             return NULL;
         }
     }
-    struct cap_flow *f = cap_spares_take(&t->spares);
+    struct cap_flow *f = spare_list_take(&t->spares);
     f->t = t;
     f->hash = h;
     if (t->ev.user_bytes > 0) {
@@ -856,7 +856,7 @@ struct cap_flow_table *cap_flow_table_new(const struct cap_flow_config *c,
     tcp_mem_init(&t->mem, c->max_memory, CAP_RING_SPARES);
     t->block_bytes =
         t->ev.user_bytes > 0 ? FLOW_USER_OFFSET + t->ev.user_bytes : sizeof(struct cap_flow);
-    cap_spares_init(&t->spares, t->block_bytes, CAP_FLOW_SPARES);
+    spare_list_init(&t->spares, t->block_bytes, CAP_FLOW_SPARES);
     t->slots = g_new0(struct flow_slot, CAP_FLOW_INDEX_MIN);
     t->mask = CAP_FLOW_INDEX_MIN - 1;
     /* A per-table seed keeps crafted tuples from colliding on purpose; nothing observable
@@ -880,7 +880,7 @@ void cap_flow_table_add(struct cap_flow_table *t, const struct cap_segment *seg)
     bool hashed = side < 0;
     uint64_t h = hashed ? tuple_hash(t, seg) : 0;
     if (hashed) {
-        cap_prefetch(&t->slots[h & t->mask], sizeof(t->slots[0]));
+        prefetch_block(&t->slots[h & t->mask], sizeof(t->slots[0]));
     }
     expire(t);
     /* Consumers grew inside the last segment's events (cap_flow_set_consumer_bytes). */
@@ -973,7 +973,7 @@ void cap_flow_table_free(struct cap_flow_table *t)
             f = nx;
         }
     }
-    cap_spares_cleanup(&t->spares);
+    spare_list_cleanup(&t->spares);
     tcp_mem_cleanup(&t->mem);
     g_free(t->slots);
     g_free(t);

@@ -21,18 +21,18 @@ void tcp_mem_init(struct tcp_mem *m, uint64_t max, unsigned num_spare_rings)
 {
     memset(m, 0, sizeof(*m));
     m->max = max;
-    cap_spares_init(&m->ring_spares, TCP_RING_MIN, num_spare_rings);
+    spare_list_init(&m->ring_spares, TCP_RING_MIN, num_spare_rings);
 }
 
 void tcp_mem_cleanup(struct tcp_mem *m)
 {
-    cap_spares_cleanup(&m->ring_spares);
+    spare_list_cleanup(&m->ring_spares);
 }
 
 static uint8_t *ring_block_new(struct tcp_mem *m, uint32_t cap)
 {
     if (cap == TCP_RING_MIN && m->ring_spares.max > 0) {
-        return cap_spares_take_raw(&m->ring_spares);
+        return spare_list_take_raw(&m->ring_spares);
     }
     return g_malloc(cap);
 }
@@ -40,7 +40,7 @@ static uint8_t *ring_block_new(struct tcp_mem *m, uint32_t cap)
 static void ring_block_free(struct tcp_mem *m, uint8_t *ring, uint32_t cap)
 {
     if (cap == TCP_RING_MIN && m->ring_spares.max > 0) {
-        cap_spares_give(&m->ring_spares, ring);
+        spare_list_give(&m->ring_spares, ring);
     } else {
         g_free(ring);
     }

@@ -30,7 +30,7 @@ struct tcp_mem {
     /* Rings of the smallest size, handed from flows that closed to flows that open (most short
      * flows never need a larger one): each was a malloc and a free, the free of a block gone
      * cold. max 0 (a zeroed tcp_mem): rings come from malloc. */
-    struct cap_spares ring_spares;
+    struct spare_list ring_spares;
 };
 
 /* tcp_mem_init: max bytes, and a spare list of up to num_spare_rings rings (TCP_RING_MIN bytes

@@ -9,7 +9,7 @@
 
 #include "heap_pages.h"
 #include "options.h"
-#include "pipeline.h"
+#include "engine.h"
 #include "progress.h"
 #include "tlsscope_version.h"
 
@@ -50,7 +50,7 @@ static int fail(const char *what, const GError *error)
 }
 
 struct run {
-    struct pipeline pipe;
+    struct engine *eng;
     struct cap_source *src;
     struct progress progress;
     const struct cli_options *opt;
@@ -68,13 +68,13 @@ static void on_packet(void *user, const struct cap_packet *pkt)
     if (r->limit_reached) {
         return;
     }
-    if (!r->live && r->opt->duration > 0 && r->pipe.pkt_index > 0 &&
-        (double)(pkt->ts_us - r->pipe.first_ts_us) >= r->opt->duration * 1e6) {
+    if (!r->live && r->opt->duration > 0 && eng_packets(r->eng) > 0 &&
+        (double)(pkt->ts_us - eng_first_ts_us(r->eng)) >= r->opt->duration * 1e6) {
         r->limit_reached = true;
         cap_source_stop(r->src);
         return;
     }
-    pipeline_packet(&r->pipe, pkt);
+    eng_packet(r->eng, pkt);
     r->packets++;
     if (r->opt->count > 0 && r->packets >= r->opt->count) {
         r->limit_reached = true;
@@ -135,7 +135,7 @@ static void read_loop(struct run *r, bool *out_read_error, GError **error)
             /* Live packets carry the system clock: on an idle link it stands in for the next
              * packet's time, so connections that ended are written out (their NDJSON lines
              * flushed) now, not when traffic resumes. */
-            pipeline_advance(&r->pipe, g_get_real_time());
+            eng_advance(r->eng, g_get_real_time());
             if (o->duration > 0 &&
                 (double)(g_get_monotonic_time() - r->wall_start_us) >= o->duration * 1e6) {
                 break;
@@ -225,18 +225,19 @@ static int run_capture(const struct cli_options *o)
         return rc;
     }
 
-    struct cap_classifier *classifier = NULL;
-    if (!o->no_ndpi) {
-        classifier = cap_classifier_new(&error);
-        if (classifier == NULL) {
-            fprintf(stderr, "tlsscope: warning: %s; continuing without classification\n",
-                    error->message);
-            g_clear_error(&error);
-        }
+    struct eng_options eo;
+    eng_options_defaults(&eo);
+    eo.flow = o->flow;
+    eo.tls = o->tls;
+    eo.ndpi = !o->no_ndpi;
+    eo.cls.skip_tls = o->no_ndpi_tls;
+    eo.cls.memo = !o->no_ndpi_memo;
+    r.eng = eng_new(&eo, rpt, NULL, NULL, &error);
+    if (error != NULL) {
+        fprintf(stderr, "tlsscope: warning: %s; continuing without classification\n",
+                error->message);
+        g_clear_error(&error);
     }
-    pipeline_init(&r.pipe, &o->flow, &o->tls, classifier, rpt);
-    r.pipe.ndpi_skip_tls = o->no_ndpi_tls;
-    r.pipe.ndpi_memo = !o->no_ndpi_memo;
     progress_init(&r.progress, !o->quiet && !r.live && isatty(STDERR_FILENO));
     g_source = r.src;
     bool read_error;
@@ -249,34 +250,20 @@ static int run_capture(const struct cli_options *o)
         g_clear_error(&error);
     }
 
-    pipeline_finish(&r.pipe);
-    struct cap_source_stats sst;
-    cap_source_get_stats(r.src, &sst);
-    if (sst.truncated_file != NULL) {
+    eng_finish(r.eng);
+    struct eng_capture_info ci;
+    eng_capture_info(r.eng, r.src, &ci);
+    if (ci.source.truncated_file != NULL) {
         fprintf(stderr,
                 "tlsscope: warning: %s is cut short mid-packet (truncated capture) after %llu "
                 "packets; everything before the cut was analyzed\n",
-                sst.truncated_file, (unsigned long long)sst.truncated_after_packets);
+                ci.source.truncated_file, (unsigned long long)ci.source.truncated_after_packets);
     }
-    struct cap_table_stats tst;
-    cap_flow_table_get_stats(r.pipe.flows, &tst);
-    struct cap_class_stats cst;
-    if (classifier != NULL) {
-        cap_classifier_get_stats(classifier, &cst);
-    }
-    struct rpt_capture_info info = {
-        .classification = classifier != NULL ? &cst : NULL,
-        .num_sources = r.live ? 1 : o->read_files->len,
-        .sources =
-            r.live ? (const char *const *)&o->iface : (const char *const *)o->read_files->pdata,
-        .source = &sst,
-        .table = &tst,
-        .first_ts_us = r.pipe.first_ts_us,
-        .last_ts_us = r.pipe.last_ts_us,
-        .interrupted = g_stop_requested != 0,
-    };
-    memcpy(info.skipped, r.pipe.skipped, sizeof(info.skipped));
-    bool written = rpt_finish(rpt, &info, &error);
+    ci.info.num_sources = r.live ? 1 : o->read_files->len;
+    ci.info.sources =
+        r.live ? (const char *const *)&o->iface : (const char *const *)o->read_files->pdata;
+    ci.info.interrupted = g_stop_requested != 0;
+    bool written = rpt_finish(rpt, &ci.info, &error);
     int rc = 0;
     if (!written) {
         rc = fail("cannot write the report", error);
@@ -287,8 +274,7 @@ static int run_capture(const struct cli_options *o)
         rc = EXIT_FINDINGS;
     }
     rpt_free(rpt);
-    pipeline_cleanup(&r.pipe);
-    cap_classifier_free(classifier);
+    eng_free(r.eng);
     cap_source_free(r.src);
     return rc;
 }

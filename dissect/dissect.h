@@ -26,6 +26,55 @@
 #define TLS_MAX_RECENT_RECORDS 8
 #define TLS_MAX_SESSION_ID 32
 
+/* ------------------------------------------------------------------ code points */
+
+/* TLS extension code points, IANA "TLS ExtensionType Values". */
+enum {
+    TLS_EXT_SERVER_NAME = 0,
+    TLS_EXT_STATUS_REQUEST = 5,
+    TLS_EXT_SUPPORTED_GROUPS = 10,
+    TLS_EXT_EC_POINT_FORMATS = 11,
+    TLS_EXT_SIGNATURE_ALGORITHMS = 13,
+    TLS_EXT_ALPN = 16,
+    TLS_EXT_ENCRYPT_THEN_MAC = 22,
+    TLS_EXT_EXTENDED_MASTER_SECRET = 23,
+    TLS_EXT_SESSION_TICKET = 35,
+    TLS_EXT_PRE_SHARED_KEY = 41,
+    TLS_EXT_EARLY_DATA = 42,
+    TLS_EXT_SUPPORTED_VERSIONS = 43,
+    TLS_EXT_PSK_KEY_EXCHANGE_MODES = 45,
+    TLS_EXT_KEY_SHARE = 51,
+    TLS_EXT_RENEGOTIATION_INFO = 0xff01,
+};
+
+/* Handshake message types, RFC 8446 §4 and RFC 5246 §7.4. */
+enum {
+    TLS_HT_HELLO_REQUEST = 0,
+    TLS_HT_CLIENT_HELLO = 1,
+    TLS_HT_SERVER_HELLO = 2,
+    TLS_HT_NEW_SESSION_TICKET = 4,
+    TLS_HT_END_OF_EARLY_DATA = 5,
+    TLS_HT_ENCRYPTED_EXTENSIONS = 8,
+    TLS_HT_CERTIFICATE = 11,
+    TLS_HT_SERVER_KEY_EXCHANGE = 12,
+    TLS_HT_CERTIFICATE_REQUEST = 13,
+    TLS_HT_SERVER_HELLO_DONE = 14,
+    TLS_HT_CERTIFICATE_VERIFY = 15,
+    TLS_HT_CLIENT_KEY_EXCHANGE = 16,
+    TLS_HT_FINISHED = 20,
+    TLS_HT_CERTIFICATE_STATUS = 22,
+    TLS_HT_KEY_UPDATE = 24,
+};
+
+/* Record content types, RFC 8446 §5.1. */
+enum {
+    TLS_CT_CHANGE_CIPHER_SPEC = 20,
+    TLS_CT_ALERT = 21,
+    TLS_CT_HANDSHAKE = 22,
+    TLS_CT_APPLICATION_DATA = 23,
+    TLS_CT_HEARTBEAT = 24,
+};
+
 enum tls_handshake_kind {
     TLS_HS_NONE,       /* no handshake seen (not TLS, or picked up mid-stream) */
     TLS_HS_FULL,       /* a full handshake completed (both Finished; TLS 1.3: both flights) */
@@ -185,38 +234,20 @@ struct tls_summary {
     uint64_t starttls_offset[2];
 };
 
-struct cap_spares;
+/* What the connections of one run share so that each costs less (memos and spare blocks; see
+ * tls_shared_internal.h). It changes no summary. tls_shared_free is NULL-safe and runs once no
+ * connection made with it is left. */
+struct tls_shared;
+struct tls_shared *tls_shared_new(void);
+void tls_shared_free(struct tls_shared *s);
 
 struct tls_config {
     uint32_t max_handshake_msg; /* cap on one reassembled handshake message, default 256 KiB */
     uint32_t resync_chain;      /* plausible headers in a row to resynchronise, default 3 */
     uint32_t not_tls_after;     /* failed headers before a flow is declared not TLS, default 4 */
-    /* Shared by the connections that copy this config, owned by whoever made it; NULL (the
-     * default) computes every fingerprint. */
-    struct tls_fp_memo *fp_memo;
-    /* Freed connection states kept for the next connections (capture/spare_list.h), owned by
-     * whoever made it, of blocks sizeof a connection (tls_conn_spares_init); NULL: malloc and
-     * free each. */
-    struct cap_spares *conn_spares;
-    /* The same for the framers' record buffers (tls_rec_spares_init); NULL: malloc and free. */
-    struct cap_spares *rec_spares;
+    struct tls_shared *shared;  /* borrowed; NULL (the default): each connection on its own */
 };
 void tls_config_defaults(struct tls_config *c);
-/* tls_conn_spares_init: s as a list of connection-sized blocks, up to max of them; release it
- * with cap_spares_cleanup once no connection made with it is left. */
-void tls_conn_spares_init(struct cap_spares *s, unsigned max);
-/* tls_rec_spares_init: the same, of record buffers (4 KB each). */
-void tls_rec_spares_init(struct cap_spares *s, unsigned max);
-
-/* A memo of JA3/JA4/JA3S by their exact inputs (tls_fp_memo.c): same fingerprints, computed
- * once per distinct hello instead of once per connection. Fixed size (about 150 KB). */
-struct tls_fp_memo;
-struct tls_fp_memo_stats {
-    uint64_t hits, misses;
-};
-struct tls_fp_memo *tls_fp_memo_new(void);
-void tls_fp_memo_free(struct tls_fp_memo *m); /* NULL-safe */
-struct tls_fp_memo_stats tls_fp_memo_get_stats(const struct tls_fp_memo *m);
 
 struct tls_conn;
 
@@ -256,18 +287,6 @@ bool tls_conn_client_hello_dir(const struct tls_conn *c, enum cap_dir *out);
 bool tls_opens_with_hello(const uint8_t *data, size_t len);
 /* tls_opens_with_client_hello: the same, a ClientHello only. */
 bool tls_opens_with_client_hello(const uint8_t *data, size_t len);
-/* tls_shape_append: appends to out the shape of one segment's payload: its TLS bytes with the
- * per-connection values of hellos (randoms, session IDs, key shares, PSK identities and binders,
- * tickets, cookies) zeroed and other handshake messages reduced to type and length, but a
- * Certificate kept whole. *st is the direction's state, zeroed at the start: after_ccs tracks
- * when handshake records become ciphertext (kept as it is), certificate that a plaintext
- * Certificate was seen. False when the payload is not TLS records or a plaintext handshake
- * record continues into the next segment. */
-struct tls_shape_dir {
-    bool after_ccs;
-    bool certificate;
-};
-bool tls_shape_append(const uint8_t *data, size_t len, struct tls_shape_dir *st, GByteArray *out);
 /* tls_sha256: SHA-256 of data into out. */
 void tls_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
 /* tls_conn_wants_data: false once nothing more in any direction needs looking at: after the

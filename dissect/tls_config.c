@@ -10,7 +10,5 @@ void tls_config_defaults(struct tls_config *c)
      * 2^-40 of lining up in random ciphertext. */
     c->resync_chain = 3;
     c->not_tls_after = 4;
-    c->fp_memo = NULL;
-    c->conn_spares = NULL;
-    c->rec_spares = NULL;
+    c->shared = NULL;
 }

@@ -16,6 +16,7 @@
 #include "spare_list.h"
 #include "tls_conn_internal.h"
 #include "tls_decode_internal.h"
+#include "tls_shared_internal.h"
 
 #define TLS_VERSION_13 0x0304
 #define TLS_CIPHER_AES_128_CCM_8 0x1305 /* RFC 8446 appendix B.4 */
@@ -44,7 +45,7 @@ uint16_t tls_alert_record_len13(uint16_t cipher)
 struct tls_conn *tls_conn_new(const struct tls_config *cfg)
 {
     struct tls_conn *c =
-        cfg && cfg->conn_spares ? cap_spares_take(cfg->conn_spares) : g_new0(struct tls_conn, 1);
+        cfg && cfg->shared ? spare_list_take(&cfg->shared->conn_spares) : g_new0(struct tls_conn, 1);
     if (cfg) {
         c->cfg = *cfg;
     } else {
@@ -93,7 +94,7 @@ G_GNUC_NO_INLINE void tls_conn_prefetch(const struct tls_conn *c)
 {
     /* All of it: finishing reads the framers and the summary, and the block goes back to the
      * spare list, where the next connection's memset takes it. */
-    cap_prefetch(c, sizeof(*c));
+    prefetch_block(c, sizeof(*c));
 }
 
 G_GNUC_NO_INLINE void tls_conn_prefetch_summary(const struct tls_conn *c)
@@ -101,9 +102,9 @@ G_GNUC_NO_INLINE void tls_conn_prefetch_summary(const struct tls_conn *c)
     if (c == NULL) {
         return;
     }
-    cap_prefetch(c->sum.cert, c->sum.cert ? sizeof(*c->sum.cert) : 0);
-    cap_prefetch(c->sum.alpn, c->sum.alpn ? sizeof(*c->sum.alpn) * c->sum.num_alpn : 0);
-    cap_prefetch(c->sum.desyncs,
+    prefetch_block(c->sum.cert, c->sum.cert ? sizeof(*c->sum.cert) : 0);
+    prefetch_block(c->sum.alpn, c->sum.alpn ? sizeof(*c->sum.alpn) * c->sum.num_alpn : 0);
+    prefetch_block(c->sum.desyncs,
                  c->sum.desyncs
                      ? sizeof(*c->sum.desyncs) * MIN(c->sum.num_desyncs, (uint32_t)TLS_MAX_DESYNCS)
                      : 0);
@@ -116,11 +117,11 @@ G_GNUC_NO_INLINE void tls_conn_prefetch_data(const struct tls_conn *c, enum cap_
     }
     /* What every data event reads: the flags that gate it, the direction's framer, and the
      * counters each record updates. */
-    cap_prefetch(&c->fr[dir], sizeof(c->fr[dir]));
-    cap_prefetch(&c->sum.dir[dir], 64);
-    cap_prefetch(&c->ds[dir], sizeof(c->ds[dir]));
-    cap_prefetch(&c->hs[dir], sizeof(c->hs[dir]));
-    cap_prefetch(&c->pre[dir], sizeof(c->pre[dir]));
+    prefetch_block(&c->fr[dir], sizeof(c->fr[dir]));
+    prefetch_block(&c->sum.dir[dir], 64);
+    prefetch_block(&c->ds[dir], sizeof(c->ds[dir]));
+    prefetch_block(&c->hs[dir], sizeof(c->hs[dir]));
+    prefetch_block(&c->pre[dir], sizeof(c->pre[dir]));
     __builtin_prefetch(&c->sum.not_tls);
     __builtin_prefetch(&c->finished_called);
 }
@@ -138,16 +139,16 @@ void tls_conn_free(struct tls_conn *c)
     g_free(c->sum.cert);
     g_free(c->sum.alpn);
     g_free(c->sum.desyncs);
-    if (c->cfg.conn_spares) {
-        cap_spares_give(c->cfg.conn_spares, c);
+    if (c->cfg.shared) {
+        spare_list_give(&c->cfg.shared->conn_spares, c);
     } else {
         g_free(c);
     }
 }
 
-void tls_conn_spares_init(struct cap_spares *s, unsigned max)
+void tls_conn_spares_init(struct spare_list *s, unsigned max)
 {
-    cap_spares_init(s, sizeof(struct tls_conn), max);
+    spare_list_init(s, sizeof(struct tls_conn), max);
 }
 
 static bool is_client(const struct tls_conn *c, enum cap_dir dir)
@@ -314,7 +315,7 @@ static void handle_client_hello(struct tls_conn *c, enum cap_dir dir,
                     s->ticket_offered_digest);
     }
     s->early_data_offered = ch->early_data;
-    tls_fp_client(c->cfg.fp_memo, ch, s->ja3, s->ja4);
+    tls_fp_client(c->cfg.shared ? c->cfg.shared->fp_memo : NULL, ch, s->ja3, s->ja4);
 }
 
 static void set_tls13(struct tls_conn *c)
@@ -335,7 +336,7 @@ static void handle_server_hello(struct tls_conn *c, const struct tls_server_hell
     s->session_id_len = sh->session_id_len;
     memcpy(s->session_id, sh->session_id, sh->session_id_len);
     g_strlcpy(s->alpn_selected, sh->alpn, sizeof(s->alpn_selected));
-    tls_fp_server(c->cfg.fp_memo, sh, s->ja3s);
+    tls_fp_server(c->cfg.shared ? c->cfg.shared->fp_memo : NULL, sh, s->ja3s);
     if (s->version == TLS_VERSION_13) {
         set_tls13(c);
         s->server_key_exchange_group = sh->key_share_group;

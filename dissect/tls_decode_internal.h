@@ -25,53 +25,6 @@ enum tls_decode_status {
 #define TLS_MAX_SIGALGS 64
 #define TLS_MAX_POINT_FORMATS 8
 
-/* TLS extension code points, IANA "TLS ExtensionType Values". */
-enum {
-    TLS_EXT_SERVER_NAME = 0,
-    TLS_EXT_STATUS_REQUEST = 5,
-    TLS_EXT_SUPPORTED_GROUPS = 10,
-    TLS_EXT_EC_POINT_FORMATS = 11,
-    TLS_EXT_SIGNATURE_ALGORITHMS = 13,
-    TLS_EXT_ALPN = 16,
-    TLS_EXT_ENCRYPT_THEN_MAC = 22,
-    TLS_EXT_EXTENDED_MASTER_SECRET = 23,
-    TLS_EXT_SESSION_TICKET = 35,
-    TLS_EXT_PRE_SHARED_KEY = 41,
-    TLS_EXT_EARLY_DATA = 42,
-    TLS_EXT_SUPPORTED_VERSIONS = 43,
-    TLS_EXT_PSK_KEY_EXCHANGE_MODES = 45,
-    TLS_EXT_KEY_SHARE = 51,
-    TLS_EXT_RENEGOTIATION_INFO = 0xff01,
-};
-
-/* Handshake message types, RFC 8446 §4 and RFC 5246 §7.4. */
-enum {
-    TLS_HT_HELLO_REQUEST = 0,
-    TLS_HT_CLIENT_HELLO = 1,
-    TLS_HT_SERVER_HELLO = 2,
-    TLS_HT_NEW_SESSION_TICKET = 4,
-    TLS_HT_END_OF_EARLY_DATA = 5,
-    TLS_HT_ENCRYPTED_EXTENSIONS = 8,
-    TLS_HT_CERTIFICATE = 11,
-    TLS_HT_SERVER_KEY_EXCHANGE = 12,
-    TLS_HT_CERTIFICATE_REQUEST = 13,
-    TLS_HT_SERVER_HELLO_DONE = 14,
-    TLS_HT_CERTIFICATE_VERIFY = 15,
-    TLS_HT_CLIENT_KEY_EXCHANGE = 16,
-    TLS_HT_FINISHED = 20,
-    TLS_HT_CERTIFICATE_STATUS = 22,
-    TLS_HT_KEY_UPDATE = 24,
-};
-
-/* Record content types, RFC 8446 §5.1. */
-enum {
-    TLS_CT_CHANGE_CIPHER_SPEC = 20,
-    TLS_CT_ALERT = 21,
-    TLS_CT_HANDSHAKE = 22,
-    TLS_CT_APPLICATION_DATA = 23,
-    TLS_CT_HEARTBEAT = 24,
-};
-
 struct tls_client_hello {
     uint16_t legacy_version;
     uint8_t random[32];
@@ -176,6 +129,7 @@ void tls_ja3(const struct tls_client_hello *ch, char out_hash[33], char *out_str
 void tls_ja3s(const struct tls_server_hello *sh, char out_hash[33]);
 /* JA4 (FoxIO), TCP: "t13d1516h2_8daaf6152771_e5627efa2ab1". */
 void tls_ja4(const struct tls_client_hello *ch, char out[40]);
+struct tls_fp_memo;
 /* The same through the memo m (tls_fp_memo.c); m NULL computes them. */
 void tls_fp_client(struct tls_fp_memo *m, const struct tls_client_hello *ch, char out_ja3[33],
                    char out_ja4[40]);

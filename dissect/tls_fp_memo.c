@@ -4,7 +4,7 @@
  * strings, sorting for JA4 and three digests were about a fifth of the dissector's time on a
  * capture of short connections (bench/RESULTS.md). The memo keys on every input exactly (the
  * serialised lists, compared byte for byte, never a digest of them), so a hit gives the bytes
- * the computation would: cap_bytes_hash only picks the slot, and a crafted collision costs a
+ * the computation would: bytes_hash only picks the slot, and a crafted collision costs a
  * miss, nothing more.
  *
  * Bounds: TLS_FP_SLOTS entries of fixed size, direct-mapped (a new key replaces the slot's old
@@ -13,6 +13,7 @@
 
 #include "bytes_hash.h"
 #include "tls_decode_internal.h"
+#include "tls_shared_internal.h"
 
 #define TLS_FP_SLOTS 256u  /* power of two */
 #define TLS_FP_KEY_MAX 512 /* bytes; a browser's hello serialises to about 250 */
@@ -99,7 +100,7 @@ static void server_key(struct fp_key *k, const struct tls_server_hello *sh)
 
 static uint32_t slot_of(const struct fp_key *k)
 {
-    return (uint32_t)(cap_bytes_hash(k->buf, k->len) & (TLS_FP_SLOTS - 1));
+    return (uint32_t)(bytes_hash(k->buf, k->len) & (TLS_FP_SLOTS - 1));
 }
 
 /* The slot holding exactly this key, or NULL (counting the lookup either way). */

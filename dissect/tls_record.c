@@ -22,6 +22,7 @@
 #include "spare_list.h"
 #include "tls_decode_internal.h"
 #include "tls_record_internal.h"
+#include "tls_shared_internal.h"
 
 #define TLS_CT_FIRST 20 /* change_cipher_spec, RFC 8446 §5.1 */
 #define TLS_CT_LAST 24  /* heartbeat, RFC 6520 */
@@ -124,20 +125,20 @@ static bool buf_append(uint8_t **buf, size_t *len, size_t *alloc, const uint8_t 
 /* Bytes of the body buffer a framer keeps between records; a larger one (a bulk record that
  * spanned segments) is released when the next record starts, so a finished or idle flow
  * holds kilobytes, not the 16 KB of its last big record. Buffers of this size come from the
- * config's rec_spares when it has one: every connection wants one for its first record that
+ * run's shared rec_spares when there are any: every connection wants one for its first record that
  * spans segments, and each used to be reallocated to the record's exact size and freed, cold,
  * when its flow ended long after. */
 #define TLS_REC_KEEP 4096
 
-void tls_rec_spares_init(struct cap_spares *s, unsigned max)
+void tls_rec_spares_init(struct spare_list *s, unsigned max)
 {
-    cap_spares_init(s, TLS_REC_KEEP, max);
+    spare_list_init(s, TLS_REC_KEEP, max);
 }
 
 static void rec_release(struct tls_framer *f)
 {
     if (f->rec != NULL && f->rec_alloc == TLS_REC_KEEP && f->rec_spares != NULL) {
-        cap_spares_give(f->rec_spares, f->rec);
+        spare_list_give(f->rec_spares, f->rec);
     } else {
         g_free(f->rec);
     }
@@ -155,7 +156,7 @@ static void rec_reserve(struct tls_framer *f, size_t want)
     size_t n;
     if (want <= TLS_REC_KEEP) {
         n = TLS_REC_KEEP;
-        b = f->rec_spares != NULL ? cap_spares_take_raw(f->rec_spares) : g_malloc(n);
+        b = f->rec_spares != NULL ? spare_list_take_raw(f->rec_spares) : g_malloc(n);
     } else {
         /* Only flush_body asks for more, and for the record's whole body at once. */
         n = want;
@@ -201,7 +202,7 @@ void tls_framer_init(struct tls_framer *f, enum cap_dir dir, const struct tls_co
     f->max_len = TLS_MAX_CIPHERTEXT_LEN;
     f->ev = *ev;
     f->user = user;
-    f->rec_spares = cfg->rec_spares;
+    f->rec_spares = cfg->shared ? &cfg->shared->rec_spares : NULL;
     f->state = TLS_FR_HEADER;
     f->stream_start = true;
     /* Look-back, then the bad header, then resync_chain maximal records: enough to decide any

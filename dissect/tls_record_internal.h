@@ -70,7 +70,7 @@ struct tls_framer {
     /* The current record's body prefix that arrived in earlier chunks. */
     uint8_t *rec;
     size_t rec_len, rec_alloc;
-    struct cap_spares *rec_spares; /* tls_config.rec_spares */
+    struct spare_list *rec_spares; /* tls_config.shared->rec_spares, or NULL */
     bool lookback_ok;       /* rec (plus the current chunk) holds the whole body seen so far */
 
     /* Resynchronisation window. */

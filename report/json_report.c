@@ -164,7 +164,7 @@ static void capture_object(struct rpt_jw *b, const struct rpt_capture_info *info
     rpt_jb_uint(b, "memory_cap_hits", tab ? tab->memory_cap_hits : 0);
     rpt_jb_uint(b, "memory_peak", tab ? tab->memory_peak : 0);
     rpt_jw_end_object(b);
-    const struct cap_class_stats *cls = info ? info->classification : NULL;
+    const struct cls_stats *cls = info ? info->classification : NULL;
     if (cls != NULL) {
         rpt_jw_set_member_name(b, "classification");
         rpt_jw_begin_object(b);

@@ -37,12 +37,12 @@ struct rpt_origins {
     uint64_t evicted;
 };
 
-/* A word-at-a-time hash of the bytes (cap_bytes_hash, which counts the length), the kind added,
+/* A word-at-a-time hash of the bytes (bytes_hash, which counts the length), the kind added,
  * then the splitmix64 finaliser so every bit of the digest depends on every input bit (the index
  * uses the low bits). Computed twice per key (prefetch, then put), so it is kept cheap. */
 static uint64_t digest(enum rpt_origin_kind kind, const uint8_t *key, size_t len)
 {
-    uint64_t h = cap_bytes_hash(key, len) + ((uint64_t)kind + 1) * 0x9e3779b97f4a7c15ull;
+    uint64_t h = bytes_hash(key, len) + ((uint64_t)kind + 1) * 0x9e3779b97f4a7c15ull;
     h ^= h >> 30;
     h *= 0xbf58476d1ce4e5b9ull;
     h ^= h >> 27;

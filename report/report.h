@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "capture.h"
+#include "classify.h"
 #include "dissect.h"
 
 enum rpt_severity {
@@ -69,7 +70,7 @@ struct rpt_capture_info {
     const struct cap_source_stats *source;
     uint64_t skipped[CAP_SKIP_COUNT];
     const struct cap_table_stats *table;
-    const struct cap_class_stats *classification; /* NULL without nDPI */
+    const struct cls_stats *classification; /* NULL without nDPI */
     int64_t first_ts_us, last_ts_us;              /* 0 when no packet */
     bool interrupted;                             /* ended by a signal */
 };

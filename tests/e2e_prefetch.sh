@@ -3,8 +3,8 @@
 # can see them go; GCC 12 once folded capture/prefetch.h's loop over an inlined sizeof into a
 # single prefetch and then into none, silently costing 16% on short connections. Checks that
 # the built binary's tls_conn_prefetch, tls_conn_prefetch_data, tls_conn_prefetch_summary and
-# cap_class_flow_prefetch each hold a prefetch loop (a prefetch instruction and a branch back; in
-# an unoptimised or link-time optimised build, in the out-of-line cap_prefetch they call or
+# cls_flow_prefetch each hold a prefetch loop (a prefetch instruction and a branch back; in
+# an unoptimised or link-time optimised build, in the out-of-line prefetch_block they call or
 # jump to). x86-64 only (exit 77 elsewhere, or without objdump).
 #
 # Args (ctest e2e convention): <tlsscope binary> <source dir (unused)> <build dir (unused)>.
@@ -16,11 +16,11 @@ dis=$(mktemp)
 trap 'rm -f "$dis"' EXIT
 objdump -d --no-show-raw-insn "$BIN" >"$dis"
 fail=0
-for fn in tls_conn_prefetch tls_conn_prefetch_data tls_conn_prefetch_summary cap_class_flow_prefetch; do
+for fn in tls_conn_prefetch tls_conn_prefetch_data tls_conn_prefetch_summary cls_flow_prefetch; do
     body=$(awk -v f="<$fn>:" '$2 == f {on=1; next} on && /^$/ {exit} on' "$dis")
     # Unoptimised (the sanitizer build), or link-time optimised (a private clone, tail-called):
     # the loop is in the out-of-line copy it calls or jumps to.
-    callee=$(grep -oE '(call|jmp) +[0-9a-f]+ <cap_prefetch[^>+]*>' <<<"$body" | head -1 |
+    callee=$(grep -oE '(call|jmp) +[0-9a-f]+ <prefetch_block[^>+]*>' <<<"$body" | head -1 |
              grep -oE '<[^>]+>' || true)
     if [ -n "$callee" ]; then
         body=$(awk -v f="$callee:" '$2 == f {on=1; next} on && /^$/ {exit} on' "$dis")

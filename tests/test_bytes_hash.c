@@ -24,15 +24,15 @@ static uint64_t reference_hash(const uint8_t *p, size_t n)
             for (int k = 0; k < 4; k++) {
                 uint64_t w;
                 memcpy(&w, p + i + 8 * (size_t)k, 8);
-                l[k] = cap_bytes_hash_step(l[k], w);
+                l[k] = bytes_hash_step(l[k], w);
             }
         }
-        h = cap_bytes_hash_step(cap_bytes_hash_step(l[0], l[1]), cap_bytes_hash_step(l[2], l[3]));
+        h = bytes_hash_step(bytes_hash_step(l[0], l[1]), bytes_hash_step(l[2], l[3]));
     }
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
-        h = cap_bytes_hash_step(h, w);
+        h = bytes_hash_step(h, w);
     }
     uint64_t w = 0;
     memcpy(&w, p + i, n - i);
@@ -60,7 +60,7 @@ static void same_as_reference(void **state)
     }
     for (size_t off = 0; off < 8; off++) {
         for (size_t n = 0; n + off <= 200; n++) {
-            if (cap_bytes_hash(buf + off, n) != reference_hash(buf + off, n)) {
+            if (bytes_hash(buf + off, n) != reference_hash(buf + off, n)) {
                 fail_msg("offset %zu length %zu: differs from the reference", off, n);
             }
         }
@@ -73,11 +73,11 @@ static void every_tail_byte_counts(void **state)
     uint8_t buf[80];
     for (size_t n = 1; n <= sizeof(buf); n++) {
         memset(buf, 0x5a, sizeof(buf));
-        uint64_t h = cap_bytes_hash(buf, n);
+        uint64_t h = bytes_hash(buf, n);
         size_t tail = n % 8;
         for (size_t k = n - tail; k < n; k++) {
             buf[k] ^= 0x01;
-            if (cap_bytes_hash(buf, n) == h) {
+            if (bytes_hash(buf, n) == h) {
                 fail_msg("length %zu: byte %zu does not change the hash", n, k);
             }
             buf[k] ^= 0x01;
@@ -85,7 +85,7 @@ static void every_tail_byte_counts(void **state)
         /* A byte past the end never counts. */
         if (n < sizeof(buf)) {
             buf[n] ^= 0xff;
-            assert_true(cap_bytes_hash(buf, n) == h);
+            assert_true(bytes_hash(buf, n) == h);
             buf[n] ^= 0xff;
         }
     }

@@ -80,10 +80,10 @@ static size_t tcp_offset(const uint8_t *l3, uint8_t family)
 
 /* Classifies the flow with, in every packet, the client's port set to port (when port >= 0)
  * and its IPv4 address to addr (when not NULL); fills out. */
-static void classify_edited(struct cap_classifier *c, const struct flow_pkts *fp, int32_t port,
-                            const uint8_t *addr, struct cap_class_verdict *out)
+static void classify_edited(struct cls_classifier *c, const struct flow_pkts *fp, int32_t port,
+                            const uint8_t *addr, struct cls_verdict *out)
 {
-    struct cap_class_flow *f = cap_class_flow_new(c);
+    struct cls_flow *f = cls_flow_new(c);
     uint8_t buf[4096];
     for (size_t i = 0; i < fp->n; i++) {
         assert_true(fp->l3_len[i] <= sizeof(buf));
@@ -98,27 +98,27 @@ static void classify_edited(struct cap_classifier *c, const struct flow_pkts *fp
             memcpy(buf + (fp->from_client[i] ? 12 : 16), addr, 4);
         }
         struct cap_segment seg = {.l3 = buf, .l3_len = fp->l3_len[i], .ts_us = fp->ts_us[i]};
-        if (cap_classify_segment(c, f, &seg, fp->from_client[i])) {
+        if (cls_classify_segment(c, f, &seg, fp->from_client[i])) {
             break;
         }
     }
-    cap_class_flow_finish(c, f);
+    cls_flow_finish(c, f);
     memset(out, 0, sizeof(*out));
-    g_strlcpy(out->app, cap_class_flow_app(f), sizeof(out->app));
-    g_strlcpy(out->ja3, cap_class_flow_ja3(f), sizeof(out->ja3));
-    const char *const *r = cap_class_flow_risks(f);
-    for (size_t i = 0; r[i] != NULL && i < CAP_MAX_RISKS; i++) {
+    g_strlcpy(out->app, cls_flow_app(f), sizeof(out->app));
+    g_strlcpy(out->ja3, cls_flow_ja3(f), sizeof(out->ja3));
+    const char *const *r = cls_flow_risks(f);
+    for (size_t i = 0; r[i] != NULL && i < CLS_MAX_RISKS; i++) {
         out->risks[i] = r[i];
     }
-    cap_class_flow_free(f);
+    cls_flow_free(f);
 }
 
-static bool same_verdict(const struct cap_class_verdict *a, const struct cap_class_verdict *b)
+static bool same_verdict(const struct cls_verdict *a, const struct cls_verdict *b)
 {
     if (strcmp(a->app, b->app) != 0 || strcmp(a->ja3, b->ja3) != 0) {
         return false;
     }
-    for (size_t i = 0; i <= CAP_MAX_RISKS; i++) {
+    for (size_t i = 0; i <= CLS_MAX_RISKS; i++) {
         if (a->risks[i] != b->risks[i]) {
             return false;
         }
@@ -132,13 +132,13 @@ static bool same_verdict(const struct cap_class_verdict *a, const struct cap_cla
 /* Every one of the 65,536 client ports: where nDPI's verdict differs from the one at an
  * ephemeral port, the port must be one the memo key keeps. */
 /* The key's context for the flow with the client's port set to port. */
-static GByteArray *context_with_port(struct cap_classifier *c, const struct flow_pkts *fp,
+static GByteArray *context_with_port(struct cls_classifier *c, const struct flow_pkts *fp,
                                      uint16_t port)
 {
     struct cap_segment seg = fp->first;
     seg.sport = port;
     GByteArray *out = g_byte_array_new();
-    cap_classify_context(c, &seg, out);
+    cls_classify_context(c, &seg, out);
     return out;
 }
 
@@ -152,11 +152,11 @@ static bool same_bytes(const GByteArray *a, const GByteArray *b)
 static void sweep(const char *sample)
 {
     GError *error = NULL;
-    struct cap_classifier *c = cap_classifier_new(&error);
+    struct cls_classifier *c = cls_classifier_new(NULL, &error);
     assert_non_null(c);
     struct flow_pkts fp;
     load(sample, &fp);
-    struct cap_class_verdict ref, v;
+    struct cls_verdict ref, v;
     classify_edited(c, &fp, 50000, NULL, &ref);
     GByteArray *ref_ctx = context_with_port(c, &fp, 50000);
     assert_string_not_equal(ref.app, "Unknown");
@@ -183,7 +183,7 @@ static void sweep(const char *sample)
     assert_int_equal(differ_unkept, 0);
     g_byte_array_free(ref_ctx, TRUE);
     unload(&fp);
-    cap_classifier_free(c);
+    cls_classifier_free(c);
 }
 
 /* Client addresses: where nDPI's verdict differs from the one at the sample's own address, the
@@ -193,18 +193,18 @@ static void test_addr_sweep(void **state)
 {
     (void)state;
     GError *error = NULL;
-    struct cap_classifier *c = cap_classifier_new(&error);
+    struct cls_classifier *c = cls_classifier_new(NULL, &error);
     assert_non_null(c);
     struct flow_pkts fp;
     load("tls13-clean.pcap", &fp);
     assert_int_equal(fp.family, 4);
-    struct cap_class_verdict ref, v;
+    struct cls_verdict ref, v;
     uint8_t own[4];
     memcpy(own, fp.first.src.bytes, 4);
     classify_edited(c, &fp, -1, own, &ref);
     struct cap_segment seg = fp.first;
     GByteArray *ref_ctx = g_byte_array_new();
-    cap_classify_context(c, &seg, ref_ctx);
+    cls_classify_context(c, &seg, ref_ctx);
     static const uint8_t named[][4] = {{8, 8, 8, 8},      {142, 250, 74, 46},  {157, 240, 1, 35},
                                        {13, 107, 6, 152}, {52, 94, 236, 248},  {17, 253, 144, 10},
                                        {0, 0, 0, 0},      {255, 255, 255, 255}};
@@ -220,7 +220,7 @@ static void test_addr_sweep(void **state)
         }
         memcpy(seg.src.bytes, addr, 4);
         GByteArray *ctx = g_byte_array_new();
-        cap_classify_context(c, &seg, ctx);
+        cls_classify_context(c, &seg, ctx);
         bool in_key = ctx->len != ref_ctx->len || memcmp(ctx->data, ref_ctx->data, ctx->len) != 0;
         g_byte_array_free(ctx, TRUE);
         kept += in_key;
@@ -242,13 +242,13 @@ static void test_addr_sweep(void **state)
     g_rand_free(rng);
     g_byte_array_free(ref_ctx, TRUE);
     unload(&fp);
-    cap_classifier_free(c);
+    cls_classifier_free(c);
 }
 
 /* The classifier keeps nDPI's IP-table answers by address and port: with the cache holding other
  * addresses and ports (named ones, random ones; each as client and as server, at two server
  * ports, asked twice), the guess a context carries is always what nDPI's own table gives. The
- * guess sits in the context's bytes 11-12 (cap_classify_context) when byte 10 (the client's
+ * guess sits in the context's bytes 11-12 (cls_classify_context) when byte 10 (the client's
  * address read by nDPI) is 0. */
 static uint16_t ndpi_guess(struct ndpi_detection_module_struct *m, const struct cap_segment *seg)
 {
@@ -263,7 +263,7 @@ static void test_guess_cache(void **state)
 {
     (void)state;
     GError *error = NULL;
-    struct cap_classifier *c = cap_classifier_new(&error);
+    struct cls_classifier *c = cls_classifier_new(NULL, &error);
     assert_non_null(c);
     struct ndpi_detection_module_struct *m = ndpi_init_detection_module(ndpi_no_prefs);
     assert_non_null(m);
@@ -297,7 +297,7 @@ static void test_guess_cache(void **state)
             seg.dport = ports[(i + round / 2) % 2];
             uint16_t want = ndpi_guess(m, &seg);
             g_byte_array_set_size(ctx, 0);
-            cap_classify_context(c, &seg, ctx);
+            cls_classify_context(c, &seg, ctx);
             assert_true(ctx->len > 12);
             if (ctx->data[10] != 0) {
                 continue; /* nDPI reads the client's address: no guess in the key */
@@ -319,7 +319,7 @@ static void test_guess_cache(void **state)
     g_rand_free(rng);
     unload(&fp);
     ndpi_exit_detection_module(m);
-    cap_classifier_free(c);
+    cls_classifier_free(c);
 }
 
 static void test_port_sweep_tls13(void **state)
@@ -340,24 +340,24 @@ static void test_port_sweep_ipv6(void **state)
     sweep("tls13-ipv6-9443.pcap");
 }
 
-/* The table keeps CAP_MEMO_ENTRIES-style bounds: the oldest entry goes first. */
+/* The table keeps CLS_MEMO_ENTRIES-style bounds: the oldest entry goes first. */
 static void test_memo_table_bounds(void **state)
 {
     (void)state;
-    struct cap_class_memo *m = cap_class_memo_new(3);
-    uint8_t keys[5][CAP_MEMO_KEY_LEN];
-    struct cap_class_verdict v = {.app = "TLS"};
+    struct cls_memo *m = cls_memo_new(3);
+    uint8_t keys[5][CLS_MEMO_KEY_LEN];
+    struct cls_verdict v = {.app = "TLS"};
     for (int i = 0; i < 5; i++) {
-        memset(keys[i], i + 1, CAP_MEMO_KEY_LEN);
+        memset(keys[i], i + 1, CLS_MEMO_KEY_LEN);
     }
     for (int i = 0; i < 4; i++) {
         g_snprintf(v.ja3, sizeof(v.ja3), "v%d", i);
-        cap_class_memo_store(m, keys[i], &v);
+        cls_memo_store(m, keys[i], &v);
     }
-    assert_int_equal(cap_class_memo_size(m), 3);
-    assert_null(cap_class_memo_find(m, keys[0]));
+    assert_int_equal(cls_memo_size(m), 3);
+    assert_null(cls_memo_find(m, keys[0]));
     for (int i = 1; i < 4; i++) {
-        const struct cap_class_verdict *f = cap_class_memo_find(m, keys[i]);
+        const struct cls_verdict *f = cls_memo_find(m, keys[i]);
         assert_non_null(f);
         char want[8];
         g_snprintf(want, sizeof(want), "v%d", i);
@@ -365,45 +365,45 @@ static void test_memo_table_bounds(void **state)
     }
     /* Storing a known key replaces its verdict in place. */
     g_strlcpy(v.ja3, "again", sizeof(v.ja3));
-    cap_class_memo_store(m, keys[2], &v);
-    assert_int_equal(cap_class_memo_size(m), 3);
-    assert_string_equal(cap_class_memo_find(m, keys[2])->ja3, "again");
-    assert_null(cap_class_memo_find(m, keys[4]));
-    cap_class_memo_free(m);
+    cls_memo_store(m, keys[2], &v);
+    assert_int_equal(cls_memo_size(m), 3);
+    assert_string_equal(cls_memo_find(m, keys[2])->ja3, "again");
+    assert_null(cls_memo_find(m, keys[4]));
+    cls_memo_free(m);
 }
 
-/* Held copies: at most CAP_CLASS_HOLD_MAX per flow, none over 16 KiB, 8 MiB for all flows;
+/* Held copies: at most CLS_HOLD_MAX per flow, none over 16 KiB, 8 MiB for all flows;
  * what a flow gives back (fed to nDPI or freed) can be held again. */
 static void test_hold_caps(void **state)
 {
     (void)state;
     GError *error = NULL;
-    struct cap_classifier *c = cap_classifier_new(&error);
+    struct cls_classifier *c = cls_classifier_new(NULL, &error);
     assert_non_null(c);
     static uint8_t big[16384 + 1];
     struct cap_segment seg = {.l3 = big, .l3_len = 16384};
     struct cap_segment over = {.l3 = big, .l3_len = sizeof(big)};
     enum { FLOWS = 64 };
-    struct cap_class_flow *flows[FLOWS];
+    struct cls_flow *flows[FLOWS];
     unsigned held = 0;
     for (int i = 0; i < FLOWS; i++) {
-        flows[i] = cap_class_flow_new(c);
-        assert_false(cap_class_flow_hold(flows[i], &over));
-        for (int k = 0; k < CAP_CLASS_HOLD_MAX + 1; k++) {
-            held += cap_class_flow_hold(flows[i], &seg);
+        flows[i] = cls_flow_new(c);
+        assert_false(cls_flow_hold(flows[i], &over));
+        for (int k = 0; k < CLS_HOLD_MAX + 1; k++) {
+            held += cls_flow_hold(flows[i], &seg);
         }
     }
     /* 64 flows x 8 segments x 16 KiB would be 8 MiB exactly: the per-flow cap is met first. */
-    assert_int_equal(held, FLOWS * CAP_CLASS_HOLD_MAX);
-    struct cap_class_flow *extra = cap_class_flow_new(c);
-    assert_false(cap_class_flow_hold(extra, &seg)); /* the budget is spent */
-    cap_class_flow_free(flows[0]);
-    assert_true(cap_class_flow_hold(extra, &seg)); /* freed copies return to it */
-    cap_class_flow_free(extra);
+    assert_int_equal(held, FLOWS * CLS_HOLD_MAX);
+    struct cls_flow *extra = cls_flow_new(c);
+    assert_false(cls_flow_hold(extra, &seg)); /* the budget is spent */
+    cls_flow_free(flows[0]);
+    assert_true(cls_flow_hold(extra, &seg)); /* freed copies return to it */
+    cls_flow_free(extra);
     for (int i = 1; i < FLOWS; i++) {
-        cap_class_flow_free(flows[i]);
+        cls_flow_free(flows[i]);
     }
-    cap_classifier_free(c);
+    cls_classifier_free(c);
 }
 
 /* Held segments reach nDPI as they came: a flow whose segments were all held (the small ones
@@ -412,45 +412,45 @@ static void test_hold_caps(void **state)
 static void held_like_direct(const char *sample)
 {
     GError *error = NULL;
-    struct cap_classifier *c = cap_classifier_new(&error);
+    struct cls_classifier *c = cls_classifier_new(NULL, &error);
     assert_non_null(c);
     struct flow_pkts fp;
     load(sample, &fp);
-    struct cap_class_verdict direct;
+    struct cls_verdict direct;
     classify_edited(c, &fp, -1, NULL, &direct);
     for (int round = 0; round < 3; round++) {
-        struct cap_class_flow *f = cap_class_flow_new(c);
-        assert_string_equal(cap_class_flow_app(f), "Unknown");
-        assert_string_equal(cap_class_flow_ja3(f), "");
-        size_t empty = cap_class_flow_mem_bytes(f), held_len = 0, largest = 0;
+        struct cls_flow *f = cls_flow_new(c);
+        assert_string_equal(cls_flow_app(f), "Unknown");
+        assert_string_equal(cls_flow_ja3(f), "");
+        size_t empty = cls_flow_mem_bytes(f), held_len = 0, largest = 0;
         for (size_t i = 0; i < fp.n; i++) {
             struct cap_segment seg = {.l3 = fp.l3[i], .l3_len = fp.l3_len[i], .ts_us = fp.ts_us[i]};
-            assert_true(cap_class_flow_hold(f, &seg));
+            assert_true(cls_flow_hold(f, &seg));
             held_len += fp.l3_len[i];
             largest = MAX(largest, fp.l3_len[i]);
         }
-        assert_true(cap_class_flow_mem_bytes(f) >= empty + held_len);
+        assert_true(cls_flow_mem_bytes(f) >= empty + held_len);
         if (round == 1) {
-            cap_class_flow_free(f); /* ended while holding: nothing leaks (ASan) */
+            cls_flow_free(f); /* ended while holding: nothing leaks (ASan) */
             continue;
         }
-        cap_class_flow_feed_held(c, f);
-        cap_class_flow_finish(c, f);
-        assert_string_equal(cap_class_flow_app(f), direct.app);
-        assert_string_equal(cap_class_flow_ja3(f), direct.ja3);
-        const char *const *r = cap_class_flow_risks(f);
-        for (size_t i = 0; i <= CAP_MAX_RISKS; i++) {
+        cls_flow_feed_held(c, f);
+        cls_flow_finish(c, f);
+        assert_string_equal(cls_flow_app(f), direct.app);
+        assert_string_equal(cls_flow_ja3(f), direct.ja3);
+        const char *const *r = cls_flow_risks(f);
+        for (size_t i = 0; i <= CLS_MAX_RISKS; i++) {
             assert_ptr_equal(r[i], direct.risks[i]);
             if (r[i] == NULL) {
                 break;
             }
         }
-        cap_class_flow_free(f);
+        cls_flow_free(f);
         /* both kinds of copy were made: more than a 2 KB block's worth was held */
         assert_true(held_len > 2048 && largest < held_len);
     }
     unload(&fp);
-    cap_classifier_free(c);
+    cls_classifier_free(c);
 }
 
 static void test_held_tls12(void **state)
@@ -466,7 +466,7 @@ static void test_held_tls13(void **state)
 }
 
 /* The context in a key: one byte string per segment with the given ports. */
-static GByteArray *context_for(struct cap_classifier *c, uint16_t sport, uint16_t dport)
+static GByteArray *context_for(struct cls_classifier *c, uint16_t sport, uint16_t dport)
 {
     struct cap_segment seg = {.sport = sport, .dport = dport};
     seg.src.family = seg.dst.family = 4;
@@ -474,7 +474,7 @@ static GByteArray *context_for(struct cap_classifier *c, uint16_t sport, uint16_
     seg.dst.bytes[0] = 10;
     seg.dst.bytes[3] = 2;
     GByteArray *out = g_byte_array_new();
-    cap_classify_context(c, &seg, out);
+    cls_classify_context(c, &seg, out);
     return out;
 }
 
@@ -482,7 +482,7 @@ static void test_context_ports(void **state)
 {
     (void)state;
     GError *error = NULL;
-    struct cap_classifier *c = cap_classifier_new(&error);
+    struct cls_classifier *c = cls_classifier_new(NULL, &error);
     assert_non_null(c);
     GByteArray *base = context_for(c, 50000, 443);
     GByteArray *other_ephemeral = context_for(c, 61000, 443);
@@ -495,18 +495,18 @@ static void test_context_ports(void **state)
     assert_false(same_bytes(base, mail));
     assert_false(same_bytes(base, https_client));
     assert_false(same_bytes(base, other_server));
-    assert_true(cap_classify_port_is_keyed(c, 443));
-    assert_true(cap_classify_port_is_keyed(c, 993));
-    assert_true(cap_classify_port_is_keyed(c, 800));
-    assert_false(cap_classify_port_is_keyed(c, 23456));
-    assert_false(cap_classify_port_is_keyed(c, 50000));
+    assert_true(cls_classify_port_is_keyed(c, 443));
+    assert_true(cls_classify_port_is_keyed(c, 993));
+    assert_true(cls_classify_port_is_keyed(c, 800));
+    assert_false(cls_classify_port_is_keyed(c, 23456));
+    assert_false(cls_classify_port_is_keyed(c, 50000));
     g_byte_array_free(base, TRUE);
     g_byte_array_free(other_ephemeral, TRUE);
     g_byte_array_free(low, TRUE);
     g_byte_array_free(mail, TRUE);
     g_byte_array_free(https_client, TRUE);
     g_byte_array_free(other_server, TRUE);
-    cap_classifier_free(c);
+    cls_classifier_free(c);
 }
 
 int main(void)

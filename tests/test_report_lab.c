@@ -1,5 +1,5 @@
 /* The reporter on real captures: each samples/lab capture goes through capture, dissect and
- * report (wired here as the CLI wires them) and the findings and server aggregates read back from
+ * report (the engine, as the CLI runs it) and the findings and server aggregates read back from
  * the JSON document must match what is true in the capture by construction (samples/lab/README.md).
  */
 #include <setjmp.h>
@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <json-glib/json-glib.h>
 
-#include "report.h"
+#include "engine.h"
 
 struct lab_case {
     const char *name;
@@ -51,109 +51,30 @@ static const struct lab_case cases[] = {
     {"tls13_clean", "tls13-clean.pcap", 1, "", NULL, NULL, NULL, 1, 0},
 };
 
-struct run {
-    struct cap_flow_table *table;
-    struct rpt_ctx *rpt;
-    struct tls_config tc;
-    uint64_t packets;
-    int64_t first_ts, last_ts;
-    uint64_t skipped[CAP_SKIP_COUNT];
-};
-
-static void on_open(void *user, struct cap_flow *f)
-{
-    struct run *r = user;
-    cap_flow_set_user(f, tls_conn_new(&r->tc));
-}
-
-static void on_data(void *user, struct cap_flow *f, enum cap_dir dir, uint64_t offset,
-                    const uint8_t *data, size_t len, int64_t ts_us)
-{
-    (void)user;
-    struct tls_conn *c = cap_flow_get_user(f);
-    tls_conn_data(c, dir, offset, data, len, ts_us);
-    enum cap_dir ch;
-    if (cap_flow_get_summary(f)->roles == CAP_ROLE_PORT && tls_conn_client_hello_dir(c, &ch) &&
-        ch != CAP_DIR_CLIENT && cap_flow_set_client(f, ch)) {
-        tls_conn_swap_dirs(c);
-    }
-}
-
-static void on_gap(void *user, struct cap_flow *f, enum cap_dir dir, const struct cap_gap *g)
-{
-    (void)user;
-    tls_conn_gap(cap_flow_get_user(f), dir, g->offset, g->len, g->ts_us);
-}
-
-static void on_close(void *user, struct cap_flow *f)
-{
-    struct run *r = user;
-    struct tls_conn *c = cap_flow_get_user(f);
-    const struct cap_flow_summary *s = cap_flow_get_summary(f);
-    tls_conn_finish(c, s);
-    struct rpt_connection rc = {.flow = s, .tls = tls_conn_get_summary(c)};
-    rpt_add_connection(r->rpt, &rc);
-    tls_conn_free(c);
-}
-
-static void on_packet(void *user, const struct cap_packet *p)
-{
-    struct run *r = user;
-    struct cap_segment seg;
-    enum cap_skip_reason why;
-    r->packets++;
-    if (!r->first_ts) {
-        r->first_ts = p->ts_us;
-    }
-    r->last_ts = p->ts_us;
-    if (!cap_decode(p->linktype, p->data, p->caplen, false, &seg, &why)) {
-        r->skipped[why]++;
-        return;
-    }
-    seg.ts_us = p->ts_us;
-    seg.pkt_index = r->packets;
-    cap_flow_table_add(r->table, &seg);
-}
-
 static JsonNode *report_capture(const char *file)
 {
     char *path = g_strdup_printf("%s/samples/%s", TLSSCOPE_SOURCE_DIR, file);
     char *out = g_strdup_printf("%s/test_report_lab-%d.json", TLSSCOPE_BINARY_DIR, (int)getpid());
-    struct run r = {0};
-    tls_config_defaults(&r.tc);
     struct rpt_options o;
     rpt_options_defaults(&o);
     o.json_path = out;
     GError *err = NULL;
-    r.rpt = rpt_new(&o, &err);
-    assert_non_null(r.rpt);
-    struct cap_flow_config fc;
-    cap_flow_config_defaults(&fc);
-    struct cap_stream_events ev = {
-        .on_open = on_open, .on_data = on_data, .on_gap = on_gap, .on_close = on_close};
-    r.table = cap_flow_table_new(&fc, &ev, &r);
+    struct rpt_ctx *rpt = rpt_new(&o, &err);
+    assert_non_null(rpt);
+    struct eng_options eo;
+    eng_options_defaults(&eo);
+    struct engine *e = eng_new(&eo, rpt, NULL, NULL, NULL);
     const char *paths[] = {path};
     struct cap_source *src = cap_source_open_files(paths, 1, NULL, &err);
     assert_non_null(src);
-    enum cap_source_status st;
-    while ((st = cap_source_dispatch(src, 0, on_packet, &r, &err)) == CAP_SOURCE_OK) {
-    }
-    assert_int_equal(st, CAP_SOURCE_EOF);
-    cap_flow_table_finish(r.table);
-    struct cap_source_stats ss;
-    cap_source_get_stats(src, &ss);
-    struct cap_table_stats ts;
-    cap_flow_table_get_stats(r.table, &ts);
-    struct rpt_capture_info info = {.num_sources = 1,
-                                    .sources = paths,
-                                    .source = &ss,
-                                    .table = &ts,
-                                    .first_ts_us = r.first_ts,
-                                    .last_ts_us = r.last_ts};
-    memcpy(info.skipped, r.skipped, sizeof(info.skipped));
-    assert_true(rpt_finish(r.rpt, &info, &err));
-    rpt_free(r.rpt);
-    cap_flow_table_free(r.table);
+    assert_true(eng_read_all(e, src, &err));
+    struct eng_capture_info ci;
+    eng_capture_info(e, src, &ci);
+    ci.info.num_sources = 1;
+    ci.info.sources = paths;
+    assert_true(rpt_finish(rpt, &ci.info, &err));
+    rpt_free(rpt);
+    eng_free(e);
     cap_source_free(src);
     char *text = NULL;
     assert_true(g_file_get_contents(out, &text, NULL, NULL));

@@ -34,25 +34,25 @@ static bool all_zero(const uint8_t *p, size_t n)
 static void test_case(void **state)
 {
     const struct spare_case *tc = *state;
-    struct cap_spares s;
-    cap_spares_init(&s, tc->size, tc->max);
+    struct spare_list s;
+    spare_list_init(&s, tc->size, tc->max);
     uint8_t **taken = g_new0(uint8_t *, tc->given + 1);
     for (unsigned i = 0; i < tc->given; i++) {
-        taken[i] = cap_spares_take(&s);
+        taken[i] = spare_list_take(&s);
         assert_true(all_zero(taken[i], tc->size));
         memset(taken[i], 0xa5, tc->size);
     }
     assert_int_equal(s.num, 0);
     assert_null(s.blocks);
     for (unsigned i = 0; i < tc->given; i++) {
-        cap_spares_give(&s, taken[i]);
+        spare_list_give(&s, taken[i]);
     }
-    cap_spares_give(&s, NULL);
+    spare_list_give(&s, NULL);
     unsigned kept = MIN(tc->given, tc->max);
     assert_int_equal(s.num, kept);
     /* The last ones kept come back first, zeroed again. */
     for (unsigned i = kept; i-- > 0;) {
-        uint8_t *p = cap_spares_take(&s);
+        uint8_t *p = spare_list_take(&s);
         assert_ptr_equal(p, taken[i]);
         assert_true(all_zero(p, tc->size));
         taken[i] = p;
@@ -61,12 +61,12 @@ static void test_case(void **state)
     /* Give half back and leave them to cleanup. */
     for (unsigned i = 0; i < kept; i++) {
         if (i % 2 == 0) {
-            cap_spares_give(&s, taken[i]);
+            spare_list_give(&s, taken[i]);
         } else {
             g_free(taken[i]);
         }
     }
-    cap_spares_cleanup(&s);
+    spare_list_cleanup(&s);
     assert_int_equal(s.num, 0);
     assert_null(s.blocks);
     g_free(taken);
@@ -77,26 +77,26 @@ static void test_case(void **state)
 static void test_take_raw(void **state)
 {
     (void)state;
-    struct cap_spares s;
-    cap_spares_init(&s, 4096, 2);
-    uint8_t *a = cap_spares_take_raw(&s); /* empty list: malloc */
-    uint8_t *b = cap_spares_take_raw(&s);
+    struct spare_list s;
+    spare_list_init(&s, 4096, 2);
+    uint8_t *a = spare_list_take_raw(&s); /* empty list: malloc */
+    uint8_t *b = spare_list_take_raw(&s);
     assert_non_null(a);
     assert_non_null(b);
     memset(a, 0x11, 4096);
     memset(b, 0x22, 4096);
-    cap_spares_give(&s, a);
-    cap_spares_give(&s, b);
-    uint8_t *p = cap_spares_take_raw(&s);
+    spare_list_give(&s, a);
+    spare_list_give(&s, b);
+    uint8_t *p = spare_list_take_raw(&s);
     assert_ptr_equal(p, b);
     assert_int_equal(p[0], 0x22);
     assert_int_equal(p[4095], 0x22);
-    uint8_t *q = cap_spares_take(&s); /* the zeroing take still zeroes */
+    uint8_t *q = spare_list_take(&s); /* the zeroing take still zeroes */
     assert_ptr_equal(q, a);
     assert_true(all_zero(q, 4096));
     g_free(p);
     g_free(q);
-    cap_spares_cleanup(&s);
+    spare_list_cleanup(&s);
 }
 
 int main(void)

@@ -430,7 +430,7 @@ static void run(void **state)
             for (uint32_t i = 0; i < TCP_RING_MIN; i++) {
                 stale[i] = (uint8_t)~pattern(i + (uint64_t)row->base);
             }
-            cap_spares_give(&mem.ring_spares, stale);
+            spare_list_give(&mem.ring_spares, stale);
         }
     }
     struct cap_dir_stats st;

@@ -7,6 +7,7 @@
 #include "tls_vectors.h"
 
 #include "tls_decode_internal.h"
+#include "tls_shared_internal.h"
 
 static void decode_ch(const uint8_t *b, size_t n, struct tls_client_hello *ch)
 {

@@ -14,6 +14,7 @@
 
 #include "dissect.h"
 #include "spare_list.h"
+#include "tls_shared_internal.h"
 #include "tls_record_internal.h"
 #include "tls_test_build.h"
 
@@ -98,11 +99,11 @@ static const struct tls_framer_events EVENTS = {rec_record, rec_body, rec_lost, 
                                                 rec_desync};
 
 /* framer_new_spares: with record buffers from spares (NULL: malloc, the default config). */
-static void framer_new_spares(struct tls_framer *f, struct recorder *r, struct cap_spares *spares)
+static void framer_new_spares(struct tls_framer *f, struct recorder *r, struct tls_shared *spares)
 {
     struct tls_config cfg;
     tls_config_defaults(&cfg);
-    cfg.rec_spares = spares;
+    cfg.shared = spares;
     memset(r, 0, sizeof(*r));
     tls_framer_init(f, CAP_DIR_SERVER, &cfg, &EVENTS, r);
 }
@@ -717,7 +718,7 @@ static void assert_same_events(const struct recorder *got, const struct recorder
 }
 
 /* frame_all: frames the whole of s in chunks of chunk bytes and finishes, into r. */
-static void frame_all(const struct stream *s, size_t chunk, struct cap_spares *spares,
+static void frame_all(const struct stream *s, size_t chunk, struct tls_shared *spares,
                       struct recorder *r)
 {
     struct tls_framer f;
@@ -741,8 +742,8 @@ static void test_record_buffers_from_spares(void **state)
     add_record(&s, 22, 0x0303, 900, 900);
     add_record(&s, 23, 0x0303, 16384, 16384);
     static const size_t chunks[] = {1, 7, 100, 1448, 20000};
-    struct cap_spares spares;
-    tls_rec_spares_init(&spares, 4);
+    struct tls_shared spares = {0};
+    tls_rec_spares_init(&spares.rec_spares, 4);
     void *block = NULL;
     for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
         struct recorder ref, got;
@@ -753,13 +754,13 @@ static void test_record_buffers_from_spares(void **state)
         assert_int_equal(ref.num_desyncs, 0);
         /* One block served every small record of the run (given back when a larger record
          * took over, or at cleanup), and it is the block the run before gave back. */
-        assert_int_equal(spares.num, 1);
+        assert_int_equal(spares.rec_spares.num, 1);
         if (block != NULL) {
-            assert_ptr_equal(spares.blocks[0], block);
+            assert_ptr_equal(spares.rec_spares.blocks[0], block);
         }
-        block = spares.blocks[0];
+        block = spares.rec_spares.blocks[0];
     }
-    cap_spares_cleanup(&spares);
+    spare_list_cleanup(&spares.rec_spares);
     free(s.p);
 }
 

@@ -1,6 +1,6 @@
 /* The dissector on the fault-injection captures of samples/ (made by samples/make-samples; what
- * is true in each by construction is in samples/truth.json): capture decodes and reassembles,
- * wired as the CLI wires it, and each connection's tls_summary must state those facts: version,
+ * is true in each by construction is in samples/truth.json): the engine (the pipeline the CLI
+ * runs) reads each, and each connection's tls_summary must state those facts: version,
  * cipher, handshake outcome, resumption, HelloRetryRequest, alerts, close_notify, and, for the
  * 444-byte short write, a desync whose estimate is exactly 444 bytes. */
 #include <setjmp.h>
@@ -15,8 +15,7 @@
 #include <cmocka.h>
 #include <json-glib/json-glib.h>
 
-#include "capture.h"
-#include "dissect.h"
+#include "engine.h"
 
 #define MAX_CONNS 64
 
@@ -26,71 +25,19 @@ struct conn_out {
 };
 
 struct run {
-    struct cap_flow_table *table;
-    struct tls_config tc;
-    uint64_t packets;
     size_t num;
     struct conn_out *out; /* MAX_CONNS, in order of close */
 };
 
-static void on_open(void *user, struct cap_flow *f)
+/* The engine's connection hook: each connection as it ends, copied (its lists outlive it). */
+static void on_connection(void *user, const struct rpt_connection *c)
 {
     struct run *r = user;
-    cap_flow_set_user(f, tls_conn_new(&r->tc));
-}
-
-static void on_data(void *user, struct cap_flow *f, enum cap_dir dir, uint64_t offset,
-                    const uint8_t *data, size_t len, int64_t ts_us)
-{
-    (void)user;
-    struct tls_conn *c = cap_flow_get_user(f);
-    if (getenv("TLS_SAMPLES_TRACE")) {
-        printf("data dir=%d off=%llu len=%zu\n", dir, (unsigned long long)offset, len);
-    }
-    tls_conn_data(c, dir, offset, data, len, ts_us);
-    enum cap_dir ch;
-    if (cap_flow_get_summary(f)->roles == CAP_ROLE_PORT && tls_conn_client_hello_dir(c, &ch) &&
-        ch != CAP_DIR_CLIENT && cap_flow_set_client(f, ch)) {
-        tls_conn_swap_dirs(c);
-    }
-}
-
-static void on_gap(void *user, struct cap_flow *f, enum cap_dir dir, const struct cap_gap *g)
-{
-    (void)user;
-    if (getenv("TLS_SAMPLES_TRACE")) {
-        printf("gap dir=%d off=%llu len=%llu\n", dir, (unsigned long long)g->offset,
-               (unsigned long long)g->len);
-    }
-    tls_conn_gap(cap_flow_get_user(f), dir, g->offset, g->len, g->ts_us);
-}
-
-static void on_close(void *user, struct cap_flow *f)
-{
-    struct run *r = user;
-    struct tls_conn *c = cap_flow_get_user(f);
-    const struct cap_flow_summary *s = cap_flow_get_summary(f);
-    tls_conn_finish(c, s);
-    if (r->num < MAX_CONNS) {
-        cap_flow_summary_copy(&r->out[r->num].flow, s); /* its lists outlive the flow */
-        tls_summary_copy(&r->out[r->num].tls, tls_conn_get_summary(c));
+    if (r->num < MAX_CONNS && c->tls != NULL) {
+        cap_flow_summary_copy(&r->out[r->num].flow, c->flow);
+        tls_summary_copy(&r->out[r->num].tls, c->tls);
         r->num++;
     }
-    tls_conn_free(c);
-}
-
-static void on_packet(void *user, const struct cap_packet *p)
-{
-    struct run *r = user;
-    struct cap_segment seg;
-    enum cap_skip_reason why;
-    r->packets++;
-    if (!cap_decode(p->linktype, p->data, p->caplen, false, &seg, &why)) {
-        return;
-    }
-    seg.ts_us = p->ts_us;
-    seg.pkt_index = r->packets;
-    cap_flow_table_add(r->table, &seg);
 }
 
 static int by_id(const void *a, const void *b)
@@ -130,22 +77,15 @@ static size_t dissect_file(const char *file, struct conn_out *out)
     release_out(out); /* a second file read into the same results replaces the first */
     struct run r = {0};
     r.out = out;
-    tls_config_defaults(&r.tc);
-    struct cap_flow_config fc;
-    cap_flow_config_defaults(&fc);
-    struct cap_stream_events ev = {
-        .on_open = on_open, .on_data = on_data, .on_gap = on_gap, .on_close = on_close};
-    r.table = cap_flow_table_new(&fc, &ev, &r);
+    struct eng_options eo;
+    eng_options_defaults(&eo);
+    struct engine *e = eng_new(&eo, NULL, on_connection, &r, NULL);
     const char *paths[] = {path};
     GError *err = NULL;
     struct cap_source *src = cap_source_open_files(paths, 1, NULL, &err);
     assert_non_null(src);
-    enum cap_source_status st;
-    while ((st = cap_source_dispatch(src, 0, on_packet, &r, &err)) == CAP_SOURCE_OK) {
-    }
-    assert_int_equal(st, CAP_SOURCE_EOF);
-    cap_flow_table_finish(r.table);
-    cap_flow_table_free(r.table);
+    assert_true(eng_read_all(e, src, &err));
+    eng_free(e);
     cap_source_free(src);
     qsort(out, r.num, sizeof(out[0]), by_id);
     if (getenv("TLS_SAMPLES_DUMP")) {

@@ -1,4 +1,4 @@
-/* tls_shape_append: two hello segments that differ only in what every connection draws afresh
+/* cls_shape_append: two hello segments that differ only in what every connection draws afresh
  * have the same shape; any other difference shows. Each row builds a base segment and a variant
  * from the same parameters with one thing changed, and says whether the shapes must match. */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "dissect.h"
+#include "classify_internal.h"
 #include "tls_test_build.h"
 
 /* What a hello segment is built from. */
@@ -141,7 +141,7 @@ static GByteArray *build(const struct hello_params *p)
 struct row {
     const char *name;
     struct hello_params base, variant;
-    bool base_ok, variant_ok; /* tls_shape_append's answer for each */
+    bool base_ok, variant_ok; /* cls_shape_append's answer for each */
     bool same;                /* shapes equal (when both are ok) */
 };
 
@@ -226,9 +226,9 @@ static void run_row(void **state)
     const struct row *r = *state;
     GByteArray *a = build(&r->base), *b = build(&r->variant);
     GByteArray *sa = g_byte_array_new(), *sb = g_byte_array_new();
-    struct tls_shape_dir st_a = {0}, st_b = {0};
-    assert_int_equal(tls_shape_append(a->data, a->len, &st_a, sa), r->base_ok);
-    assert_int_equal(tls_shape_append(b->data, b->len, &st_b, sb), r->variant_ok);
+    struct cls_shape_dir st_a = {0}, st_b = {0};
+    assert_int_equal(cls_shape_append(a->data, a->len, &st_a, sa), r->base_ok);
+    assert_int_equal(cls_shape_append(b->data, b->len, &st_b, sb), r->variant_ok);
     assert_int_equal(st_a.certificate, r->base.certificate);
     assert_int_equal(st_b.certificate, r->variant.certificate);
     if (r->base_ok && r->variant_ok) {
@@ -258,8 +258,8 @@ static void test_identity(void **state)
         GByteArray *out = g_byte_array_new();
         static const uint8_t before[] = {0xaa, 0xbb, 0xcc};
         g_byte_array_append(out, before, sizeof(before));
-        struct tls_shape_dir st = {0};
-        assert_true(tls_shape_append(seg->data, seg->len, &st, out));
+        struct cls_shape_dir st = {0};
+        assert_true(cls_shape_append(seg->data, seg->len, &st, out));
         assert_int_equal(out->len, sizeof(before) + seg->len);
         assert_memory_equal(out->data, before, sizeof(before));
         assert_memory_equal(out->data + sizeof(before), seg->data, seg->len);
@@ -275,15 +275,15 @@ static void test_hostile(void **state)
     (void)state;
     static const uint8_t http[] = "GET / HTTP/1.1\r\n";
     GByteArray *out = g_byte_array_new();
-    struct tls_shape_dir st = {0};
-    assert_false(tls_shape_append(http, sizeof(http) - 1, &st, out));
+    struct cls_shape_dir st = {0};
+    assert_false(cls_shape_append(http, sizeof(http) - 1, &st, out));
     struct hello_params p = {CH, .psk_fill = 3, .ticket_fill = 4};
     GByteArray *seg = build(&p);
     for (size_t n = 0; n <= seg->len; n++) {
         uint8_t *copy = dup_exact(seg->data, n);
         g_byte_array_set_size(out, 0);
-        st = (struct tls_shape_dir){0};
-        (void)tls_shape_append(copy, n, &st, out);
+        st = (struct cls_shape_dir){0};
+        (void)cls_shape_append(copy, n, &st, out);
         free(copy);
     }
     g_byte_array_free(seg, TRUE);

@@ -15,7 +15,7 @@
 
 static void check_key(struct vmemo_digests *d, const uint8_t *key, size_t len)
 {
-    uint8_t want[CAP_MEMO_KEY_LEN], got[CAP_MEMO_KEY_LEN];
+    uint8_t want[CLS_MEMO_KEY_LEN], got[CLS_MEMO_KEY_LEN];
     tls_sha256(key, len, want);
     vmemo_key_digest(d, key, len, got);
     assert_memory_equal(got, want, sizeof(want));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tls_decode_internal.h"
+#include "tls_shared_internal.h"
 
 static struct tls_fp_memo *memo(void)
 {

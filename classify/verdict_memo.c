@@ -1,4 +1,4 @@
-/* See verdict_memo.h. The key is a SHA-256 of the bytes gathered here; cap_classify_context
+/* See verdict_memo.h. The key is a SHA-256 of the bytes gathered here; cls_classify_context
  * adds what only the classifier knows. */
 #include <string.h>
 
@@ -23,7 +23,7 @@
 struct vmemo_digests {
     struct {
         uint32_t key_len; /* 0: empty */
-        uint8_t digest[CAP_MEMO_KEY_LEN];
+        uint8_t digest[CLS_MEMO_KEY_LEN];
         uint8_t key[DIGEST_KEY_MAX];
     } slot[DIGEST_SLOTS];
     uint64_t hits, misses;
@@ -46,13 +46,13 @@ void vmemo_digests_counts(const struct vmemo_digests *d, uint64_t *out_hits, uin
 }
 
 void vmemo_key_digest(struct vmemo_digests *d, const uint8_t *key, size_t len,
-                      uint8_t out[CAP_MEMO_KEY_LEN])
+                      uint8_t out[CLS_MEMO_KEY_LEN])
 {
     if (d == NULL || len == 0 || len > DIGEST_KEY_MAX) {
         tls_sha256(key, len, out);
         return;
     }
-    size_t i = (size_t)(cap_bytes_hash(key, len) & (DIGEST_SLOTS - 1));
+    size_t i = (size_t)(bytes_hash(key, len) & (DIGEST_SLOTS - 1));
     if (d->slot[i].key_len == len && memcmp(d->slot[i].key, key, len) == 0) {
         d->hits++;
     } else {
@@ -61,7 +61,7 @@ void vmemo_key_digest(struct vmemo_digests *d, const uint8_t *key, size_t len,
         memcpy(d->slot[i].key, key, len);
         d->slot[i].key_len = (uint32_t)len;
     }
-    memcpy(out, d->slot[i].digest, CAP_MEMO_KEY_LEN);
+    memcpy(out, d->slot[i].digest, CLS_MEMO_KEY_LEN);
 }
 
 struct vmemo_hold {
@@ -74,7 +74,7 @@ struct vmemo_hold {
      * complete (that is when nDPI reads the held segments, so its certificate cache is as it
      * is then). */
     struct cap_segment first;
-    struct tls_shape_dir shape[2];
+    struct cls_shape_dir shape[2];
 };
 
 /* Holds of ended flows, with their key arrays, for the next flows: the malloc and free of a
@@ -171,10 +171,10 @@ static bool add_segment(struct vmemo_hold *h, enum cap_dir dir, const struct cap
         return true;
     }
     return seg->payload_len <= SHAPE_MAX &&
-           tls_shape_append(seg->payload, seg->payload_len, &h->shape[dir], h->key);
+           cls_shape_append(seg->payload, seg->payload_len, &h->shape[dir], h->key);
 }
 
-struct vmemo_hold *vmemo_begin(struct vmemo_holds *pool, struct cap_class_flow *f, enum cap_dir dir,
+struct vmemo_hold *vmemo_begin(struct vmemo_holds *pool, struct cls_flow *f, enum cap_dir dir,
                                const struct cap_segment *seg)
 {
     if (!tls_opens_with_client_hello(seg->payload, seg->payload_len)) {
@@ -184,38 +184,38 @@ struct vmemo_hold *vmemo_begin(struct vmemo_holds *pool, struct cap_class_flow *
     h->client = dir;
     h->first = *seg;
     h->first.payload = h->first.l3 = NULL; /* only its addresses and ports are kept */
-    if (!add_segment(h, dir, seg) || !cap_class_flow_hold(f, seg)) {
+    if (!add_segment(h, dir, seg) || !cls_flow_hold(f, seg)) {
         vmemo_free(h);
         return NULL;
     }
     return h;
 }
 
-bool vmemo_next(struct vmemo_hold *h, struct vmemo_digests *d, struct cap_classifier *c,
-                struct cap_class_flow *f, enum cap_dir dir, const struct cap_segment *seg,
+bool vmemo_next(struct vmemo_hold *h, struct vmemo_digests *d, struct cls_classifier *c,
+                struct cls_flow *f, enum cap_dir dir, const struct cap_segment *seg,
                 bool *final)
 {
     bool server_payload = dir != h->client && seg->payload_len > 0;
     bool keyed = add_segment(h, dir, seg);
-    if (!server_payload && keyed && (seg->payload_len == 0) && cap_class_flow_hold(f, seg)) {
+    if (!server_payload && keyed && (seg->payload_len == 0) && cls_flow_hold(f, seg)) {
         return false; /* an ACK before the server's answer: held with the rest */
     }
     if (server_payload && keyed) {
-        uint8_t key[CAP_MEMO_KEY_LEN];
-        cap_classify_context(c, &h->first, h->key);
+        uint8_t key[CLS_MEMO_KEY_LEN];
+        cls_classify_context(c, &h->first, h->key);
         vmemo_key_digest(d, h->key->data, h->key->len, key);
-        if (cap_classify_memo_adopt(c, f, key, seg->ts_us)) {
+        if (cls_classify_memo_adopt(c, f, key, seg->ts_us)) {
             *final = true;
         } else {
-            cap_class_flow_feed_held(c, f);
-            *final = cap_classify_segment(c, f, seg, false);
+            cls_flow_feed_held(c, f);
+            *final = cls_classify_segment(c, f, seg, false);
             if (*final) {
-                cap_classify_memo_save(c, f, key, seg->ts_us);
+                cls_classify_memo_save(c, f, key, seg->ts_us);
             }
         }
     } else {
         /* Not keyable: nDPI reads everything as it came. */
-        *final = cap_classify_segment(c, f, seg, false);
+        *final = cls_classify_segment(c, f, seg, false);
     }
     vmemo_free(h);
     return true;

@@ -12,13 +12,13 @@
 #include <stdint.h>
 #include <string.h>
 
-static inline uint64_t cap_bytes_hash_step(uint64_t h, uint64_t w)
+static inline uint64_t bytes_hash_step(uint64_t h, uint64_t w)
 {
     h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
     return h ^ (h >> 31);
 }
 
-static inline uint64_t cap_bytes_hash(const uint8_t *p, size_t n)
+static inline uint64_t bytes_hash(const uint8_t *p, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
     size_t i = 0;
@@ -28,10 +28,10 @@ static inline uint64_t cap_bytes_hash(const uint8_t *p, size_t n)
         for (; i + 32 <= n; i += 32) {
             uint64_t w[4];
             memcpy(w, p + i, 32);
-            l0 = cap_bytes_hash_step(l0, w[0]);
-            l1 = cap_bytes_hash_step(l1, w[1]);
-            l2 = cap_bytes_hash_step(l2, w[2]);
-            l3 = cap_bytes_hash_step(l3, w[3]);
+            l0 = bytes_hash_step(l0, w[0]);
+            l1 = bytes_hash_step(l1, w[1]);
+            l2 = bytes_hash_step(l2, w[2]);
+            l3 = bytes_hash_step(l3, w[3]);
 #if defined(__GNUC__)
             /* Kept in general registers: vectorised, the four lanes' 64-bit multiplies became
              * SSE2 emulations of three multiplies each (x86-64 has no packed 64-bit multiply
@@ -39,12 +39,12 @@ static inline uint64_t cap_bytes_hash(const uint8_t *p, size_t n)
             __asm__("" : "+r"(l0), "+r"(l1), "+r"(l2), "+r"(l3));
 #endif
         }
-        h = cap_bytes_hash_step(cap_bytes_hash_step(l0, l1), cap_bytes_hash_step(l2, l3));
+        h = bytes_hash_step(bytes_hash_step(l0, l1), bytes_hash_step(l2, l3));
     }
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
-        h = cap_bytes_hash_step(h, w);
+        h = bytes_hash_step(h, w);
     }
     /* The last 0-7 bytes, gathered in a register as a little-endian load of them would give.
      * A memcpy into a zeroed word stores them in pieces and reads the word back, a load that

@@ -9,9 +9,7 @@
  * a classifier makes of one depends on the time it is read, which the caller must weigh. */
 #include <string.h>
 
-#include "dissect.h"
-#include "tls_decode_internal.h"
-
+#include "classify_internal.h"
 #include "cursor.h"
 
 enum {
@@ -173,7 +171,7 @@ rest:
 }
 
 /* The handshake messages of one plaintext record. */
-static void handshake_record(struct cur c, struct tls_shape_dir *st, struct shape_out *out)
+static void handshake_record(struct cur c, struct cls_shape_dir *st, struct shape_out *out)
 {
     while (cur_len(&c) >= 4) {
         uint8_t type = 0;
@@ -214,7 +212,7 @@ static void encrypted_handshake(struct cur c, struct shape_out *out)
     put(out, c.p, cur_len(&c));
 }
 
-static bool shape_records(const uint8_t *data, size_t len, struct tls_shape_dir *st,
+static bool shape_records(const uint8_t *data, size_t len, struct cls_shape_dir *st,
                           struct shape_out *out)
 {
     struct cur c = cur_make(data, len);
@@ -259,7 +257,7 @@ static bool shape_records(const uint8_t *data, size_t len, struct tls_shape_dir 
     return true;
 }
 
-bool tls_shape_append(const uint8_t *data, size_t len, struct tls_shape_dir *st, GByteArray *out)
+bool cls_shape_append(const uint8_t *data, size_t len, struct cls_shape_dir *st, GByteArray *out)
 {
     struct shape_out o; /* not an initialiser: that would zero the 2 KB buffer first */
     o.arr = out;

@@ -6,12 +6,12 @@
 #include "class_memo.h"
 
 struct memo_entry {
-    uint8_t key[CAP_MEMO_KEY_LEN];
-    struct cap_class_verdict v;
+    uint8_t key[CLS_MEMO_KEY_LEN];
+    struct cls_verdict v;
     bool used;
 };
 
-struct cap_class_memo {
+struct cls_memo {
     struct memo_entry *entries;
     size_t cap, next;
     GHashTable *index; /* key bytes (inside entries) -> entry */
@@ -26,19 +26,19 @@ static guint key_hash(gconstpointer k)
 
 static gboolean key_equal(gconstpointer a, gconstpointer b)
 {
-    return memcmp(a, b, CAP_MEMO_KEY_LEN) == 0;
+    return memcmp(a, b, CLS_MEMO_KEY_LEN) == 0;
 }
 
-struct cap_class_memo *cap_class_memo_new(size_t cap)
+struct cls_memo *cls_memo_new(size_t cap)
 {
-    struct cap_class_memo *m = g_new0(struct cap_class_memo, 1);
+    struct cls_memo *m = g_new0(struct cls_memo, 1);
     m->cap = cap ? cap : 1;
     m->entries = g_new0(struct memo_entry, m->cap);
     m->index = g_hash_table_new(key_hash, key_equal);
     return m;
 }
 
-void cap_class_memo_free(struct cap_class_memo *m)
+void cls_memo_free(struct cls_memo *m)
 {
     if (m == NULL) {
         return;
@@ -48,15 +48,15 @@ void cap_class_memo_free(struct cap_class_memo *m)
     g_free(m);
 }
 
-const struct cap_class_verdict *cap_class_memo_find(const struct cap_class_memo *m,
-                                                    const uint8_t key[CAP_MEMO_KEY_LEN])
+const struct cls_verdict *cls_memo_find(const struct cls_memo *m,
+                                                    const uint8_t key[CLS_MEMO_KEY_LEN])
 {
     const struct memo_entry *e = g_hash_table_lookup(m->index, key);
     return e ? &e->v : NULL;
 }
 
-void cap_class_memo_store(struct cap_class_memo *m, const uint8_t key[CAP_MEMO_KEY_LEN],
-                          const struct cap_class_verdict *v)
+void cls_memo_store(struct cls_memo *m, const uint8_t key[CLS_MEMO_KEY_LEN],
+                          const struct cls_verdict *v)
 {
     struct memo_entry *e = g_hash_table_lookup(m->index, key);
     if (e == NULL) {
@@ -65,14 +65,14 @@ void cap_class_memo_store(struct cap_class_memo *m, const uint8_t key[CAP_MEMO_K
         if (e->used) {
             g_hash_table_remove(m->index, e->key);
         }
-        memcpy(e->key, key, CAP_MEMO_KEY_LEN);
+        memcpy(e->key, key, CLS_MEMO_KEY_LEN);
         e->used = true;
         g_hash_table_insert(m->index, e->key, e);
     }
     e->v = *v;
 }
 
-size_t cap_class_memo_size(const struct cap_class_memo *m)
+size_t cls_memo_size(const struct cls_memo *m)
 {
     return g_hash_table_size(m->index);
 }

@@ -1,27 +1,35 @@
-/* Stream events from the flow table drive one tls_conn (and, unless --no-ndpi, one nDPI
- * classification) per flow. This is the only place where capture's, dissect's and report's
- * types meet. */
+/* The engine (engine.h): stream events from the flow table drive one tls_conn (and, unless
+ * --no-ndpi, one classification) per flow; each flow that ends goes to the reporter. */
 #include <string.h>
 
-#include "pipeline.h"
-#include "verdict_memo.h"
+#include "engine.h"
+
+struct engine {
+    struct cap_flow_table *flows;
+    struct cls_classifier *classifier; /* NULL with --no-ndpi, or when nDPI failed */
+    struct rpt_ctx *rpt;
+    eng_connection_fn on_connection;
+    void *user;
+    struct tls_config tls_cfg;
+    bool verify_checksums;
+    uint64_t pkt_index;
+    uint64_t skipped[CAP_SKIP_COUNT];
+    int64_t first_ts_us, last_ts_us;
+};
 
 /* What the pipeline keeps per flow, hung on the flow's user pointer. The dissector and the
  * classifier are made when the first payload arrives, so a flood of SYNs (or a scan) costs the
  * flow table's entry and this, nothing more. */
 struct flow_ctx {
-    struct tls_conn *tls;       /* NULL until the first stream byte or gap */
-    struct cap_class_flow *cls; /* NULL until the first payload, and with --no-ndpi */
-    struct vmemo_hold *memo;    /* while the first segments are held back from nDPI */
-    bool cls_done;
+    struct tls_conn *tls; /* NULL until the first stream byte or gap */
+    struct cls_slot cls;  /* empty until the first payload, and with --no-ndpi */
 };
 
 /* Tells the flow table what this flow's state holds now, so --max-memory counts it. */
 static void charge(struct cap_flow *flow, const struct flow_ctx *ctx)
 {
     cap_flow_set_consumer_bytes(flow, (ctx->tls ? tls_conn_mem_bytes(ctx->tls) : 0) +
-                                          cap_class_flow_mem_bytes(ctx->cls) +
-                                          vmemo_mem_bytes(ctx->memo));
+                                          cls_slot_mem_bytes(&ctx->cls));
 }
 
 /* The flow_ctx lives in the flow's user area (pipeline_events.user_bytes), so it is
@@ -32,7 +40,7 @@ static void on_open(void *user, struct cap_flow *flow)
     charge(flow, cap_flow_get_user(flow));
 }
 
-static struct tls_conn *flow_tls(struct pipeline *p, struct flow_ctx *ctx)
+static struct tls_conn *flow_tls(struct engine *p, struct flow_ctx *ctx)
 {
     if (ctx->tls == NULL) {
         ctx->tls = tls_conn_new(&p->tls_cfg);
@@ -40,48 +48,19 @@ static struct tls_conn *flow_tls(struct pipeline *p, struct flow_ctx *ctx)
     return ctx->tls;
 }
 
-static void classify(struct pipeline *p, struct flow_ctx *ctx, enum cap_dir dir,
-                     const struct cap_segment *seg)
-{
-    if (ctx->cls == NULL) {
-        if (seg->payload_len == 0) {
-            return;
-        }
-        /* --no-ndpi-tls: a flow whose first payload is a TLS hello is analysed by the dissector
-         * alone; nDPI's hello processing is most of its cost on such flows. */
-        if (p->ndpi_skip_tls && tls_opens_with_hello(seg->payload, seg->payload_len)) {
-            ctx->cls_done = true;
-            return;
-        }
-        ctx->cls = cap_class_flow_new(p->classifier);
-        if (p->ndpi_memo) {
-            ctx->memo = vmemo_begin(p->holds, ctx->cls, dir, seg);
-            if (ctx->memo != NULL) {
-                return;
-            }
-        }
-    } else if (ctx->memo != NULL) {
-        if (vmemo_next(ctx->memo, p->digests, p->classifier, ctx->cls, dir, seg, &ctx->cls_done)) {
-            ctx->memo = NULL;
-        }
-        return;
-    }
-    ctx->cls_done = cap_classify_segment(p->classifier, ctx->cls, seg, dir == CAP_DIR_CLIENT);
-}
-
 static void on_segment(void *user, struct cap_flow *flow, enum cap_dir dir,
                        const struct cap_segment *seg)
 {
-    struct pipeline *p = user;
+    struct engine *p = user;
     struct flow_ctx *ctx = cap_flow_get_user(flow);
     if (seg->payload_len > 0) {
         /* The segment is reassembled next: its bytes reach the dissector in a moment. */
         tls_conn_prefetch_data(ctx->tls, dir);
     }
-    if (p->classifier == NULL || ctx->cls_done) {
+    if (p->classifier == NULL || ctx->cls.done) {
         return;
     }
-    classify(p, ctx, dir, seg);
+    cls_slot_segment(p->classifier, &ctx->cls, dir, seg);
     charge(flow, ctx);
 }
 
@@ -119,7 +98,7 @@ static void on_gap(void *user, struct cap_flow *flow, enum cap_dir dir, const st
 
 static void on_close(void *user, struct cap_flow *flow)
 {
-    struct pipeline *p = user;
+    struct engine *p = user;
     struct flow_ctx *ctx = cap_flow_get_user(flow);
     const struct cap_flow_summary *fs = cap_flow_get_summary(flow);
     struct rpt_connection rc = {.flow = fs};
@@ -135,17 +114,20 @@ static void on_close(void *user, struct cap_flow *flow)
             rc.starttls_server_offset = rc.tls->starttls_offset[CAP_DIR_SERVER];
         }
     }
-    if (ctx->cls != NULL) {
-        vmemo_free(ctx->memo);
-        ctx->memo = NULL;
-        cap_class_flow_finish(p->classifier, ctx->cls);
-        rc.app = cap_class_flow_app(ctx->cls);
-        rc.ndpi_risks = cap_class_flow_risks(ctx->cls);
-        rc.ndpi_ja3 = cap_class_flow_ja3(ctx->cls);
+    struct cls_result cr;
+    if (p->classifier != NULL && cls_slot_finish(p->classifier, &ctx->cls, &cr)) {
+        rc.app = cr.app;
+        rc.ndpi_risks = cr.risks;
+        rc.ndpi_ja3 = cr.ja3;
     }
-    rpt_add_connection(p->rpt, &rc);
+    if (p->rpt != NULL) {
+        rpt_add_connection(p->rpt, &rc);
+    }
+    if (p->on_connection != NULL) {
+        p->on_connection(p->user, &rc);
+    }
     tls_conn_free(ctx->tls);
-    cap_class_flow_free(ctx->cls);
+    cls_slot_release(&ctx->cls);
 }
 
 static void on_closed(void *user, struct cap_flow *flow)
@@ -163,7 +145,7 @@ static void on_ending_soon(void *user, struct cap_flow *flow)
     (void)user;
     const struct flow_ctx *ctx = cap_flow_get_user(flow);
     tls_conn_prefetch(ctx->tls);
-    cap_class_flow_prefetch(ctx->cls);
+    cls_flow_prefetch(ctx->cls.flow);
 }
 
 static const struct cap_stream_events pipeline_events = {
@@ -177,32 +159,35 @@ static const struct cap_stream_events pipeline_events = {
     .user_bytes = sizeof(struct flow_ctx),
 };
 
-void pipeline_init(struct pipeline *p, const struct cap_flow_config *flow_cfg,
-                   const struct tls_config *tls_cfg, struct cap_classifier *classifier,
-                   struct rpt_ctx *rpt)
+void eng_options_defaults(struct eng_options *o)
 {
-    memset(p, 0, sizeof(*p));
-    p->rpt = rpt;
-    p->classifier = classifier;
-    p->tls_cfg = *tls_cfg;
-    /* Every connection of the run shares one memo of hello fingerprints. */
-    p->tls_cfg.fp_memo = tls_fp_memo_new();
-    /* About 4 MB at most; past the ends of a burst of connections they go back to malloc. */
-    tls_conn_spares_init(&p->conn_spares, 1024);
-    p->tls_cfg.conn_spares = &p->conn_spares;
-    /* 1 MB at most. */
-    tls_rec_spares_init(&p->rec_spares, 256);
-    p->tls_cfg.rec_spares = &p->rec_spares;
-    p->digests = vmemo_digests_new();
-    p->holds = vmemo_holds_new();
-    p->verify_checksums = flow_cfg->verify_checksums;
-    p->ndpi_memo = true;
-    p->flows = cap_flow_table_new(flow_cfg, &pipeline_events, p);
+    cap_flow_config_defaults(&o->flow);
+    tls_config_defaults(&o->tls);
+    o->ndpi = true;
+    cls_options_defaults(&o->cls);
 }
 
-void pipeline_packet(void *user, const struct cap_packet *pkt)
+struct engine *eng_new(const struct eng_options *o, struct rpt_ctx *rpt,
+                       eng_connection_fn on_connection, void *user, GError **warning)
 {
-    struct pipeline *p = user;
+    struct engine *p = g_new0(struct engine, 1);
+    p->rpt = rpt;
+    p->on_connection = on_connection;
+    p->user = user;
+    if (o->ndpi) {
+        p->classifier = cls_classifier_new(&o->cls, warning);
+    }
+    p->tls_cfg = o->tls;
+    /* Every connection of the run shares one set of memos and spare blocks. */
+    p->tls_cfg.shared = tls_shared_new();
+    p->verify_checksums = o->flow.verify_checksums;
+    p->flows = cap_flow_table_new(&o->flow, &pipeline_events, p);
+    return p;
+}
+
+void eng_packet(void *user, const struct cap_packet *pkt)
+{
+    struct engine *p = user;
     enum cap_skip_reason why;
 
     /* Frame numbers count every packet read, decoded or not, as tshark's frame.number does. */
@@ -225,28 +210,62 @@ void pipeline_packet(void *user, const struct cap_packet *pkt)
     cap_flow_table_add(p->flows, &seg);
 }
 
-void pipeline_advance(struct pipeline *p, int64_t now_us)
+void eng_advance(struct engine *e, int64_t now_us)
 {
-    cap_flow_table_advance(p->flows, now_us);
+    cap_flow_table_advance(e->flows, now_us);
 }
 
-void pipeline_finish(struct pipeline *p)
+void eng_finish(struct engine *e)
 {
-    cap_flow_table_finish(p->flows);
+    cap_flow_table_finish(e->flows);
 }
 
-void pipeline_cleanup(struct pipeline *p)
+bool eng_read_all(struct engine *e, struct cap_source *src, GError **error)
 {
-    cap_flow_table_free(p->flows);
-    p->flows = NULL;
-    tls_fp_memo_free(p->tls_cfg.fp_memo);
-    p->tls_cfg.fp_memo = NULL;
-    cap_spares_cleanup(&p->conn_spares);
-    p->tls_cfg.conn_spares = NULL;
-    cap_spares_cleanup(&p->rec_spares);
-    p->tls_cfg.rec_spares = NULL;
-    vmemo_digests_free(p->digests);
-    p->digests = NULL;
-    vmemo_holds_free(p->holds);
-    p->holds = NULL;
+    enum cap_source_status st;
+    while ((st = cap_source_dispatch(src, 0, eng_packet, e, error)) == CAP_SOURCE_OK) {
+    }
+    eng_finish(e);
+    return st != CAP_SOURCE_ERROR;
+}
+
+uint64_t eng_packets(const struct engine *e)
+{
+    return e->pkt_index;
+}
+
+int64_t eng_first_ts_us(const struct engine *e)
+{
+    return e->first_ts_us;
+}
+
+void eng_capture_info(const struct engine *e, struct cap_source *src,
+                      struct eng_capture_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (src != NULL) {
+        cap_source_get_stats(src, &out->source);
+        out->info.source = &out->source;
+    }
+    cap_flow_table_get_stats(e->flows, &out->table);
+    out->info.table = &out->table;
+    if (e->classifier != NULL) {
+        cls_classifier_get_stats(e->classifier, &out->classification);
+        out->info.classification = &out->classification;
+    }
+    out->info.first_ts_us = e->first_ts_us;
+    out->info.last_ts_us = e->last_ts_us;
+    memcpy(out->info.skipped, e->skipped, sizeof(out->info.skipped));
+}
+
+void eng_free(struct engine *e)
+{
+    if (e == NULL) {
+        return;
+    }
+    cap_flow_table_free(e->flows);
+    /* After the flows: their connections' states go back to the shared spare lists. */
+    tls_shared_free(e->tls_cfg.shared);
+    cls_classifier_free(e->classifier);
+    g_free(e);
 }

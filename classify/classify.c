@@ -5,8 +5,8 @@
  * that, or after CLASSIFY_MAX_PACKETS, its per-flow state (about 1 KB plus buffers in 4.2) is
  * freed and only the protocol name, risk names and JA3 are kept.
  *
- * A verdict can also be reused (cli/verdict_memo.h): the classifier holds a flow's first
- * segments, supplies what besides their bytes nDPI's verdict depends on (cap_classify_context),
+ * A verdict can also be reused (verdict_memo.h): the classifier holds a flow's first
+ * segments, supplies what besides their bytes nDPI's verdict depends on (cls_classify_context),
  * and keeps remembered verdicts in class_memo.c. What a key must hold was worked out from nDPI
  * 4.2's source: its TLS dissector reads the hellos and, for a certificate, the packet time;
  * its connection tracking reads flags and relative sequence numbers; its port guess, risk
@@ -18,10 +18,11 @@
 
 #include <ndpi/ndpi_api.h>
 
-#include "capture.h"
 #include "class_memo.h"
+#include "classify_internal.h"
 #include "prefetch.h"
 #include "spare_list.h"
+#include "verdict_memo.h"
 
 /* A TLS 1.2 full handshake has shown its certificate (the last thing nDPI's TLS dissector
  * reads) within the first dozen packets; a TLS 1.3 certificate is encrypted, so following the
@@ -58,10 +59,10 @@ static const uint16_t tls_dissector_ports[] = {465, 587, 993, 995};
  * place a time in it the way nDPI does (this is 4.2's default). */
 #define CLASSIFY_CERT_EXPIRE_DAYS 30
 
-struct cap_classifier {
+struct cls_classifier {
     struct ndpi_detection_module_struct *ndpi;
-    struct cap_class_memo *memo;
-    struct cap_class_stats stats;
+    struct cls_memo *memo;
+    struct cls_stats stats;
     /* bit set: some protocol's default TCP port in nDPI, or one its TLS dissector tests */
     uint8_t default_port[65536 / 8];
     /* bit set: the default TCP port of a protocol other than TLS (nDPI tries that protocol's
@@ -84,8 +85,11 @@ struct cap_classifier {
         bool used;
     } guess_cache[CLASSIFY_GUESS_SLOTS];
     size_t held_bytes;              /* copies held by all flows, at most CLASSIFY_HELD_BUDGET */
-    struct cap_spares flow_spares;  /* of struct cap_class_flow */
-    struct cap_spares block_spares; /* of CLASSIFY_HOLD_BLOCK bytes */
+    struct spare_list flow_spares;  /* of struct cls_flow */
+    struct spare_list block_spares; /* of CLASSIFY_HOLD_BLOCK bytes */
+    struct cls_options opt;
+    struct vmemo_digests *digests; /* digests of recent verdict keys */
+    struct vmemo_holds *holds;     /* ended holds for the next flows */
 };
 
 struct held_segment {
@@ -95,8 +99,8 @@ struct held_segment {
     bool in_block;
 };
 
-struct cap_class_flow {
-    struct cap_classifier *owner;
+struct cls_flow {
+    struct cls_classifier *owner;
     struct ndpi_flow_struct *ndpi_flow; /* NULL once classification is final */
     uint32_t packets;
     bool done;
@@ -104,10 +108,10 @@ struct cap_class_flow {
     bool first_detected; /* nDPI named the protocol on the first packet it read */
     bool cached_server;  /* nDPI may have put the server in its certificate cache */
     unsigned num_held;
-    struct held_segment held[CAP_CLASS_HOLD_MAX];
+    struct held_segment held[CLS_HOLD_MAX];
     uint8_t *hold_block; /* CLASSIFY_HOLD_BLOCK bytes, NULL until a copy goes in */
     uint32_t hold_used;
-    struct cap_class_verdict v;
+    struct cls_verdict v;
 };
 
 static void set_port_bit(uint8_t *bits, uint16_t port)
@@ -115,7 +119,7 @@ static void set_port_bit(uint8_t *bits, uint16_t port)
     bits[port / 8] |= (uint8_t)(1u << (port % 8));
 }
 
-static void note_default_ports(struct cap_classifier *c)
+static void note_default_ports(struct cls_classifier *c)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(tls_dissector_ports); i++) {
         uint16_t port = tls_dissector_ports[i];
@@ -134,7 +138,13 @@ static void note_default_ports(struct cap_classifier *c)
     }
 }
 
-struct cap_classifier *cap_classifier_new(GError **error)
+void cls_options_defaults(struct cls_options *o)
+{
+    o->skip_tls = false;
+    o->memo = true;
+}
+
+struct cls_classifier *cls_classifier_new(const struct cls_options *o, GError **error)
 {
     struct ndpi_detection_module_struct *m = ndpi_init_detection_module(ndpi_no_prefs);
     if (m == NULL) {
@@ -146,43 +156,52 @@ struct cap_classifier *cap_classifier_new(GError **error)
     ndpi_set_protocol_detection_bitmask2(m, &all);
     ndpi_set_tls_cert_expire_days(m, CLASSIFY_CERT_EXPIRE_DAYS);
     ndpi_finalize_initialization(m);
-    struct cap_classifier *c = g_new0(struct cap_classifier, 1);
+    struct cls_classifier *c = g_new0(struct cls_classifier, 1);
     c->ndpi = m;
-    c->memo = cap_class_memo_new(CAP_MEMO_ENTRIES);
+    c->memo = cls_memo_new(CLS_MEMO_ENTRIES);
     c->memo_ok = g_str_has_prefix(ndpi_revision(), "4.2.");
-    cap_spares_init(&c->flow_spares, sizeof(struct cap_class_flow), CLASSIFY_SPARE_FLOWS);
-    cap_spares_init(&c->block_spares, CLASSIFY_HOLD_BLOCK, CLASSIFY_SPARE_BLOCKS);
+    spare_list_init(&c->flow_spares, sizeof(struct cls_flow), CLASSIFY_SPARE_FLOWS);
+    spare_list_init(&c->block_spares, CLASSIFY_HOLD_BLOCK, CLASSIFY_SPARE_BLOCKS);
     note_default_ports(c);
+    if (o != NULL) {
+        c->opt = *o;
+    } else {
+        cls_options_defaults(&c->opt);
+    }
+    c->digests = vmemo_digests_new();
+    c->holds = vmemo_holds_new();
     return c;
 }
 
-void cap_classifier_free(struct cap_classifier *c)
+void cls_classifier_free(struct cls_classifier *c)
 {
     if (c == NULL) {
         return;
     }
     ndpi_exit_detection_module(c->ndpi);
-    cap_class_memo_free(c->memo);
-    cap_spares_cleanup(&c->flow_spares);
-    cap_spares_cleanup(&c->block_spares);
+    cls_memo_free(c->memo);
+    spare_list_cleanup(&c->flow_spares);
+    spare_list_cleanup(&c->block_spares);
+    vmemo_digests_free(c->digests);
+    vmemo_holds_free(c->holds);
     g_free(c);
 }
 
-size_t cap_classifier_flow_bytes(void)
+size_t cls_classifier_flow_bytes(void)
 {
     return ndpi_detection_get_sizeof_ndpi_flow_struct();
 }
 
-struct cap_class_flow *cap_class_flow_new(struct cap_classifier *c)
+struct cls_flow *cls_flow_new(struct cls_classifier *c)
 {
     c->stats.flows++;
-    struct cap_class_flow *f = cap_spares_take(&c->flow_spares);
+    struct cls_flow *f = spare_list_take(&c->flow_spares);
     f->owner = c;
     g_strlcpy(f->v.app, "Unknown", sizeof(f->v.app));
     return f;
 }
 
-size_t cap_class_flow_mem_bytes(const struct cap_class_flow *f)
+size_t cls_flow_mem_bytes(const struct cls_flow *f)
 {
     if (f == NULL) {
         return 0;
@@ -196,14 +215,14 @@ size_t cap_class_flow_mem_bytes(const struct cap_class_flow *f)
 }
 
 /* Out of line even under link-time optimisation: e2e_prefetch reads its code. */
-G_GNUC_NO_INLINE void cap_class_flow_prefetch(const struct cap_class_flow *f)
+G_GNUC_NO_INLINE void cls_flow_prefetch(const struct cls_flow *f)
 {
-    cap_prefetch(f, f ? sizeof(*f) : 0);
+    prefetch_block(f, f ? sizeof(*f) : 0);
 }
 
 /* nDPI's state for the flow, made when nDPI first reads it: a flow whose verdict is reused
  * never needs one. NULL (and the flow left unclassified) when memory runs out. */
-static struct ndpi_flow_struct *ndpi_state(struct cap_class_flow *f)
+static struct ndpi_flow_struct *ndpi_state(struct cls_flow *f)
 {
     if (f->ndpi_flow == NULL && !f->done) {
         f->ndpi_flow = calloc(1, ndpi_detection_get_sizeof_ndpi_flow_struct());
@@ -215,7 +234,7 @@ static struct ndpi_flow_struct *ndpi_state(struct cap_class_flow *f)
 }
 
 /* Frees the copies of f->held[0..n) that have their own allocation, and the hold block. */
-static void free_held(struct cap_class_flow *f, unsigned n, uint8_t *block)
+static void free_held(struct cls_flow *f, unsigned n, uint8_t *block)
 {
     for (unsigned i = 0; i < n; i++) {
         f->owner->held_bytes -= f->held[i].l3_len;
@@ -223,12 +242,12 @@ static void free_held(struct cap_class_flow *f, unsigned n, uint8_t *block)
             g_free(f->held[i].l3);
         }
     }
-    cap_spares_give(&f->owner->block_spares, block);
+    spare_list_give(&f->owner->block_spares, block);
 }
 
 /* Takes the held segments off the flow (so nothing that runs while they are read can free
  * them), into *out_n and *out_block. */
-static void detach_held(struct cap_class_flow *f, unsigned *out_n, uint8_t **out_block)
+static void detach_held(struct cls_flow *f, unsigned *out_n, uint8_t **out_block)
 {
     *out_n = f->num_held;
     *out_block = f->hold_block;
@@ -237,7 +256,7 @@ static void detach_held(struct cap_class_flow *f, unsigned *out_n, uint8_t **out
     f->hold_used = 0;
 }
 
-static void drop_held(struct cap_class_flow *f)
+static void drop_held(struct cls_flow *f)
 {
     unsigned n;
     uint8_t *block;
@@ -245,7 +264,7 @@ static void drop_held(struct cap_class_flow *f)
     free_held(f, n, block);
 }
 
-static void release(struct cap_class_flow *f)
+static void release(struct cls_flow *f)
 {
     drop_held(f);
     if (f->ndpi_flow != NULL) {
@@ -257,12 +276,12 @@ static void release(struct cap_class_flow *f)
 }
 
 /* Keeps what the report needs from nDPI's flow before it is freed. */
-static void keep_result(struct cap_classifier *c, struct cap_class_flow *f, ndpi_protocol p)
+static void keep_result(struct cls_classifier *c, struct cls_flow *f, ndpi_protocol p)
 {
     ndpi_protocol2name(c->ndpi, p, f->v.app, sizeof(f->v.app));
     g_strlcpy(f->v.ja3, f->ndpi_flow->protos.tls_quic.ja3_client, sizeof(f->v.ja3));
     size_t n = 0;
-    for (unsigned r = 1; r < NDPI_MAX_RISK && n < CAP_MAX_RISKS; r++) {
+    for (unsigned r = 1; r < NDPI_MAX_RISK && n < CLS_MAX_RISKS; r++) {
         if (f->ndpi_flow->risk & ((ndpi_risk)1 << r)) {
             f->v.risks[n++] = ndpi_risk2str((ndpi_risk_enum)r);
         }
@@ -301,7 +320,7 @@ static bool detected(ndpi_protocol p)
 }
 
 /* nDPI's last word on a flow it has not finished with: its guess. */
-static void give_up(struct cap_classifier *c, struct cap_class_flow *f)
+static void give_up(struct cls_classifier *c, struct cls_flow *f)
 {
     if (f->done || ndpi_state(f) == NULL) {
         return;
@@ -312,7 +331,7 @@ static void give_up(struct cap_classifier *c, struct cap_class_flow *f)
     release(f);
 }
 
-static bool feed(struct cap_classifier *c, struct cap_class_flow *f, const uint8_t *l3,
+static bool feed(struct cls_classifier *c, struct cls_flow *f, const uint8_t *l3,
                  size_t l3_len, int64_t ts_us)
 {
     if (f->done) {
@@ -349,7 +368,7 @@ static bool feed(struct cap_classifier *c, struct cap_class_flow *f, const uint8
     return false;
 }
 
-bool cap_class_flow_feed_held(struct cap_classifier *c, struct cap_class_flow *f)
+bool cls_flow_feed_held(struct cls_classifier *c, struct cls_flow *f)
 {
     unsigned n;
     uint8_t *block;
@@ -362,24 +381,24 @@ bool cap_class_flow_feed_held(struct cap_classifier *c, struct cap_class_flow *f
     return f->done;
 }
 
-bool cap_classify_segment(struct cap_classifier *c, struct cap_class_flow *f,
+bool cls_classify_segment(struct cls_classifier *c, struct cls_flow *f,
                           const struct cap_segment *seg, bool from_client)
 {
     (void)from_client; /* nDPI derives direction from the addresses in the IP header */
-    cap_class_flow_feed_held(c, f);
+    cls_flow_feed_held(c, f);
     return feed(c, f, seg->l3, seg->l3_len, seg->ts_us);
 }
 
-void cap_class_flow_finish(struct cap_classifier *c, struct cap_class_flow *f)
+void cls_flow_finish(struct cls_classifier *c, struct cls_flow *f)
 {
-    cap_class_flow_feed_held(c, f);
+    cls_flow_feed_held(c, f);
     give_up(c, f);
 }
 
-bool cap_class_flow_hold(struct cap_class_flow *f, const struct cap_segment *seg)
+bool cls_flow_hold(struct cls_flow *f, const struct cap_segment *seg)
 {
-    struct cap_classifier *c = f->owner;
-    if (f->done || f->num_held >= CAP_CLASS_HOLD_MAX || seg->l3_len > CLASSIFY_HELD_MAX_SEGMENT ||
+    struct cls_classifier *c = f->owner;
+    if (f->done || f->num_held >= CLS_HOLD_MAX || seg->l3_len > CLASSIFY_HELD_MAX_SEGMENT ||
         c->held_bytes + seg->l3_len > CLASSIFY_HELD_BUDGET) {
         return false;
     }
@@ -390,7 +409,7 @@ bool cap_class_flow_hold(struct cap_class_flow *f, const struct cap_segment *seg
     h->in_block = seg->l3_len <= CLASSIFY_HOLD_BLOCK - f->hold_used;
     if (h->in_block) {
         if (f->hold_block == NULL) {
-            f->hold_block = cap_spares_take_raw(&c->block_spares);
+            f->hold_block = spare_list_take_raw(&c->block_spares);
         }
         h->l3 = f->hold_block + f->hold_used;
         memcpy(h->l3, seg->l3, seg->l3_len);
@@ -406,14 +425,14 @@ static bool port_bit(const uint8_t *bits, uint16_t port)
     return (bits[port / 8] >> (port % 8)) & 1;
 }
 
-bool cap_classify_port_is_keyed(const struct cap_classifier *c, uint16_t port)
+bool cls_classify_port_is_keyed(const struct cls_classifier *c, uint16_t port)
 {
     return port < MEMO_PRIVILEGED_PORTS || port_bit(c->default_port, port);
 }
 
 /* nDPI's guess of a flow's protocol from its addresses (ndpi_guess_host_protocol_id): the
  * first packet's sender with its port in nDPI's IP table, else the receiver with its port. */
-static uint16_t ptree_guess(struct cap_classifier *c, const uint8_t addr_bytes[4], uint16_t port)
+static uint16_t ptree_guess(struct cls_classifier *c, const uint8_t addr_bytes[4], uint16_t port)
 {
     struct in_addr a;
     memcpy(&a.s_addr, addr_bytes, 4);
@@ -431,7 +450,7 @@ static uint16_t ptree_guess(struct cap_classifier *c, const uint8_t addr_bytes[4
     return g;
 }
 
-static uint16_t host_guess(struct cap_classifier *c, const struct cap_segment *seg)
+static uint16_t host_guess(struct cls_classifier *c, const struct cap_segment *seg)
 {
     uint16_t g = ptree_guess(c, seg->src.bytes, seg->sport);
     return g != NDPI_PROTOCOL_UNKNOWN ? g : ptree_guess(c, seg->dst.bytes, seg->dport);
@@ -444,16 +463,16 @@ static uint16_t host_guess(struct cap_classifier *c, const struct cap_segment *s
  * HTTP or their own payload, and the one of the protocol whose default port the flow uses,
  * which could be any, so with such a port (other than TLS's own) the address is kept as it
  * is. nDPI 4.2 has no IPv6 tables; IPv6 addresses are kept as they are all the same. */
-static bool client_address_read(const struct cap_classifier *c, const struct cap_segment *seg)
+static bool client_address_read(const struct cls_classifier *c, const struct cap_segment *seg)
 {
     return seg->src.family != 4 || port_bit(c->other_default_port, seg->sport) ||
            port_bit(c->other_default_port, seg->dport);
 }
 
-void cap_classify_context(struct cap_classifier *c, const struct cap_segment *seg, GByteArray *out)
+void cls_classify_context(struct cls_classifier *c, const struct cap_segment *seg, GByteArray *out)
 {
     uint16_t sport = seg->sport;
-    bool sport_read = cap_classify_port_is_keyed(c, sport);
+    bool sport_read = cls_classify_port_is_keyed(c, sport);
     bool addr_read = client_address_read(c, seg);
     uint16_t guess = addr_read ? 0 : host_guess(c, seg);
     uint8_t fixed[16] = {
@@ -482,10 +501,10 @@ void cap_classify_context(struct cap_classifier *c, const struct cap_segment *se
     }
 }
 
-bool cap_classify_memo_adopt(struct cap_classifier *c, struct cap_class_flow *f,
-                             const uint8_t key[CAP_MEMO_KEY_LEN], int64_t ts_us)
+bool cls_classify_memo_adopt(struct cls_classifier *c, struct cls_flow *f,
+                             const uint8_t key[CLS_MEMO_KEY_LEN], int64_t ts_us)
 {
-    const struct cap_class_verdict *v = c->memo_ok ? cap_class_memo_find(c->memo, key) : NULL;
+    const struct cls_verdict *v = c->memo_ok ? cls_memo_find(c->memo, key) : NULL;
     if (v == NULL || f->done ||
         cert_time_class(v->not_before, v->not_after, ts_us) != v->time_class) {
         return false;
@@ -497,8 +516,8 @@ bool cap_classify_memo_adopt(struct cap_classifier *c, struct cap_class_flow *f,
     return true;
 }
 
-void cap_classify_memo_save(struct cap_classifier *c, const struct cap_class_flow *f,
-                            const uint8_t key[CAP_MEMO_KEY_LEN], int64_t ts_us)
+void cls_classify_memo_save(struct cls_classifier *c, const struct cls_flow *f,
+                            const uint8_t key[CLS_MEMO_KEY_LEN], int64_t ts_us)
 {
     /* Only TLS verdicts made on the ClientHello: the shapes in a key describe TLS hellos, and
      * nDPI's other dissectors (which run until one names the flow) read things a key leaves
@@ -507,37 +526,98 @@ void cap_classify_memo_save(struct cap_classifier *c, const struct cap_class_flo
     if (!c->memo_ok || !f->done || !f->tls || !f->first_detected || f->cached_server) {
         return;
     }
-    struct cap_class_verdict v = f->v;
+    struct cls_verdict v = f->v;
     v.time_class = cert_time_class(v.not_before, v.not_after, ts_us);
-    cap_class_memo_store(c->memo, key, &v);
+    cls_memo_store(c->memo, key, &v);
     c->stats.memo_saved++;
 }
 
-void cap_classifier_get_stats(const struct cap_classifier *c, struct cap_class_stats *out)
+void cls_classifier_get_stats(const struct cls_classifier *c, struct cls_stats *out)
 {
     *out = c->stats;
 }
 
-void cap_class_flow_free(struct cap_class_flow *f)
+void cls_flow_free(struct cls_flow *f)
 {
     if (f == NULL) {
         return;
     }
     release(f);
-    cap_spares_give(&f->owner->flow_spares, f);
+    spare_list_give(&f->owner->flow_spares, f);
 }
 
-const char *cap_class_flow_app(const struct cap_class_flow *f)
+const char *cls_flow_app(const struct cls_flow *f)
 {
     return f->v.app;
 }
 
-const char *const *cap_class_flow_risks(const struct cap_class_flow *f)
+const char *const *cls_flow_risks(const struct cls_flow *f)
 {
     return f->v.risks;
 }
 
-const char *cap_class_flow_ja3(const struct cap_class_flow *f)
+const char *cls_flow_ja3(const struct cls_flow *f)
 {
     return f->v.ja3;
+}
+
+/* ------------------------------------------------------------------ a flow's slot */
+
+bool cls_slot_segment(struct cls_classifier *c, struct cls_slot *s, enum cap_dir dir,
+                      const struct cap_segment *seg)
+{
+    if (s->done) {
+        return true;
+    }
+    if (s->flow == NULL) {
+        if (seg->payload_len == 0) {
+            return false;
+        }
+        /* skip_tls: a flow whose first payload is a TLS hello is analysed by the dissector
+         * alone; nDPI's hello processing is most of its cost on such flows. */
+        if (c->opt.skip_tls && tls_opens_with_hello(seg->payload, seg->payload_len)) {
+            s->done = true;
+            return true;
+        }
+        s->flow = cls_flow_new(c);
+        if (c->opt.memo) {
+            s->hold = vmemo_begin(c->holds, s->flow, dir, seg);
+            if (s->hold != NULL) {
+                return false;
+            }
+        }
+    } else if (s->hold != NULL) {
+        if (vmemo_next(s->hold, c->digests, c, s->flow, dir, seg, &s->done)) {
+            s->hold = NULL;
+        }
+        return s->done;
+    }
+    s->done = cls_classify_segment(c, s->flow, seg, dir == CAP_DIR_CLIENT);
+    return s->done;
+}
+
+size_t cls_slot_mem_bytes(const struct cls_slot *s)
+{
+    return cls_flow_mem_bytes(s->flow) + vmemo_mem_bytes(s->hold);
+}
+
+bool cls_slot_finish(struct cls_classifier *c, struct cls_slot *s, struct cls_result *out)
+{
+    if (s->flow == NULL) {
+        return false;
+    }
+    vmemo_free(s->hold);
+    s->hold = NULL;
+    cls_flow_finish(c, s->flow);
+    out->app = cls_flow_app(s->flow);
+    out->risks = cls_flow_risks(s->flow);
+    out->ja3 = cls_flow_ja3(s->flow);
+    return true;
+}
+
+void cls_slot_release(struct cls_slot *s)
+{
+    vmemo_free(s->hold);
+    cls_flow_free(s->flow);
+    *s = (struct cls_slot){0};
 }

@@ -6,10 +6,10 @@
 
 #include <stddef.h>
 
-#define CAP_CACHE_LINE 64u
+#define CACHE_LINE_BYTES 64u
 
-/* cap_prefetch: asks for every cache line of [p, p + n) (p may be NULL). */
-static inline void cap_prefetch(const void *p, size_t n)
+/* prefetch_block: asks for every cache line of [p, p + n) (p may be NULL). */
+static inline void prefetch_block(const void *p, size_t n)
 {
 #if defined(__GNUC__)
     if (p == NULL || n == 0) {
@@ -20,7 +20,7 @@ static inline void cap_prefetch(const void *p, size_t n)
      * (an inlined sizeof) into its first prefetch alone; the empty asm hides n's value. */
     __asm__ volatile("" : "+r"(n));
     const char *c = (const char *)p;
-    for (size_t off = 0; off < n; off += CAP_CACHE_LINE) {
+    for (size_t off = 0; off < n; off += CACHE_LINE_BYTES) {
         __builtin_prefetch(c + off);
     }
     __builtin_prefetch(c + n - 1);

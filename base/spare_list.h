@@ -13,14 +13,14 @@
 
 #include <glib.h>
 
-struct cap_spares {
+struct spare_list {
     size_t size;   /* of every block */
     unsigned max;  /* blocks kept at most */
     unsigned num;  /* blocks kept now */
     void **blocks; /* max slots, allocated with the first block kept */
 };
 
-static inline void cap_spares_init(struct cap_spares *s, size_t size, unsigned max)
+static inline void spare_list_init(struct spare_list *s, size_t size, unsigned max)
 {
     s->size = size;
     s->max = max;
@@ -28,9 +28,9 @@ static inline void cap_spares_init(struct cap_spares *s, size_t size, unsigned m
     s->blocks = NULL;
 }
 
-/* cap_spares_take: a zeroed block of s->size bytes (as g_malloc0 gives), the most recently
+/* spare_list_take: a zeroed block of s->size bytes (as g_malloc0 gives), the most recently
  * given back first. */
-static inline void *cap_spares_take(struct cap_spares *s)
+static inline void *spare_list_take(struct spare_list *s)
 {
     if (s->num == 0) {
         return g_malloc0(s->size);
@@ -40,8 +40,8 @@ static inline void *cap_spares_take(struct cap_spares *s)
     return p;
 }
 
-/* cap_spares_take_raw: as cap_spares_take, for a buffer its taker fills: not zeroed. */
-static inline void *cap_spares_take_raw(struct cap_spares *s)
+/* spare_list_take_raw: as spare_list_take, for a buffer its taker fills: not zeroed. */
+static inline void *spare_list_take_raw(struct spare_list *s)
 {
     if (s->num == 0) {
         return g_malloc(s->size);
@@ -49,8 +49,8 @@ static inline void *cap_spares_take_raw(struct cap_spares *s)
     return s->blocks[--s->num];
 }
 
-/* cap_spares_give: p (NULL-safe, from a take of the same list) is kept or freed. */
-static inline void cap_spares_give(struct cap_spares *s, void *p)
+/* spare_list_give: p (NULL-safe, from a take of the same list) is kept or freed. */
+static inline void spare_list_give(struct spare_list *s, void *p)
 {
     if (p == NULL) {
         return;
@@ -65,8 +65,8 @@ static inline void cap_spares_give(struct cap_spares *s, void *p)
     g_free(p);
 }
 
-/* cap_spares_cleanup: frees the blocks kept and the list. */
-static inline void cap_spares_cleanup(struct cap_spares *s)
+/* spare_list_cleanup: frees the blocks kept and the list. */
+static inline void spare_list_cleanup(struct spare_list *s)
 {
     for (unsigned i = 0; i < s->num; i++) {
         g_free(s->blocks[i]);
