@@ -326,12 +326,6 @@ struct cap_stream_events {
      * what only more stream bytes would need. Once per flow; stream events may still follow
      * (data after the close, a hole filled late). */
     void (*on_closed)(void *user, struct cap_flow *flow);
-    /* on_ending_soon (may be NULL): a hint for speed that changes nothing: flow is next in line
-     * to end by timeout (it follows one that is ending now), so the state its on_close will
-     * read can be prefetched. A closed flow waits timeout_closed for stragglers and its memory
-     * goes cold meanwhile; its end was mostly cache misses. The flow's own block, its user
-     * area included, was prefetched one end earlier. */
-    void (*on_ending_soon)(void *user, struct cap_flow *flow);
     /* user_bytes: the consumer's per-flow state, kept inside the flow's own block (one
      * allocation, read with it): each flow opens with cap_flow_get_user pointing at user_bytes
      * zeroed bytes (aligned as malloc aligns), charged to max_memory with the flow. 0: none, and

@@ -246,8 +246,7 @@ static void set_payload(const struct cur *rest, size_t hdr_len, bool length_know
 {
     /* The cursor's two words were just stored one by one; copying it whole compiles to one
      * 16-byte load, which cannot be forwarded from two 8-byte stores and waits for them to
-     * reach the cache (a tenth of the per-packet path). The length is computed, so the two
-     * words are copied apart. */
+     * reach the cache; so the two words are copied apart. */
     size_t avail = cur_len(rest);
     ip->payload.p = rest->p;
     ip->dst_elsewhere = false;
@@ -504,7 +503,7 @@ static bool decode_tcp(const struct ip_view *ip, bool verify, struct cap_segment
     }
     /* MSS, window scale and SACK-permitted are sent on SYN segments only (RFC 9293 §3.2,
      * RFC 7323 §2.2, RFC 2018 §2); on the others the options are timestamps and SACK blocks,
-     * which nothing reads, and walking them was a tenth of decoding a segment. */
+     * which nothing reads, so they are not walked. */
     if (out->flags & CAP_TCP_SYN) {
         parse_tcp_options(opts, out);
     }

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "capture_hints.h"
 #include "prefetch.h"
 #include "spare_list.h"
 #include "tcp_reassembly_internal.h"
@@ -89,8 +90,7 @@ struct flow_list {
 };
 
 /* An index slot keeps its flow's hash beside the pointer, so a probe passes over other flows
- * without reading them (each read was a cache miss: the probe compare was the flow table's
- * hottest instruction). */
+ * without reading them (each read would be a cache miss). */
 struct flow_slot {
     struct cap_flow *f; /* NULL: empty */
     uint64_t hash;
@@ -99,6 +99,7 @@ struct flow_slot {
 struct cap_flow_table {
     struct cap_flow_config cfg;
     struct cap_stream_events ev;
+    struct cap_stream_hints hints;
     void *user;
     struct tcp_reasm_limits lim;
     struct tcp_mem mem;
@@ -108,8 +109,8 @@ struct cap_flow_table {
     uint64_t seed;
     struct flow_list lists[TCLASS_COUNT];
     /* The flow of the last segment, or NULL: most segments belong to the flow of the one
-     * before (62% on short connections), whose block is still in cache, so it is compared
-     * before the index is hashed and probed (a cache miss on the slot, most of the lookup). */
+     * before, whose block is still in cache, so it is compared before the index is hashed and
+     * probed (a cache miss on the slot). */
     struct cap_flow *last;
     int64_t now;
     bool clock_set;
@@ -608,8 +609,8 @@ static void prefetch_next_ends(const struct cap_flow_table *t, const struct cap_
         prefetch_block(n1->lnext, t->block_bytes);
     }
     prefetch_block(&t->slots[n1->slot], sizeof(t->slots[0]));
-    if (t->ev.on_ending_soon) {
-        t->ev.on_ending_soon(t->user, n1);
+    if (t->hints.on_ending_soon) {
+        t->hints.on_ending_soon(t->user, n1);
     }
 }
 
@@ -977,4 +978,9 @@ void cap_flow_table_free(struct cap_flow_table *t)
     tcp_mem_cleanup(&t->mem);
     g_free(t->slots);
     g_free(t);
+}
+
+void cap_flow_table_set_hints(struct cap_flow_table *t, const struct cap_stream_hints *h)
+{
+    t->hints = *h;
 }

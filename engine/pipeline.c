@@ -2,6 +2,7 @@
  * --no-ndpi, one classification) per flow; each flow that ends goes to the reporter. */
 #include <string.h>
 
+#include "capture_hints.h"
 #include "engine.h"
 
 struct engine {
@@ -155,7 +156,6 @@ static const struct cap_stream_events pipeline_events = {
     .on_close = on_close,
     .on_segment = on_segment,
     .on_closed = on_closed,
-    .on_ending_soon = on_ending_soon,
     .user_bytes = sizeof(struct flow_ctx),
 };
 
@@ -182,6 +182,7 @@ struct engine *eng_new(const struct eng_options *o, struct rpt_ctx *rpt,
     p->tls_cfg.shared = tls_shared_new();
     p->verify_checksums = o->flow.verify_checksums;
     p->flows = cap_flow_table_new(&o->flow, &pipeline_events, p);
+    cap_flow_table_set_hints(p->flows, &(struct cap_stream_hints){.on_ending_soon = on_ending_soon});
     return p;
 }
 
@@ -192,8 +193,8 @@ void eng_packet(void *user, const struct cap_packet *pkt)
 
     /* Frame numbers count every packet read, decoded or not, as tshark's frame.number does. */
     p->pkt_index++;
-    /* cap_decode leaves these two as given and writes every other field (so no initialiser:
-     * zeroing the segment here as well cost a second block store per packet). */
+    /* cap_decode leaves these two as given and writes every other field (no initialiser: it
+     * would store the whole segment a second time per packet). */
     struct cap_segment seg;
     seg.ts_us = pkt->ts_us;
     seg.pkt_index = p->pkt_index;

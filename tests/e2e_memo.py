@@ -1,4 +1,4 @@
-"""Reused nDPI verdicts (cli/verdict_memo.c): a TLS flow that looks to nDPI exactly like one it
+"""Reused nDPI verdicts (classify/verdict_memo.c): a TLS flow that looks to nDPI exactly like one it
 has read takes that flow's verdict without nDPI reading it.
 
 Built from the real flow in samples/tls13-clean.pcap, replayed four more times with edits:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # e2e_prefetch: the prefetch hints survive compilation. They change no output, so no other test
-# can see them go; GCC 12 once folded capture/prefetch.h's loop over an inlined sizeof into a
+# can see them go; GCC 12 once folded base/prefetch.h's loop over an inlined sizeof into a
 # single prefetch and then into none, silently costing 16% on short connections. Checks that
 # the built binary's tls_conn_prefetch, tls_conn_prefetch_data, tls_conn_prefetch_summary and
 # cls_flow_prefetch each hold a prefetch loop (a prefetch instruction and a branch back; in

@@ -1,4 +1,4 @@
-/* capture/bytes_hash.h: the 0-7 bytes past the last whole word are gathered in a register; the
+/* base/bytes_hash.h: the 0-7 bytes past the last whole word are gathered in a register; the
  * hash is the one the plain formulation (those bytes copied into a zeroed word) gives, for every
  * length and alignment, and each of those bytes changes it. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* The classifier's remembered verdicts (capture/classify.c, class_memo.c).
+/* The classifier's remembered verdicts (classify/classify.c, class_memo.c).
  *
  * A remembered verdict is only as good as its key: these tests replay real hello segments from
  * samples/ through nDPI and check that what the key leaves out (the client's ephemeral port)

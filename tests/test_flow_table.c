@@ -16,6 +16,7 @@
 #include <pcap/pcap.h>
 
 #include "capture.h"
+#include "capture_hints.h"
 
 /* ------------------------------------------------------------------ recording events */
 
@@ -623,12 +624,12 @@ static void user_area_and_close_hints(void **state)
     static const struct cap_stream_events ev = {.on_open = area_open,
                                                 .on_close = area_close,
                                                 .on_closed = area_closed,
-                                                .on_ending_soon = area_soon,
                                                 .user_bytes = AREA_BYTES};
     struct hint_rec *h = g_new0(struct hint_rec, 1);
     struct cap_flow_config cfg;
     cap_flow_config_defaults(&cfg);
     struct cap_flow_table *t = cap_flow_table_new(&cfg, &ev, h);
+    cap_flow_table_set_hints(t, &(struct cap_stream_hints){.on_ending_soon = area_soon});
     struct conn k[4];
     for (int i = 0; i < 3; i++) {
         conn_init(&k[i], (uint32_t)i * 1000, (uint16_t)(40000 + i), false);

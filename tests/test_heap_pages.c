@@ -1,4 +1,4 @@
-/* cli/heap_pages.c: as the heap grows, its new whole huge pages are advised (the kernel marks
+/* base/heap_pages.c: as the heap grows, its new whole huge pages are advised (the kernel marks
  * the range "hg" in /proc/self/smaps), and what was advised stays advised. Skipped where the
  * kernel takes no MADV_HUGEPAGE, or under a sanitizer (its allocator is not glibc's heap). */
 #include <setjmp.h>

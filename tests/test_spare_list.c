@@ -1,4 +1,4 @@
-/* capture/spare_list.h: blocks come back zeroed whatever was written in them (take_raw: as
+/* base/spare_list.h: blocks come back zeroed whatever was written in them (take_raw: as
  * left), the most recently given first; no more than max wait (the rest are freed: LeakSanitizer and valgrind see every
  * block released by cleanup); a list that never kept one allocates nothing of its own. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Tests of cli/verdict_memo.c's digests of recent keys: a digest comes from the table only for
+/* Tests of classify/verdict_memo.c's digests of recent keys: a digest comes from the table only for
  * the very bytes it was computed from. Keys of one length that differ in one byte, more of
  * them than the table has slots (so slots are shared), must each get their own SHA-256;
  * repeats are hits; keys too long for a slot are hashed every time. */
