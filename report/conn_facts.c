@@ -102,6 +102,9 @@ static const char *damage_before(const struct cap_flow_summary *f, const struct 
     return NULL;
 }
 
+const char rpt_why_before_app_data[] =
+    "encrypted alert right after the handshake, before any application data";
+
 const char *rpt_alert_fatal_why(const struct cap_flow_summary *f, const struct tls_summary *t,
                                 const struct tls_alert *a)
 {
@@ -127,7 +130,7 @@ const char *rpt_alert_fatal_why(const struct cap_flow_summary *f, const struct t
         return damage;
     }
     if (a->before_app_data && d->close_notify != TLS_CN_YES) {
-        return RPT_WHY_BEFORE_APP_DATA;
+        return rpt_why_before_app_data;
     }
     bool last = !d->has_last_record || d->last_record.offset == a->offset;
     if (d->close_notify == TLS_CN_NO && last) {
@@ -186,4 +189,39 @@ bool rpt_sid_offer_is_filler(const struct rpt_origins *origins, const struct tls
     }
     return offers_13 && !rpt_origins_get(origins, RPT_ORIGIN_SESSION_ID, t->session_id_offered,
                                          t->session_id_offered_len);
+}
+
+bool rpt_conn_wants_unclean(const struct rpt_connection *c, unsigned *out_sides)
+{
+    const struct tls_summary *t = c->tls;
+    if (!t || !t->is_tls) {
+        return false;
+    }
+    if (!(t->handshake == TLS_HS_FULL || t->handshake == TLS_HS_RESUMED || t->midstream)) {
+        return false;
+    }
+    uint32_t na = MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS);
+    for (uint32_t i = 0; i < na; i++) {
+        if (rpt_alert_is_fatal(c->flow, t, &t->alerts[i])) {
+            return false;
+        }
+    }
+    unsigned sides = rpt_unclean_sides(c->flow, t);
+    *out_sides = sides;
+    return sides != 0;
+}
+
+const struct tls_alert *rpt_first_fatal_alert(const struct cap_flow_summary *fl,
+                                              const struct tls_summary *t)
+{
+    if (!t || !t->is_tls) {
+        return NULL;
+    }
+    uint32_t na = MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS);
+    for (uint32_t i = 0; i < na; i++) {
+        if (rpt_alert_is_fatal(fl, t, &t->alerts[i])) {
+            return &t->alerts[i];
+        }
+    }
+    return NULL;
 }

@@ -1,5 +1,6 @@
 /* The finding record: its lifecycle, evidence, causes and their ranking, and the names of kinds
  * and confidences. Producers fill it; the JSON and text writers read it. */
+#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -8,23 +9,31 @@
 const char *rpt_kind_name(enum rpt_kind k)
 {
     static const char *const names[RPT_K_COUNT] = {
-        [RPT_K_FATAL_ALERT] = "fatal_alert",
-        [RPT_K_RESUMPTION_REFUSED] = "resumption_refused",
-        [RPT_K_UNCLEAN_CLOSE] = "unclean_close",
-        [RPT_K_RECORD_DESYNC] = "record_desync",
-        [RPT_K_STREAM_GAP] = "stream_gap",
-        [RPT_K_INCONSISTENT_RETRANSMISSION] = "inconsistent_retransmission",
-        [RPT_K_PATH_CHANGE] = "path_change",
-        [RPT_K_OVERSIZED_RECORD] = "oversized_record",
-        [RPT_K_INCOMPLETE_HANDSHAKE] = "incomplete_handshake",
-        [RPT_K_TCP_RESET] = "tcp_reset",
-        [RPT_K_OBSOLETE_VERSION] = "obsolete_version",
-        [RPT_K_WEAK_CIPHER] = "weak_cipher",
-        [RPT_K_NOT_TLS] = "not_tls",
-        [RPT_K_FULL_HANDSHAKE_STORM] = "full_handshake_storm",
-        [RPT_K_TRUNCATED_STREAM] = "truncated_stream",
+#define RPT_KIND(id, name, doc) [RPT_K_##id] = (name),
+#include "kinds.def"
+#undef RPT_KIND
     };
     return (unsigned)k < RPT_K_COUNT ? names[k] : "unknown";
+}
+
+const char *rpt_cause_name(enum rpt_cause_id c)
+{
+    static const char *const names[RPT_C_COUNT] = {
+#define RPT_CAUSE(id, name, priority, doc) [RPT_C_##id] = (name),
+#include "causes.def"
+#undef RPT_CAUSE
+    };
+    return (unsigned)c < RPT_C_COUNT ? names[c] : "unknown";
+}
+
+unsigned rpt_cause_priority(enum rpt_cause_id c)
+{
+    static const unsigned char priorities[RPT_C_COUNT] = {
+#define RPT_CAUSE(id, name, priority, doc) [RPT_C_##id] = (priority),
+#include "causes.def"
+#undef RPT_CAUSE
+    };
+    return (unsigned)c < RPT_C_COUNT ? priorities[c] : UINT_MAX;
 }
 
 const char *rpt_confidence_name(enum rpt_confidence c)
@@ -82,28 +91,26 @@ void rpt_finding_set_server(struct rpt_finding *f, const struct cap_addr *ip, ui
     f->server_port = port;
 }
 
-struct rpt_evidence *rpt_finding_evidence(struct rpt_finding *f, const char *fmt, ...)
+void rpt_finding_evidence(struct rpt_finding *f, struct rpt_pin at, const char *fmt, ...)
 {
     struct rpt_evidence *e = g_new0(struct rpt_evidence, 1);
     va_list ap;
     va_start(ap, fmt);
     e->text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    e->dir = -1;
+    e->at = at;
     g_ptr_array_add(f->evidence, e);
-    return e;
 }
 
-void rpt_finding_cause(struct rpt_finding *f, const char *cause, enum rpt_confidence conf,
-                       unsigned priority, const char *fmt, ...)
+void rpt_finding_cause(struct rpt_finding *f, enum rpt_cause_id cause, enum rpt_confidence conf,
+                       const char *fmt, ...)
 {
     if (f->num_causes >= RPT_MAX_CAUSES) {
         return;
     }
     struct rpt_cause *c = &f->causes[f->num_causes++];
-    c->cause = cause;
+    c->id = cause;
     c->confidence = conf;
-    c->priority = priority;
     va_list ap;
     va_start(ap, fmt);
     c->why = g_strdup_vprintf(fmt, ap);
@@ -127,7 +134,7 @@ void rpt_finding_rank_causes(struct rpt_finding *f)
         uint32_t j = i;
         while (j > 0 && (f->causes[j - 1].confidence < c.confidence ||
                          (f->causes[j - 1].confidence == c.confidence &&
-                          f->causes[j - 1].priority > c.priority))) {
+                          rpt_cause_priority(f->causes[j - 1].id) > rpt_cause_priority(c.id)))) {
             f->causes[j] = f->causes[j - 1];
             j--;
         }

@@ -1,7 +1,7 @@
 /* Server-level findings, made at finish once every connection is counted: unclean closes and
  * routine resets grouped per server, and full-handshake storms (the HAProxy SSL health-check
  * pattern). */
-#include "report_internal.h"
+#include "findings_internal.h"
 
 /* One finding for a server's grouped connections: the first of them listed as related (up to
  * what was kept), all of them counted. */
@@ -18,55 +18,70 @@ static struct rpt_finding *group_finding(enum rpt_kind kind, enum rpt_severity s
     return f;
 }
 
-static void unclean_group(const struct rpt_options *o, const struct rpt_server *s, const char *srv,
-                          GPtrArray *out)
+/* A server rule: the same shape as a connection rule (findings_internal.h), on a server. */
+struct server_rule {
+    enum rpt_kind kind;
+    enum rpt_severity severity;
+    bool (*applies)(const struct rpt_options *o, const struct rpt_server *s);
+    void (*build)(const struct rpt_options *o, const struct rpt_server *s, const char *srv,
+                  enum rpt_severity sev, GPtrArray *out);
+};
+
+static bool unclean_group_applies(const struct rpt_options *o, const struct rpt_server *s)
 {
-    if (s->unclean_closes <= o->unclean_close_group) {
-        return;
-    }
+    return s->unclean_closes > o->unclean_close_group;
+}
+
+static void unclean_group(const struct rpt_options *o, const struct rpt_server *s, const char *srv,
+                          enum rpt_severity sev, GPtrArray *out)
+{
+    (void)o;
     char *sum =
         g_strdup_printf("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " TLS connections to %s "
                         "closed without close_notify; the first %" G_GUINT64_FORMAT
                         " are also reported one by one.",
                         s->unclean_closes, s->tls_connections, srv, s->unclean_reported);
-    struct rpt_finding *f = group_finding(RPT_K_UNCLEAN_CLOSE, RPT_SEV_WARNING, s->first_unclean_us,
-                                          sum, s, s->unclean_conns, s->unclean_closes);
-    rpt_finding_evidence(f,
+    struct rpt_finding *f = group_finding(RPT_K_UNCLEAN_CLOSE, sev, s->first_unclean_us, sum, s,
+                                          s->unclean_conns, s->unclean_closes);
+    rpt_finding_evidence(f, RPT_NO_PIN,
                          "%" G_GUINT64_FORMAT " unclean closes, %" G_GUINT64_FORMAT
                          " full handshakes, %" G_GUINT64_FORMAT
                          " resumptions refused of %" G_GUINT64_FORMAT " offered",
                          s->unclean_closes, s->full_handshakes, s->resumption_refused,
                          s->resumption_offered);
-    rpt_finding_cause(f, "no_tls_shutdown", RPT_CONF_HIGH, 1,
+    rpt_finding_cause(f, RPT_C_NO_TLS_SHUTDOWN, RPT_CONF_HIGH,
                       "clients (or health checks) close their sockets without a TLS shutdown; JDK "
                       "and OpenSSL servers then invalidate each session");
     g_ptr_array_add(out, f);
 }
 
-static void reset_group(const struct rpt_options *o, const struct rpt_server *s, const char *srv,
-                        GPtrArray *out)
+static bool reset_group_applies(const struct rpt_options *o, const struct rpt_server *s)
 {
-    if (s->routine_resets <= o->unclean_close_group) {
-        return;
-    }
+    return s->routine_resets > o->unclean_close_group;
+}
+
+static void reset_group(const struct rpt_options *o, const struct rpt_server *s, const char *srv,
+                        enum rpt_severity sev, GPtrArray *out)
+{
+    (void)o;
     char *sum = g_strdup_printf(
         "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " connections to %s ended with a routine "
         "TCP reset (after close_notify, or explained by another finding); the first "
         "%" G_GUINT64_FORMAT " are also reported one by one.",
         s->routine_resets, s->connections, srv, s->resets_reported);
-    struct rpt_finding *f = group_finding(RPT_K_TCP_RESET, RPT_SEV_INFO, s->first_reset_us, sum, s,
+    struct rpt_finding *f = group_finding(RPT_K_TCP_RESET, sev, s->first_reset_us, sum, s,
                                           s->reset_conns, s->routine_resets);
-    rpt_finding_evidence(f,
+    rpt_finding_evidence(f, RPT_NO_PIN,
                          "%" G_GUINT64_FORMAT " resets after close_notify, %" G_GUINT64_FORMAT
                          " after an unclean close or a fatal alert",
                          s->resets_after_shutdown, s->routine_resets - s->resets_after_shutdown);
     if (s->resets_after_shutdown > 0) {
-        rpt_finding_cause(f, "abortive_close_after_shutdown", RPT_CONF_HIGH, 1,
+        rpt_finding_cause(f, RPT_C_ABORTIVE_CLOSE_AFTER_SHUTDOWN, RPT_CONF_HIGH,
                           "the TLS sessions were shut down; the sockets were then closed with "
                           "unread data or SO_LINGER 0, as many clients and load balancers do");
     }
     if (s->routine_resets > s->resets_after_shutdown) {
-        rpt_finding_cause(f, "abortive_close", RPT_CONF_HIGH, 2,
+        rpt_finding_cause(f, RPT_C_ABORTIVE_CLOSE, RPT_CONF_HIGH,
                           "%s follow an unclean close or a fatal alert, which unclean_close and "
                           "fatal_alert findings report",
                           s->resets_after_shutdown > 0 ? "the other resets" : "the resets");
@@ -74,16 +89,31 @@ static void reset_group(const struct rpt_options *o, const struct rpt_server *s,
     g_ptr_array_add(out, f);
 }
 
-static void storm(const struct rpt_options *o, const struct rpt_server *s, const char *srv,
-                  GPtrArray *out)
+/* The HAProxy SSL health-check pattern: handshakes at a high rate, and the sessions that would
+ * have spared them refused or never kept. */
+static bool storm_refused(const struct rpt_server *s)
+{
+    return s->resumption_offered > 0 && s->resumption_refused * 2 > s->resumption_offered;
+}
+
+static bool storm_unclean(const struct rpt_server *s)
+{
+    return s->tls_connections > 0 && s->unclean_closes * 2 > s->tls_connections;
+}
+
+static bool storm_applies(const struct rpt_options *o, const struct rpt_server *s)
 {
     double mean = rpt_server_rate_mean(s);
     bool fast = (double)s->hs_peak >= o->storm_rate || mean >= o->storm_rate;
-    bool refused = s->resumption_offered > 0 && s->resumption_refused * 2 > s->resumption_offered;
-    bool unclean = s->tls_connections > 0 && s->unclean_closes * 2 > s->tls_connections;
-    if (!fast || !(refused || unclean)) {
-        return;
-    }
+    return fast && (storm_refused(s) || storm_unclean(s));
+}
+
+static void storm(const struct rpt_options *o, const struct rpt_server *s, const char *srv,
+                  enum rpt_severity sev, GPtrArray *out)
+{
+    double mean = rpt_server_rate_mean(s);
+    bool refused = storm_refused(s);
+    bool unclean = storm_unclean(s);
     char tsb[32];
     int64_t peak_us = s->hs_peak_second * 1000000;
     char *sum = g_strdup_printf(
@@ -97,42 +127,47 @@ static void storm(const struct rpt_options *o, const struct rpt_server *s, const
         srv, s->hs_peak, rpt_format_ts(peak_us, tsb, sizeof(tsb)), mean,
         (double)(s->hs_last_us - s->hs_first_us) / 1e6, s->full_handshakes, s->resumption_refused,
         s->resumption_offered, s->unclean_closes, s->tls_connections);
-    struct rpt_finding *f =
-        rpt_finding_new(RPT_K_FULL_HANDSHAKE_STORM, RPT_SEV_ERROR, 0, peak_us, sum);
+    struct rpt_finding *f = rpt_finding_new(RPT_K_FULL_HANDSHAKE_STORM, sev, 0, peak_us, sum);
     rpt_finding_set_server(f, &s->ip, s->port);
-    struct rpt_evidence *e = rpt_finding_evidence(f,
-                                                  "peak %" G_GUINT64_FORMAT " full handshakes/s; "
-                                                  "threshold %.1f/s",
-                                                  s->hs_peak, o->storm_rate);
-    e->ts_us = peak_us;
+    rpt_finding_evidence(f, (struct rpt_pin){.ts_us = peak_us},
+                         "peak %" G_GUINT64_FORMAT " full handshakes/s; threshold %.1f/s",
+                         s->hs_peak, o->storm_rate);
     if (unclean) {
         rpt_finding_cause(
-            f, "unclean_closes_invalidate_sessions", RPT_CONF_HIGH, 1,
+            f, RPT_C_UNCLEAN_CLOSES_INVALIDATE_SESSIONS, RPT_CONF_HIGH,
             "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " connections closed without "
             "close_notify (as HAProxy's SSL health checks do); the server drops those "
             "sessions, so every new connection pays a full handshake",
             s->unclean_closes, s->tls_connections);
     }
     if (refused) {
-        rpt_finding_cause(f, "resumption_refused", unclean ? RPT_CONF_MEDIUM : RPT_CONF_HIGH, 2,
+        rpt_finding_cause(f, RPT_C_RESUMPTION_REFUSED, unclean ? RPT_CONF_MEDIUM : RPT_CONF_HIGH,
                           "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " offered resumptions were "
                           "refused: the server's session cache or ticket keys do not cover its "
                           "clients",
                           s->resumption_refused, s->resumption_offered);
     }
     if (s->resumption_offered == 0) {
-        rpt_finding_cause(f, "no_resumption_offered", RPT_CONF_MEDIUM, 3,
+        rpt_finding_cause(f, RPT_C_NO_RESUMPTION_OFFERED, RPT_CONF_MEDIUM,
                           "no client offered a session: they do not keep sessions between "
                           "connections");
     }
     g_ptr_array_add(out, f);
 }
 
+static const struct server_rule server_rules[] = {
+    {RPT_K_UNCLEAN_CLOSE, RPT_SEV_WARNING, unclean_group_applies, unclean_group},
+    {RPT_K_TCP_RESET, RPT_SEV_INFO, reset_group_applies, reset_group},
+    {RPT_K_FULL_HANDSHAKE_STORM, RPT_SEV_ERROR, storm_applies, storm},
+};
+
 void rpt_findings_server(const struct rpt_options *o, const struct rpt_server *s, GPtrArray *out)
 {
     char srv[80];
     rpt_endpoint_format(&s->ip, s->port, srv, sizeof(srv));
-    unclean_group(o, s, srv, out);
-    reset_group(o, s, srv, out);
-    storm(o, s, srv, out);
+    for (size_t i = 0; i < G_N_ELEMENTS(server_rules); i++) {
+        if (server_rules[i].applies(o, s)) {
+            server_rules[i].build(o, s, srv, server_rules[i].severity, out);
+        }
+    }
 }

@@ -31,26 +31,29 @@ char *rpt_json_finding(const struct rpt_finding *f)
     rpt_jw_begin_array(b);
     for (guint i = 0; i < f->evidence->len; i++) {
         const struct rpt_evidence *e = g_ptr_array_index(f->evidence, i);
-        if (e->dir < 0 && !e->has_offset && !e->has_length && !e->ts_us && !e->packet) {
+        if (e->at.side == RPT_SIDE_NONE && !e->at.has_offset && !e->at.has_length && !e->at.ts_us &&
+            !e->at.packet) {
             rpt_jb_add_string_value(b, e->text);
             continue;
         }
         rpt_jw_begin_object(b);
         rpt_jb_str(b, "text", e->text);
-        if (e->dir >= 0) {
-            rpt_jb_str(b, "direction", rpt_dir_name(e->dir));
+        if (e->at.side != RPT_SIDE_NONE) {
+            rpt_jb_str(
+                b, "direction",
+                rpt_dir_name(e->at.side == RPT_SIDE_CLIENT ? CAP_DIR_CLIENT : CAP_DIR_SERVER));
         }
-        if (e->has_offset) {
-            rpt_jb_uint(b, "offset", e->offset);
+        if (e->at.has_offset) {
+            rpt_jb_uint(b, "offset", e->at.offset);
         }
-        if (e->has_length) {
-            rpt_jb_uint(b, "length", e->length);
+        if (e->at.has_length) {
+            rpt_jb_uint(b, "length", e->at.length);
         }
-        if (e->ts_us) {
-            rpt_jb_ts(b, "ts", e->ts_us);
+        if (e->at.ts_us) {
+            rpt_jb_ts(b, "ts", e->at.ts_us);
         }
-        if (e->packet) {
-            rpt_jb_uint(b, "packet", e->packet);
+        if (e->at.packet) {
+            rpt_jb_uint(b, "packet", e->at.packet);
         }
         rpt_jw_end_object(b);
     }
@@ -59,7 +62,7 @@ char *rpt_json_finding(const struct rpt_finding *f)
     rpt_jw_begin_array(b);
     for (uint32_t i = 0; i < f->num_causes; i++) {
         rpt_jw_begin_object(b);
-        rpt_jb_str(b, "cause", f->causes[i].cause);
+        rpt_jb_str(b, "cause", rpt_cause_name(f->causes[i].id));
         rpt_jb_str(b, "confidence", rpt_confidence_name(f->causes[i].confidence));
         rpt_jb_str(b, "why", f->causes[i].why);
         rpt_jw_end_object(b);

@@ -12,23 +12,11 @@
 
 #include "report.h"
 
-/* Finding kinds, in the order the summary lists their counts. */
+/* Finding kinds (report/kinds.def), in the order the summary lists their counts. */
 enum rpt_kind {
-    RPT_K_FATAL_ALERT,
-    RPT_K_RESUMPTION_REFUSED,
-    RPT_K_UNCLEAN_CLOSE,
-    RPT_K_RECORD_DESYNC,
-    RPT_K_STREAM_GAP,
-    RPT_K_INCONSISTENT_RETRANSMISSION,
-    RPT_K_PATH_CHANGE,
-    RPT_K_OVERSIZED_RECORD,
-    RPT_K_INCOMPLETE_HANDSHAKE,
-    RPT_K_TCP_RESET,
-    RPT_K_OBSOLETE_VERSION,
-    RPT_K_WEAK_CIPHER,
-    RPT_K_NOT_TLS,
-    RPT_K_FULL_HANDSHAKE_STORM,
-    RPT_K_TRUNCATED_STREAM,
+#define RPT_KIND(id, name, doc) RPT_K_##id,
+#include "kinds.def"
+#undef RPT_KIND
     RPT_K_COUNT
 };
 const char *rpt_kind_name(enum rpt_kind k);
@@ -40,11 +28,23 @@ enum rpt_confidence {
 };
 const char *rpt_confidence_name(enum rpt_confidence c);
 
-/* One piece of evidence: a sentence, optionally pinned to a direction, stream offset, length,
- * capture time and packet number (0 / -1 mean "not given"). */
-struct rpt_evidence {
-    char *text;
-    int dir; /* enum cap_dir, or -1 */
+/* Probable causes (report/causes.def). */
+enum rpt_cause_id {
+#define RPT_CAUSE(id, name, priority, doc) RPT_C_##id,
+#include "causes.def"
+#undef RPT_CAUSE
+    RPT_C_COUNT
+};
+const char *rpt_cause_name(enum rpt_cause_id c);
+/* rpt_cause_priority: the tie-break rank of causes.def (lower ranks first). */
+unsigned rpt_cause_priority(enum rpt_cause_id c);
+
+/* Where a piece of evidence sits, all optional: built with designated initialisers, e.g.
+ * (struct rpt_pin){.side = rpt_side(dir), .has_offset = true, .offset = o, .ts_us = t}.
+ * Zero means "not given" for every member. */
+enum rpt_side { RPT_SIDE_NONE, RPT_SIDE_CLIENT, RPT_SIDE_SERVER };
+struct rpt_pin {
+    enum rpt_side side;
     bool has_offset;
     uint64_t offset;
     bool has_length;
@@ -52,11 +52,21 @@ struct rpt_evidence {
     int64_t ts_us;   /* 0: none */
     uint64_t packet; /* 0: none */
 };
+#define RPT_NO_PIN ((struct rpt_pin){0})
+static inline enum rpt_side rpt_side(int dir)
+{
+    return dir == CAP_DIR_CLIENT ? RPT_SIDE_CLIENT : RPT_SIDE_SERVER;
+}
+
+/* One piece of evidence: a sentence, optionally pinned. */
+struct rpt_evidence {
+    char *text;
+    struct rpt_pin at;
+};
 
 struct rpt_cause {
-    const char *cause; /* static */
+    enum rpt_cause_id id;
     enum rpt_confidence confidence;
-    unsigned priority; /* tie-break among equal confidence: lower ranks first */
     char *why;
 };
 
@@ -85,16 +95,14 @@ struct rpt_finding *rpt_finding_new(enum rpt_kind kind, enum rpt_severity sev, u
                                     int64_t ts_us, char *summary /* owned */);
 void rpt_finding_free(struct rpt_finding *f);
 void rpt_finding_set_server(struct rpt_finding *f, const struct cap_addr *ip, uint16_t port);
-/* rpt_finding_evidence: appends a sentence (printf format) and returns the item so the caller
- * can pin it to an offset or time. */
-struct rpt_evidence *rpt_finding_evidence(struct rpt_finding *f, const char *fmt, ...)
-    G_GNUC_PRINTF(2, 3);
-/* rpt_finding_cause: adds a cause; beyond RPT_MAX_CAUSES the lowest-confidence one is dropped at
- * ranking time, so extra causes are simply ignored here. */
-void rpt_finding_cause(struct rpt_finding *f, const char *cause, enum rpt_confidence conf,
-                       unsigned priority, const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+/* rpt_finding_evidence: appends a sentence (printf format) pinned as at says. */
+void rpt_finding_evidence(struct rpt_finding *f, struct rpt_pin at, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+/* rpt_finding_cause: adds a cause; past RPT_MAX_CAUSES further causes are ignored. */
+void rpt_finding_cause(struct rpt_finding *f, enum rpt_cause_id cause, enum rpt_confidence conf,
+                       const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 void rpt_finding_related(struct rpt_finding *f, uint64_t conn_id);
-/* rpt_finding_rank_causes: stable order by confidence (high first), then priority. */
+/* rpt_finding_rank_causes: stable order by confidence (high first), then causes.def priority. */
 void rpt_finding_rank_causes(struct rpt_finding *f);
 
 /* ------------------------------------------------------------------ cross-connection state */
@@ -196,9 +204,9 @@ GPtrArray *rpt_servers_sorted(struct rpt_servers *s);
 
 /* ------------------------------------------------------------------ per-connection facts */
 
-/* The one fatal inference that rests on timing alone (see rpt_alert_fatal_why). */
-#define RPT_WHY_BEFORE_APP_DATA                                                                    \
-    "encrypted alert right after the handshake, before any application data"
+/* The one fatal inference that rests on timing alone (see rpt_alert_fatal_why): one object,
+ * so rules compare the phrase by address. */
+extern const char rpt_why_before_app_data[];
 
 /* rpt_alert_fatal_why: why an alert counts as fatal (a static phrase), or NULL when it does not:
  * a plaintext fatal alert, or an encrypted one whose context says error (during the handshake,
@@ -208,6 +216,14 @@ const char *rpt_alert_fatal_why(const struct cap_flow_summary *f, const struct t
                                 const struct tls_alert *a);
 bool rpt_alert_is_fatal(const struct cap_flow_summary *f, const struct tls_summary *t,
                         const struct tls_alert *a);
+/* rpt_first_fatal_alert: the connection's first alert that counts as fatal, or NULL (also when
+ * not TLS). */
+const struct tls_alert *rpt_first_fatal_alert(const struct cap_flow_summary *f,
+                                              const struct tls_summary *t);
+/* rpt_conn_wants_unclean: true with the sides (bit 1 << dir) that closed without close_notify,
+ * on a TLS connection whose handshake completed (or was picked up mid-stream) and that no fatal
+ * alert ended: after a fatal alert no close_notify is due. */
+bool rpt_conn_wants_unclean(const struct rpt_connection *c, unsigned *out_sides);
 /* rpt_close_kind / rpt_closed_by: the first TCP close of the connection ("fin", "rst", "none")
  * and the side that made it (-1 when none). */
 const char *rpt_close_kind(const struct cap_flow_summary *f);
@@ -232,28 +248,21 @@ const char *rpt_hex(const uint8_t *bytes, size_t len, char *buf, size_t buf_len)
 /* ------------------------------------------------------------------ findings engine */
 
 struct rpt_ctx;
-/* Routine resets (info tcp_reset findings) counted instead of made, for a server whose resets
- * are already grouped: making each finding only to drop it was a good part of the report's
- * cost on short connections. */
-struct rpt_routine_resets {
-    unsigned count;
-    int64_t first_ts_us;
-    bool after_shutdown; /* one followed the side's close_notify */
+/* What the reporter decides about a connection before any rule runs (rpt_ctx.c): whether its
+ * unclean close and routine resets are reported one by one or only counted into their server,
+ * which depends on how many of that server's came before. Rules read it; they never decide it. */
+struct rpt_conn_plan {
+    unsigned unclean_sides; /* sides (1 << dir) that closed without close_notify when one was due */
+    bool unclean_one_by_one; /* make its unclean_close finding */
+    bool routine_reset[2];   /* the side's RST is explained by another finding (info) */
+    bool resets_grouped;     /* routine resets are counted into the server, not made */
 };
-/* rpt_findings_connection: makes the findings about one connection (including the
- * cross-connection resumption check) and appends them to out (struct rpt_finding *); with
- * routine not NULL, routine resets are counted there instead. Updates no state. */
+/* rpt_findings_connection: runs the connection rules (report/rules.c) in table order and
+ * appends their findings to out (struct rpt_finding *). Updates no state. */
 void rpt_findings_connection(const struct rpt_ctx *r, const struct rpt_connection *c,
-                             GPtrArray *out, struct rpt_routine_resets *routine);
-/* rpt_conn_wants_unclean: true with the sides (bit 1 << dir) that closed without close_notify,
- * on a TLS connection whose handshake completed (or was picked up mid-stream) and that no fatal
- * alert ended: after a fatal alert no close_notify is due. */
-bool rpt_conn_wants_unclean(const struct rpt_connection *c, unsigned *out_sides);
-/* rpt_findings_unclean_close: the per-connection unclean_close finding, or NULL when none;
- * separate because it depends on the per-server count (grouping). */
-struct rpt_finding *rpt_findings_unclean_close(const struct rpt_connection *c, unsigned sides);
-/* rpt_findings_server: the server-level findings made at finish (grouped unclean closes, full
- * handshake storm), appended to out. */
+                             const struct rpt_conn_plan *plan, GPtrArray *out);
+/* rpt_findings_server: the server-level rules run at finish (grouped unclean closes and
+ * routine resets, full handshake storm), appended to out. */
 void rpt_findings_server(const struct rpt_options *o, const struct rpt_server *s, GPtrArray *out);
 
 /* ------------------------------------------------------------------ spool and context */

@@ -159,7 +159,7 @@ static void keep_text_item(struct rpt_ctx *r, const struct rpt_finding *f)
     t->severity = f->severity;
     t->summary = g_strdup(f->summary);
     if (f->num_causes > 0) {
-        t->top_cause = f->causes[0].cause;
+        t->top_cause = rpt_cause_name(f->causes[0].id);
         t->top_confidence = f->causes[0].confidence;
     }
     if (f->has_server) {
@@ -191,65 +191,66 @@ static void emit_finding(struct rpt_ctx *r, struct rpt_finding *f)
     r->by_kind[f->kind]++;
 }
 
-static bool routine_reset(const struct rpt_finding *f)
+/* Decides, before any rule runs, what depends on the connection's server so far, and counts
+ * the connection into it:
+ * - A routine reset (an info tcp_reset: after close_notify, or already explained by an unclean
+ *   close or a fatal alert) is how many clients and load balancers end every connection; one
+ *   finding per connection made most of a report of short connections. The first
+ *   opts->unclean_close_group connections of a server with one are reported one by one; past
+ *   that they are only counted, and rpt_finish makes one finding for them all.
+ * - Unclean closes are grouped the same way.
+ * An untracked server (past rpt_options.max_servers) has everything reported one by one. */
+static void plan_connection(struct rpt_ctx *r, const struct rpt_connection *c,
+                            struct rpt_conn_plan *plan)
 {
-    return f->kind == RPT_K_TCP_RESET && f->severity == RPT_SEV_INFO;
-}
-
-/* A routine reset (the info tcp_reset: after close_notify, or already explained by an unclean
- * close or a fatal alert) is how many clients and load balancers end every connection; one
- * finding per connection made most of a report of short connections. The first
- * opts->unclean_close_group of a server are kept one by one; past that they are dropped here
- * and counted, and rpt_finish makes one finding for them all, as for unclean closes. */
-static void group_routine_resets(struct rpt_ctx *r, const struct rpt_connection *c,
-                                 GPtrArray *findings, const struct rpt_routine_resets *counted)
-{
-    bool any = counted->count > 0, after_shutdown = counted->after_shutdown;
-    int64_t ts = counted->first_ts_us;
-    for (guint i = 0; i < findings->len; i++) {
-        const struct rpt_finding *f = g_ptr_array_index(findings, i);
-        if (routine_reset(f)) {
-            ts = any ? MIN(ts, f->ts_us) : f->ts_us;
-            any = true;
-            after_shutdown |= f->num_causes > 0 &&
-                              strcmp(f->causes[0].cause, "abortive_close_after_shutdown") == 0;
-        }
-    }
     const struct cap_flow_summary *fl = c->flow;
-    struct rpt_server *srv =
-        any ? rpt_servers_get(r->servers, &fl->server_ip, fl->server_port) : NULL;
-    if (!srv) {
-        return; /* none, or an untracked server: reported one by one */
+    const struct tls_summary *t = c->tls;
+    *plan = (struct rpt_conn_plan){0};
+    bool wants_unclean = rpt_conn_wants_unclean(c, &plan->unclean_sides);
+    if (!wants_unclean) {
+        plan->unclean_sides = 0;
     }
-    if (srv->routine_resets == 0 || ts < srv->first_reset_us) {
-        srv->first_reset_us = ts;
-    }
-    srv->routine_resets++;
-    srv->resets_after_shutdown += after_shutdown;
-    if (srv->reset_conns->len < RPT_MAX_RELATED) {
-        g_array_append_val(srv->reset_conns, fl->id);
-    }
-    if (srv->resets_reported < r->opts.unclean_close_group) {
-        srv->resets_reported++;
-        return;
-    }
-    for (guint i = findings->len; i-- > 0;) {
-        if (routine_reset(g_ptr_array_index(findings, i))) {
-            g_ptr_array_remove_index(findings, i); /* frees it */
+    struct rpt_server *srv = rpt_servers_get(r->servers, &fl->server_ip, fl->server_port);
+    if (t && t->is_tls) {
+        bool fatal = rpt_first_fatal_alert(fl, t) != NULL;
+        bool any = false, after_shutdown = false;
+        int64_t first = 0;
+        for (int d = 0; d < 2; d++) {
+            const struct cap_dir_stats *ds = &fl->dir[d];
+            if (!ds->rst_seen) {
+                continue;
+            }
+            bool after_notify = t->dir[d].close_notify == TLS_CN_YES;
+            bool covered = (plan->unclean_sides & (1u << d)) != 0;
+            plan->routine_reset[d] = after_notify || covered || fatal;
+            if (plan->routine_reset[d]) {
+                first = any ? MIN(first, ds->rst_ts_us) : ds->rst_ts_us;
+                any = true;
+                after_shutdown |= after_notify;
+            }
+        }
+        if (any && srv) {
+            if (srv->routine_resets == 0 || first < srv->first_reset_us) {
+                srv->first_reset_us = first;
+            }
+            srv->routine_resets++;
+            srv->resets_after_shutdown += after_shutdown;
+            if (srv->reset_conns->len < RPT_MAX_RELATED) {
+                g_array_append_val(srv->reset_conns, fl->id);
+            }
+            if (srv->resets_reported < r->opts.unclean_close_group) {
+                srv->resets_reported++;
+            } else {
+                plan->resets_grouped = true;
+            }
         }
     }
-}
-
-/* Whether this connection's routine resets will be grouped (its server, tracked, has had its
- * one-by-one share): then the findings engine only counts them. The server entry is made here
- * as rpt_correlate_add would make it anyway. */
-static bool resets_grouped(struct rpt_ctx *r, const struct cap_flow_summary *fl)
-{
-    if (!fl->dir[0].rst_seen && !fl->dir[1].rst_seen) {
-        return false;
+    if (wants_unclean && (!srv || srv->unclean_reported < r->opts.unclean_close_group)) {
+        if (srv) {
+            srv->unclean_reported++;
+        }
+        plan->unclean_one_by_one = true;
     }
-    const struct rpt_server *srv = rpt_servers_get(r->servers, &fl->server_ip, fl->server_port);
-    return srv != NULL && srv->resets_reported >= r->opts.unclean_close_group;
 }
 
 void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
@@ -259,21 +260,11 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
     const struct tls_summary *t = c->tls;
     /* One array for every connection's findings (most connections have none). */
     GPtrArray *findings = r->conn_findings;
-    struct rpt_routine_resets counted = {0};
     rpt_correlate_prefetch(r->origins, c);
-    rpt_findings_connection(r, c, findings, resets_grouped(r, fl) ? &counted : NULL);
-    group_routine_resets(r, c, findings, &counted);
-
-    unsigned unclean = 0;
-    if (rpt_conn_wants_unclean(c, &unclean)) {
-        struct rpt_server *srv = rpt_servers_get(r->servers, &fl->server_ip, fl->server_port);
-        if (!srv || srv->unclean_reported < r->opts.unclean_close_group) {
-            if (srv) {
-                srv->unclean_reported++;
-            }
-            g_ptr_array_add(findings, rpt_findings_unclean_close(c, unclean));
-        }
-    }
+    struct rpt_conn_plan plan;
+    plan_connection(r, c, &plan);
+    rpt_findings_connection(r, c, &plan, findings);
+    unsigned unclean = plan.unclean_sides;
 
     /* Ids are fixed before the connection is serialised so it can name its findings; the
      * connection line goes out first so an NDJSON reader meets C<n> before the findings about it.

@@ -267,41 +267,71 @@ static void test_no_storm_when_slow(void **state)
 struct rank_case {
     const char *name;
     struct {
-        const char *cause;
+        enum rpt_cause_id cause;
         enum rpt_confidence conf;
-        unsigned pri;
     } in[4];
-    const char *want; /* causes joined by ' ' after ranking */
+    int n;
+    const char *want; /* "cause/index of insertion" joined by ' ' after ranking */
 };
 
 static const struct rank_case rank_cases[] = {
     {"by_confidence",
-     {{"a", RPT_CONF_LOW, 1}, {"b", RPT_CONF_HIGH, 9}, {"c", RPT_CONF_MEDIUM, 1}, {NULL, 0, 0}},
-     "b c a"},
+     {{RPT_C_UNKNOWN, RPT_CONF_LOW},
+      {RPT_C_CAPTURE_GAP, RPT_CONF_HIGH},
+      {RPT_C_VERSION_MISMATCH, RPT_CONF_MEDIUM}},
+     3,
+     "capture_gap/1 version_mismatch/2 unknown/0"},
     {"priority_breaks_ties",
-     {{"a", RPT_CONF_HIGH, 5}, {"b", RPT_CONF_HIGH, 2}, {"c", RPT_CONF_HIGH, 3}, {NULL, 0, 0}},
-     "b c a"},
+     {{RPT_C_CAPTURE_GAP, RPT_CONF_HIGH},
+      {RPT_C_VERSION_MISMATCH, RPT_CONF_HIGH},
+      {RPT_C_CERTIFICATE_REJECTED, RPT_CONF_HIGH}},
+     3,
+     "version_mismatch/1 certificate_rejected/2 capture_gap/0"},
     {"stable_on_equal",
-     {{"a", RPT_CONF_MEDIUM, 1}, {"b", RPT_CONF_MEDIUM, 1}, {"c", RPT_CONF_LOW, 0}, {NULL, 0, 0}},
-     "a b c"},
-    {"single", {{"a", RPT_CONF_LOW, 1}, {NULL, 0, 0}}, "a"},
+     {{RPT_C_SERVER_CACHE_MISS, RPT_CONF_MEDIUM},
+      {RPT_C_SERVER_CACHE_MISS, RPT_CONF_MEDIUM},
+      {RPT_C_PRIOR_UNCLEAN_CLOSE, RPT_CONF_LOW}},
+     3,
+     "server_cache_miss/0 server_cache_miss/1 prior_unclean_close/2"},
+    {"single", {{RPT_C_UNKNOWN, RPT_CONF_LOW}}, 1, "unknown/0"},
 };
 
 static void test_rank(void **state)
 {
     const struct rank_case *rc = *state;
     struct rpt_finding *f = rpt_finding_new(RPT_K_FATAL_ALERT, RPT_SEV_ERROR, 1, 0, g_strdup("x"));
-    for (int i = 0; i < 4 && rc->in[i].cause; i++) {
-        rpt_finding_cause(f, rc->in[i].cause, rc->in[i].conf, rc->in[i].pri, "why %d", i);
+    for (int i = 0; i < rc->n; i++) {
+        rpt_finding_cause(f, rc->in[i].cause, rc->in[i].conf, "%d", i);
     }
     rpt_finding_rank_causes(f);
     GString *got = g_string_new(NULL);
     for (uint32_t i = 0; i < f->num_causes; i++) {
-        g_string_append_printf(got, "%s%s", i ? " " : "", f->causes[i].cause);
+        g_string_append_printf(got, "%s%s/%s", i ? " " : "", rpt_cause_name(f->causes[i].id),
+                               f->causes[i].why);
     }
     assert_string_equal(got->str, rc->want);
     g_string_free(got, TRUE);
     rpt_finding_free(f);
+}
+
+/* causes.def: every cause has a name of its own and a tie-break rank of its own (two causes
+ * sharing one would rank by the order the rules happened to add them). */
+static void test_cause_table(void **state)
+{
+    (void)state;
+    for (int i = 0; i < RPT_C_COUNT; i++) {
+        assert_true(rpt_cause_priority(i) > 0);
+        assert_true(strlen(rpt_cause_name(i)) > 0);
+        for (int j = 0; j < i; j++) {
+            assert_string_not_equal(rpt_cause_name(i), rpt_cause_name(j));
+            assert_int_not_equal(rpt_cause_priority(i), rpt_cause_priority(j));
+        }
+    }
+    for (int k = 0; k < RPT_K_COUNT; k++) {
+        for (int j = 0; j < k; j++) {
+            assert_string_not_equal(rpt_kind_name(k), rpt_kind_name(j));
+        }
+    }
 }
 
 /* The origin table holds at most max_entries keys, evicts the oldest first and counts it. */
@@ -545,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_routine_resets_grouped),
         cmocka_unit_test(test_storm_details),
         cmocka_unit_test(test_no_storm_when_slow),
+        cmocka_unit_test(test_cause_table),
         cmocka_unit_test(test_origins_bounded),
         cmocka_unit_test(test_origins_fifo_at_scale),
         cmocka_unit_test(test_tls13_session_id_not_an_origin),
