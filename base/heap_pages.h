@@ -1,7 +1,7 @@
 /* The heap on transparent huge pages. tlsscope's state is tens of thousands of small blocks
  * (flows, TLS states, classifications, the session-origin table) read in no useful order, so
- * with 4 KB pages a busy capture spent several per cent of its time in page faults and TLB
- * misses. glibc backs its heap with huge pages when the process starts with
+ * with 4 KB pages a busy capture pays page faults and TLB misses for them (bench/RESULTS.md). glibc
+ * backs its heap with huge pages when the process starts with
  * GLIBC_TUNABLES=glibc.malloc.hugetlb=1; a program cannot set that for itself, so this does
  * what the tunable does: glibc grows the heap in large steps and keeps what it has, and the
  * heap's new extent is advised (MADV_HUGEPAGE) as it grows. Where the kernel has no

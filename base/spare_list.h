@@ -1,10 +1,10 @@
 /* A short list of freed blocks of one size, handed out again before asking malloc: the flow
  * table's flows and the dissector's connection states. On captures of many short connections a
  * closed flow waits --timeout-closed for stragglers, so by the time it ends its memory is cold,
- * and glibc's free of a cold block of a few KB (coalescing it with neighbours that are cold too)
- * was the largest single cost of ending it. A block given back here is pushed (no neighbour is
- * read) and the next flow takes it while it is still in cache. At most `max` blocks wait; the
- * rest go to free. Not thread-safe (neither is anything that holds one). Header-only. */
+ * and glibc's free of a cold block of a few KB coalesces it with neighbours that are cold too. A
+ * block given back here is pushed (no neighbour is read) and the next flow takes it while it is
+ * still in cache. At most `max` blocks wait; the rest go to free. Not thread-safe (neither is
+ * anything that holds one). Header-only. */
 #ifndef TLSSCOPE_SPARE_LIST_H
 #define TLSSCOPE_SPARE_LIST_H
 

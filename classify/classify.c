@@ -19,6 +19,7 @@
 #include <ndpi/ndpi_api.h>
 
 #include "class_memo.h"
+#include "classify_hints.h"
 #include "classify_internal.h"
 #include "prefetch.h"
 #include "spare_list.h"

@@ -71,8 +71,4 @@ bool cls_slot_finish(struct cls_classifier *c, struct cls_slot *s, struct cls_re
 /* cls_slot_release: frees what the slot holds and zeroes it. */
 void cls_slot_release(struct cls_slot *s);
 
-/* cls_flow_prefetch: a speed hint (NULL-safe, changes nothing): the flow is about to be
- * finished. */
-void cls_flow_prefetch(const struct cls_flow *f);
-
 #endif

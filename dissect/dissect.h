@@ -262,15 +262,6 @@ size_t tls_conn_mem_bytes(const struct tls_conn *c);
  * retransmitted late) are framed without the look-back into the record before them, so a
  * desync among them is measured from the first bad header. */
 void tls_conn_trim(struct tls_conn *c);
-/* tls_conn_prefetch: a hint (NULL-safe, changes nothing): c is about to be finished and read. */
-void tls_conn_prefetch(const struct tls_conn *c);
-/* tls_conn_prefetch_summary: a hint (NULL-safe, changes nothing): c's summary is about to be
- * read whole; what it keeps out of line (certificate, ALPN names, desyncs) is fetched. */
-void tls_conn_prefetch_summary(const struct tls_conn *c);
-/* tls_conn_prefetch_data: a hint (NULL-safe, changes nothing): stream bytes of direction dir are
- * about to be given to c; the state framing them is fetched meanwhile. */
-void tls_conn_prefetch_data(const struct tls_conn *c, enum cap_dir dir);
-
 /* tls_conn_data: stream bytes of one direction, in order, offset continuous with the previous
  * data and gaps of that direction. data lives only for the call. */
 void tls_conn_data(struct tls_conn *c, enum cap_dir dir, uint64_t offset, const uint8_t *data,

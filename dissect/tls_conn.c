@@ -12,6 +12,7 @@
 
 #include <glib.h>
 
+#include "dissect_hints.h"
 #include "prefetch.h"
 #include "spare_list.h"
 #include "tls_conn_internal.h"

@@ -68,13 +68,10 @@ static void put_hex4(struct fp_text *t, uint16_t v)
     t->len += 4;
 }
 
-/* Digests come from OpenSSL (its SHA-NI and AVX2 code) rather than GLib's portable
- * GChecksum, which was 9% of all instructions on a capture of short connections: every
- * connection hashes its JA3, JA3S, both JA4 lists and its tickets. Through OpenSSL's
- * per-algorithm functions rather than EVP: EVP's per-digest setup (provider dispatch; a
- * context freed and allocated again on every init) added a fifth to hashing a 240-byte TLS 1.3
- * ticket, 2% of a whole run on short connections. Those functions are deprecated in OpenSSL 3
- * but kept, and run the same hashing code EVP does. */
+/* Digests come from OpenSSL's per-algorithm functions (its SHA-NI and AVX2 code), not GLib's
+ * portable GChecksum nor EVP, whose per-digest setup outweighs hashing a short input: every
+ * connection hashes its JA3, JA3S, both JA4 lists and its tickets (bench/RESULTS.md). They are
+ * deprecated in OpenSSL 3 but run the same hashing code EVP does. */
 static size_t digest_bytes(GChecksumType type, const uint8_t *data, size_t len, uint8_t out[32])
 {
     if (type == G_CHECKSUM_MD5) {

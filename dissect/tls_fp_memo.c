@@ -1,11 +1,10 @@
 /* Fingerprints of recently seen hellos. JA3, JA4 and JA3S are pure functions of a few decoded
  * lists, and on a busy link most connections come from a handful of client stacks talking to a
  * handful of servers, so the same inputs recur thousands of times a second. Building the
- * strings, sorting for JA4 and three digests were about a fifth of the dissector's time on a
- * capture of short connections (bench/RESULTS.md). The memo keys on every input exactly (the
- * serialised lists, compared byte for byte, never a digest of them), so a hit gives the bytes
- * the computation would: bytes_hash only picks the slot, and a crafted collision costs a
- * miss, nothing more.
+ * strings, sorting for JA4 and three digests are worth not repeating (bench/RESULTS.md). The memo
+ * keys on every input exactly (the serialised lists, compared byte for byte, never a digest of
+ * them), so a hit gives the bytes the computation would: bytes_hash only picks the slot, and a
+ * crafted collision costs a miss, nothing more.
  *
  * Bounds: TLS_FP_SLOTS entries of fixed size, direct-mapped (a new key replaces the slot's old
  * one); inputs whose key does not fit TLS_FP_KEY_MAX are computed each time. */
@@ -80,7 +79,7 @@ static void client_key(struct fp_key *k, const struct tls_client_hello *ch)
     key_list16(k, ch->versions, ch->num_versions, TLS_MAX_VERSIONS);
     key_list16(k, ch->sigalgs, ch->num_sigalgs, TLS_MAX_SIGALGS);
     uint32_t npf = ch->num_point_formats < TLS_MAX_POINT_FORMATS ? ch->num_point_formats
-                                                                  : TLS_MAX_POINT_FORMATS;
+                                                                 : TLS_MAX_POINT_FORMATS;
     key_u32(k, npf);
     key_bytes(k, ch->point_formats, npf);
 }
@@ -104,7 +103,8 @@ static uint32_t slot_of(const struct fp_key *k)
 }
 
 /* The slot holding exactly this key, or NULL (counting the lookup either way). */
-static struct fp_slot *find(struct tls_fp_memo *m, const struct fp_key *k, struct fp_slot **out_slot)
+static struct fp_slot *find(struct tls_fp_memo *m, const struct fp_key *k,
+                            struct fp_slot **out_slot)
 {
     struct fp_slot *s = &m->slots[slot_of(k)];
     *out_slot = s;

@@ -24,9 +24,8 @@ static const uint8_t HRR_RANDOM[TLS_RANDOM_LEN] = {
 
 /* RFC 8446 §4.2: "There MUST NOT be more than one extension of the same type in a given extension
  * block." A hello has a dozen or two extensions, so the types seen go in a small open-addressed
- * set (clearing it is 32 bytes); a block with more than EXT_SET_MAX of them (hostile, or a test)
- * moves to one bit per possible type. Clearing that 8 KiB bitmap for every hello, as before,
- * was 3% of all instructions on short connections and evicted a quarter of the L1 cache. */
+ * set (clearing it is 32 bytes, where a bitmap of every type is 8 KiB to clear per hello); a block
+ * with more than EXT_SET_MAX of them (hostile, or a test) moves to one bit per possible type. */
 #define EXT_SET_SLOTS 256u /* power of two, at most half full */
 #define EXT_SET_MAX (EXT_SET_SLOTS / 2)
 

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "capture_hints.h"
+#include "classify_hints.h"
+#include "dissect_hints.h"
 #include "engine.h"
 
 struct engine {

@@ -145,9 +145,8 @@ bool rpt_alert_is_fatal(const struct cap_flow_summary *f, const struct tls_summa
     return rpt_alert_fatal_why(f, t, a) != NULL;
 }
 
-/* inet_ntop writes an IPv4 address through sprintf (some 1,700 instructions, twice per
- * connection); a capture's connections come from and go to few addresses, so the last few
- * formatted are kept, direct-mapped by their last byte. */
+/* inet_ntop formats through sprintf, twice per connection, and a capture's connections come
+ * from and go to few addresses: the last few formatted are kept, direct-mapped by last byte. */
 #define ADDR_CACHE_SLOTS 16
 
 struct addr_text {

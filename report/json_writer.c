@@ -2,11 +2,11 @@
  * finding, a server, the summary).
  *
  * Why not json-glib's JsonBuilder here: it builds a tree (a node per value, a hash table per
- * object) and then walks it to print, which cost about 40% of tlsscope's run time on captures
- * of many short connections (bench/RESULTS.md). Writing the text directly is one append per
- * value. The output is byte for byte what JsonGenerator printed (compact, members in insertion
- * order, the same escapes and number forms), so the golden reports pin the change. json-glib
- * remains the JSON reader of the tests. */
+ * object) and then walks it to print, which dominated the run on captures of many short
+ * connections (bench/RESULTS.md). Writing the text directly is one append per value. The output is
+ * byte for byte what JsonGenerator printed (compact, members in insertion order, the same escapes
+ * and number forms), so the golden reports pin the change. json-glib remains the JSON reader of the
+ * tests. */
 #include <stdio.h>
 #include <string.h>
 

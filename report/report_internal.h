@@ -196,7 +196,7 @@ void rpt_correlate_add(struct rpt_servers *servers, struct rpt_origins *origins,
                        const struct rpt_connection *c, unsigned unclean_sides);
 /* rpt_correlate_prefetch: a hint (changes nothing): c is about to be added; the origin table's
  * entries its sessions will go to are fetched while its record is written (the table outgrows
- * the caches, and those misses were most of what remembering an origin cost). */
+ * the caches). */
 void rpt_correlate_prefetch(const struct rpt_origins *origins, const struct rpt_connection *c);
 /* rpt_servers_sorted: every server, sorted by address family, address bytes, port. The array
  * is owned by the caller (g_ptr_array_unref); the servers are not. */
