@@ -66,6 +66,13 @@ static inline size_t wr_len(const struct wr *w)
     return w->len;
 }
 
+/* wr_avail: bytes a fixed-buffer writer can still take (0 once it failed); a capbuf writer may
+ * grow past it. */
+static inline size_t wr_avail(const struct wr *w)
+{
+    return w->cap - w->len;
+}
+
 /* wr_data: the bytes written so far (moves when a capbuf grows: read it after the writes). */
 static inline const uint8_t *wr_data(const struct wr *w)
 {
