@@ -46,7 +46,8 @@ static inline void wr_init_text(struct wr *w, char *buf, size_t size)
 
 /* wr_init_capbuf: a writer appending at the end of b, which grows up to its cap. b->len follows
  * every write; until the writer is done, b is written through it only. A write refused for the
- * cap sets both the writer's error and b->over. */
+ * cap sets both the writer's error and b->over. A section is an offset into b, so one opened by
+ * a writer on b may be closed by a later writer on b. */
 static inline void wr_init_capbuf(struct wr *w, struct capbuf *b)
 {
     w->buf = b->data;

@@ -472,46 +472,46 @@ static struct capbuf *ch_with(struct capbuf *exts)
 
 static struct capbuf *sni_ext(const char *host)
 {
-    struct capbuf *list = tb_new(), *data = tb_new();
-    put_u8(list, 0);
-    put_vec16(list, host, strlen(host));
-    put_vec16(data, list->data, list->len);
     struct capbuf *exts = tb_new();
-    put_ext(exts, TLS_EXT_SERVER_NAME, data->data, data->len);
-    cb_free(list);
-    cb_free(data);
+    put_u16(exts, TLS_EXT_SERVER_NAME);
+    struct wr_sec data = put_open(exts, 2);
+    struct wr_sec list = put_open(exts, 2);
+    put_u8(exts, 0); /* host_name */
+    put_vec16(exts, host, strlen(host));
+    put_close(exts, list);
+    put_close(exts, data);
     return exts;
 }
 
 static struct capbuf *alpn_data(const char *const *names, size_t n)
 {
-    struct capbuf *list = tb_new(), *data = tb_new();
+    struct capbuf *data = tb_new();
+    struct wr_sec list = put_open(data, 2);
     for (size_t i = 0; i < n; i++) {
-        put_vec8(list, names[i], strlen(names[i]));
+        put_vec8(data, names[i], strlen(names[i]));
     }
-    put_vec16(data, list->data, list->len);
-    cb_free(list);
+    put_close(data, list);
     return data;
 }
 
 /* PSK extension data with the given number of identities and binders. */
 static struct capbuf *psk_data(size_t ids, size_t binders, size_t binder_len)
 {
-    struct capbuf *idl = tb_new(), *bl = tb_new(), *d = tb_new();
+    struct capbuf *d = tb_new();
     uint8_t id[5] = {1, 2, 3, 4, 5}, binder[255];
     memset(binder, 0x33, sizeof(binder));
+    struct wr_sec idl = put_open(d, 2);
     for (size_t i = 0; i < ids; i++) {
-        put_vec16(idl, id, sizeof(id));
-        put_u16(idl, 0);
-        put_u16(idl, 0);
+        put_vec16(d, id, sizeof(id));
+        put_u16(d, 0);
+        put_u16(d, 0);
     }
+    put_close(d, idl);
+    struct wr_sec bl = put_open(d, 2);
     for (size_t i = 0; i < binders; i++) {
-        put_vec8(bl, binder, binder_len);
+        put_vec8(d, binder, binder_len);
     }
-    put_vec16(d, idl->data, idl->len);
-    put_vec16(d, bl->data, bl->len);
-    cb_free(idl);
-    cb_free(bl);
+    put_close(d, bl);
     return d;
 }
 

@@ -75,6 +75,24 @@ static inline void put_vec24(struct capbuf *b, const void *p, size_t n)
     put_bytes(b, p, n);
 }
 
+/* put_open / put_close: a vector whose N-byte length prefix (width 1 to 3) is filled in when it
+ * is closed, for nested vectors written in the order they read. Close innermost first. */
+static inline struct wr_sec put_open(struct capbuf *b, unsigned width)
+{
+    struct wr w;
+    wr_init_capbuf(&w, b);
+    struct wr_sec s = wr_open(&w, width);
+    assert_true(wr_ok(&w));
+    return s;
+}
+
+static inline void put_close(struct capbuf *b, struct wr_sec s)
+{
+    struct wr w;
+    wr_init_capbuf(&w, b);
+    assert_true(wr_close(&w, s));
+}
+
 /* put_ext: one Extension { type; opaque data<0..2^16-1> }. */
 static inline void put_ext(struct capbuf *b, unsigned type, const void *p, size_t n)
 {
