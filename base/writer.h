@@ -220,6 +220,10 @@ static inline bool wr_dec(struct wr *w, uint64_t v)
     return wr_dec_min(w, v, 1);
 }
 
+/* A macro, not a static array: a header's unused static would warn in every file that includes
+ * it and writes no hex. */
+#define WR_HEX_DIGITS "0123456789abcdef"
+
 /* wr_hex: the low `digits` hex digits of v (at most 16), lowercase, as "%0*x". */
 static inline bool wr_hex(struct wr *w, uint64_t v, unsigned digits)
 {
@@ -231,7 +235,7 @@ static inline bool wr_hex(struct wr *w, uint64_t v, unsigned digits)
         return false;
     }
     for (unsigned i = 0; i < digits; i++) {
-        at[i] = (uint8_t)"0123456789abcdef"[(v >> (4 * (digits - 1 - i))) & 0xf];
+        at[i] = (uint8_t)WR_HEX_DIGITS[(v >> (4 * (digits - 1 - i))) & 0xf];
     }
     return true;
 }
@@ -247,14 +251,14 @@ static inline bool wr_hex_bytes(struct wr *w, const uint8_t *p, size_t n)
         return false;
     }
     for (size_t i = 0; i < n; i++) {
-        at[2 * i] = (uint8_t)"0123456789abcdef"[p[i] >> 4];
-        at[2 * i + 1] = (uint8_t)"0123456789abcdef"[p[i] & 0xf];
+        at[2 * i] = (uint8_t)WR_HEX_DIGITS[p[i] >> 4];
+        at[2 * i + 1] = (uint8_t)WR_HEX_DIGITS[p[i] & 0xf];
     }
     return true;
 }
 
-/* wr_cstr: for a wr_init_text writer only: NUL-terminates what it holds (the writes before any refusal) and
- * returns it. The NUL is not counted, so writing may go on after it. */
+/* wr_cstr: for a wr_init_text writer only: NUL-terminates what it holds (the writes before any
+ * refusal) and returns it. The NUL is not counted, so writing may go on after it. */
 static inline const char *wr_cstr(struct wr *w)
 {
     w->buf[w->len] = '\0'; /* wr_init_text kept this byte: len <= cap = size - 1 */

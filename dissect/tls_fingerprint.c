@@ -218,8 +218,8 @@ static void ja4_alpn(const struct tls_client_hello *ch, char out[3])
         out[0] = (char)first;
         out[1] = (char)last;
     } else {
-        out[0] = "0123456789abcdef"[first >> 4];
-        out[1] = "0123456789abcdef"[last & 0xf];
+        out[0] = WR_HEX_DIGITS[first >> 4];
+        out[1] = WR_HEX_DIGITS[last & 0xf];
     }
     out[2] = '\0';
 }
