@@ -11,6 +11,7 @@
 
 #include "classify_internal.h"
 #include "cursor.h"
+#include "writer.h"
 
 enum {
     EXT_PADDING = 21,
@@ -20,51 +21,56 @@ enum {
     EXT_KEY_SHARE = 51,
 };
 
-/* Where a shape is written: a buffer on the stack, appended to the caller's array when full and
- * at the end. A hello's shape is a few dozen pieces (fields kept, values zeroed); one GLib
- * append each was a third of building a shape. */
+/* Where a shape is written: a writer over a buffer on the stack, appended to the caller's array
+ * when full and at the end. A hello's shape is a few dozen pieces (fields kept, values zeroed);
+ * one GLib append each was a third of building a shape. The writer is never refused: every
+ * write below first makes room for itself. */
 struct shape_out {
     GByteArray *arr;
-    size_t len;
+    struct wr w;
     uint8_t buf[2048];
 };
 
 static void flush(struct shape_out *out)
 {
-    if (out->len > 0) {
-        g_byte_array_append(out->arr, out->buf, (guint)out->len);
-        out->len = 0;
+    if (wr_len(&out->w) > 0) {
+        g_byte_array_append(out->arr, out->buf, (guint)wr_len(&out->w));
     }
+    wr_init(&out->w, out->buf, sizeof(out->buf));
 }
 
 /* n bytes at p (input kept as it is, or a reduction). */
 static void put(struct shape_out *out, const uint8_t *p, size_t n)
 {
-    if (n == 0) {
-        return; /* p may be an empty cursor's NULL, which memcpy must not get */
-    }
-    if (n > sizeof(out->buf) - out->len) {
+    if (n > wr_avail(&out->w)) {
         flush(out);
         if (n > sizeof(out->buf)) {
             g_byte_array_append(out->arr, p, (guint)n);
             return;
         }
     }
-    memcpy(out->buf + out->len, p, n);
-    out->len += n;
+    wr_bytes(&out->w, p, n);
 }
 
 static void put_zero(struct shape_out *out, size_t n)
 {
     while (n > 0) {
-        if (out->len == sizeof(out->buf)) {
+        if (wr_avail(&out->w) == 0) {
             flush(out);
         }
-        size_t k = MIN(n, sizeof(out->buf) - out->len);
-        memset(out->buf + out->len, 0, k);
-        out->len += k;
+        size_t k = MIN(n, wr_avail(&out->w));
+        wr_zeros(&out->w, k);
         n -= k;
     }
+}
+
+/* A big-endian field of a reduction (a length the shape writes in place of bytes). */
+static void put_be(struct shape_out *out, uint32_t v, unsigned width)
+{
+    if (width > wr_avail(&out->w)) {
+        flush(out);
+    }
+    wr_be(&out->w, v, width);
 }
 
 /* Copies c's next n bytes to out; false (and nothing copied) when fewer remain. */
@@ -205,8 +211,7 @@ static void encrypted_handshake(struct cur c, struct shape_out *out)
     uint32_t len;
     struct cur head = c;
     if (cur_skip(&head, 1) && cur_u24(&head, &len) && (uint64_t)len + 4 > cur_len(&c)) {
-        static const uint8_t unreadable = 0xff;
-        put(out, &unreadable, 1);
+        put_be(out, 0xff, 1);
         return;
     }
     put(out, c.p, cur_len(&c));
@@ -231,8 +236,7 @@ static bool shape_records(const uint8_t *data, size_t len, struct cls_shape_dir 
         if (!cur_sub(&c, rlen, &body)) {
             /* A record continued in the next segment: only its length so far counts; its
              * bytes are read with the rest, which a shape never sees. */
-            uint8_t have[2] = {(uint8_t)(cur_len(&c) >> 8), (uint8_t)cur_len(&c)};
-            put(out, have, 2);
+            put_be(out, (uint32_t)cur_len(&c) & 0xffff, 2);
             return type == TLS_CT_APPLICATION_DATA || st->after_ccs;
         }
         switch (type) {
@@ -261,7 +265,7 @@ bool cls_shape_append(const uint8_t *data, size_t len, struct cls_shape_dir *st,
 {
     struct shape_out o; /* not an initialiser: that would zero the 2 KB buffer first */
     o.arr = out;
-    o.len = 0;
+    wr_init(&o.w, o.buf, sizeof(o.buf));
     bool ok = shape_records(data, len, st, &o);
     flush(&o);
     return ok;

@@ -1,19 +1,20 @@
 /* Client and server fingerprints computed from decoded hellos: JA3 and JA3S (Salesforce, MD5 of
  * a decimal field string), JA4 for TLS over TCP (FoxIO technical_details/JA4.md), and the short
  * SHA-256 digest used to identify tickets and PSK identities without printing them. The strings
- * hashed are built on the stack without printf (this runs on every connection and printf was a
- * third of the dissector's time); every list is capped by the decoder, so each buffer is sized
- * for its caps and a full buffer is a programming error that truncates, never overflows. */
+ * hashed are built on the stack with the bounded writer, without printf (this runs on every
+ * connection and printf was a third of the dissector's time); every list is capped by the
+ * decoder, so each buffer is sized for its caps and a full buffer is a programming error that
+ * ends the string early, never overflows. */
 /* MD5_* and SHA256_*: see digest_bytes. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <glib.h>
 #include <openssl/md5.h>
 #include <openssl/sha.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tls_decode_internal.h"
+#include "writer.h"
 
 #define JA4_HASH_LEN 12  /* JA4.md: sha256 truncated to 12 hex characters */
 #define JA4_MAX_COUNT 99 /* JA4.md: counts above 99 print as "99" */
@@ -21,51 +22,6 @@
 static uint32_t kept(uint32_t num, uint32_t cap)
 {
     return num < cap ? num : cap;
-}
-
-static const char HEX[] = "0123456789abcdef";
-
-/* A string built in a caller's fixed buffer; `len` stops growing at `cap`. */
-struct fp_text {
-    char *buf;
-    size_t len, cap;
-};
-
-static void put_c(struct fp_text *t, char c)
-{
-    if (t->len < t->cap) {
-        t->buf[t->len++] = c;
-    }
-}
-
-/* Decimal without printf: a ClientHello's lists are dozens of numbers, on every connection. */
-static void put_uint(struct fp_text *t, unsigned v)
-{
-    char tmp[12];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    if (t->len + n > t->cap) {
-        return; /* cannot happen within the caps the buffers are sized for */
-    }
-    while (n > 0) {
-        t->buf[t->len++] = tmp[--n];
-    }
-}
-
-static void put_hex4(struct fp_text *t, uint16_t v)
-{
-    if (t->len + 4 > t->cap) {
-        return;
-    }
-    char *p = t->buf + t->len;
-    p[0] = HEX[v >> 12];
-    p[1] = HEX[(v >> 8) & 0xf];
-    p[2] = HEX[(v >> 4) & 0xf];
-    p[3] = HEX[v & 0xf];
-    t->len += 4;
 }
 
 /* Digests come from OpenSSL's per-algorithm functions (its SHA-NI and AVX2 code), not GLib's
@@ -88,30 +44,26 @@ static size_t digest_bytes(GChecksumType type, const uint8_t *data, size_t len, 
     return SHA256_DIGEST_LENGTH;
 }
 
-/* Lowercase hex of n bytes into out (out_len bytes, NUL-terminated, cut to fit). */
-static void hex_bytes(const uint8_t *d, size_t n, char *out, size_t out_len)
+/* Lowercase hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
+static void hex_bytes(const uint8_t *d, size_t n, char *out)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < n && k + 2 < out_len; i++) {
-        out[k++] = HEX[d[i] >> 4];
-        out[k++] = HEX[d[i] & 0xf];
-    }
-    if (out_len > 0) {
-        out[k] = '\0';
-    }
+    struct wr w;
+    wr_init_text(&w, out, 2 * n + 1);
+    wr_hex_bytes(&w, d, n);
+    wr_cstr(&w);
 }
 
-/* Lowercase hex of the digest of t into out (out_len bytes, NUL-terminated, cut to fit). */
-static void hash_hex(GChecksumType type, const struct fp_text *t, char *out, size_t out_len)
+/* Lowercase hex of the digest of what t holds into out (65 bytes for SHA-256, 33 for MD5). */
+static void hash_hex(GChecksumType type, const struct wr *t, char *out)
 {
     uint8_t d[32];
-    size_t n = digest_bytes(type, (const uint8_t *)t->buf, t->len, d);
-    hex_bytes(d, n, out, out_len);
+    size_t n = digest_bytes(type, wr_data(t), wr_len(t), d);
+    hex_bytes(d, n, out);
 }
 
 /* Appends the non-GREASE values of a list in decimal, '-' separated (JA3: GREASE is ignored in
  * every list, as in the Salesforce reference and Wireshark). */
-static void ja3_list16(struct fp_text *t, const uint16_t *v, uint32_t n)
+static void ja3_list16(struct wr *t, const uint16_t *v, uint32_t n)
 {
     bool first = true;
     for (uint32_t i = 0; i < n; i++) {
@@ -119,9 +71,9 @@ static void ja3_list16(struct fp_text *t, const uint16_t *v, uint32_t n)
             continue;
         }
         if (!first) {
-            put_c(t, '-');
+            wr_char(t, '-');
         }
-        put_uint(t, v[i]);
+        wr_dec(t, v[i]);
         first = false;
     }
 }
@@ -134,26 +86,28 @@ static void ja3_list16(struct fp_text *t, const uint16_t *v, uint32_t n)
  * version being the ClientHello legacy_version. */
 void tls_ja3(const struct tls_client_hello *ch, char out_hash[33], char *out_str, size_t str_len)
 {
-    char buf[JA3_MAX_LEN];
-    struct fp_text s = {buf, 0, sizeof(buf)};
-    put_uint(&s, ch->legacy_version);
-    put_c(&s, ',');
+    uint8_t buf[JA3_MAX_LEN];
+    struct wr s;
+    wr_init(&s, buf, sizeof(buf));
+    wr_dec(&s, ch->legacy_version);
+    wr_char(&s, ',');
     ja3_list16(&s, ch->ciphers, kept(ch->num_ciphers, TLS_CH_MAX_CIPHERS));
-    put_c(&s, ',');
+    wr_char(&s, ',');
     ja3_list16(&s, ch->exts, kept(ch->num_exts, TLS_MAX_EXTS));
-    put_c(&s, ',');
+    wr_char(&s, ',');
     ja3_list16(&s, ch->groups, kept(ch->num_groups, TLS_MAX_GROUPS));
-    put_c(&s, ',');
+    wr_char(&s, ',');
     for (uint32_t i = 0; i < kept(ch->num_point_formats, TLS_MAX_POINT_FORMATS); i++) {
         if (i > 0) {
-            put_c(&s, '-');
+            wr_char(&s, '-');
         }
-        put_uint(&s, ch->point_formats[i]);
+        wr_dec(&s, ch->point_formats[i]);
     }
-    hash_hex(G_CHECKSUM_MD5, &s, out_hash, 33);
+    hash_hex(G_CHECKSUM_MD5, &s, out_hash);
     if (out_str && str_len > 0) {
-        size_t n = MIN(s.len, str_len - 1);
-        memcpy(out_str, s.buf, n);
+        /* The caller's copy is cut to its buffer; the hash is of the whole string. */
+        size_t n = MIN(wr_len(&s), str_len - 1);
+        memcpy(out_str, buf, n);
         out_str[n] = '\0';
     }
 }
@@ -161,14 +115,15 @@ void tls_ja3(const struct tls_client_hello *ch, char out_hash[33], char *out_str
 /* JA3S = MD5("SSLVersion,Cipher,Extensions"). */
 void tls_ja3s(const struct tls_server_hello *sh, char out_hash[33])
 {
-    char buf[JA3_MAX_LEN];
-    struct fp_text s = {buf, 0, sizeof(buf)};
-    put_uint(&s, sh->legacy_version);
-    put_c(&s, ',');
-    put_uint(&s, sh->cipher);
-    put_c(&s, ',');
+    uint8_t buf[JA3_MAX_LEN];
+    struct wr s;
+    wr_init(&s, buf, sizeof(buf));
+    wr_dec(&s, sh->legacy_version);
+    wr_char(&s, ',');
+    wr_dec(&s, sh->cipher);
+    wr_char(&s, ',');
     ja3_list16(&s, sh->exts, kept(sh->num_exts, TLS_MAX_EXTS));
-    hash_hex(G_CHECKSUM_MD5, &s, out_hash, 33);
+    hash_hex(G_CHECKSUM_MD5, &s, out_hash);
 }
 
 /* JA4.md "TLS and DTLS Version": two characters, "00" when unknown. */
@@ -229,13 +184,13 @@ static uint32_t ja4_filter(const uint16_t *v, uint32_t n, bool drop_sni_alpn, ui
     return k;
 }
 
-static void hex_list(struct fp_text *t, const uint16_t *v, uint32_t n)
+static void hex_list(struct wr *t, const uint16_t *v, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
         if (i > 0) {
-            put_c(t, ',');
+            wr_char(t, ',');
         }
-        put_hex4(t, v[i]);
+        wr_hex(t, v[i], 4);
     }
 }
 
@@ -260,8 +215,8 @@ static void ja4_alpn(const struct tls_client_hello *ch, char out[3])
         out[0] = (char)first;
         out[1] = (char)last;
     } else {
-        out[0] = HEX[first >> 4];
-        out[1] = HEX[last & 0xf];
+        out[0] = WR_HEX_DIGITS[first >> 4];
+        out[1] = WR_HEX_DIGITS[last & 0xf];
     }
     out[2] = '\0';
 }
@@ -306,26 +261,38 @@ void tls_ja4(const struct tls_client_hello *ch, char out[40])
     char b[JA4_HASH_LEN + 1] = "000000000000";
     char c[JA4_HASH_LEN + 1] = "000000000000";
     char full[65];
-    char buf[JA4_MAX_LEN];
-    struct fp_text s = {buf, 0, sizeof(buf)};
+    uint8_t buf[JA4_MAX_LEN];
+    struct wr s;
     if (num_ciphers > 0) {
+        wr_init(&s, buf, sizeof(buf));
         hex_list(&s, ciphers, num_ciphers);
-        hash_hex(G_CHECKSUM_SHA256, &s, full, sizeof(full));
+        hash_hex(G_CHECKSUM_SHA256, &s, full);
         memcpy(b, full, JA4_HASH_LEN);
     }
     if (num_exts > 0) {
-        s.len = 0;
+        wr_init(&s, buf, sizeof(buf));
         hex_list(&s, exts, num_exts);
         if (num_sigalgs > 0) {
-            put_c(&s, '_');
+            wr_char(&s, '_');
             hex_list(&s, sigalgs, num_sigalgs);
         }
-        hash_hex(G_CHECKSUM_SHA256, &s, full, sizeof(full));
+        hash_hex(G_CHECKSUM_SHA256, &s, full);
         memcpy(c, full, JA4_HASH_LEN);
     }
-    snprintf(out, 40, "t%s%c%02u%02u%s_%s_%s", ja4_version(version), sni ? 'd' : 'i',
-             num_ciphers > JA4_MAX_COUNT ? JA4_MAX_COUNT : num_ciphers,
-             num_exts_all > JA4_MAX_COUNT ? JA4_MAX_COUNT : num_exts_all, alpn, b, c);
+    /* 36 characters: every part has a fixed width (the counts are capped at two digits). */
+    struct wr o;
+    wr_init_text(&o, out, 40);
+    wr_char(&o, 't');
+    wr_str(&o, ja4_version(version));
+    wr_char(&o, sni ? 'd' : 'i');
+    wr_dec_min(&o, num_ciphers > JA4_MAX_COUNT ? JA4_MAX_COUNT : num_ciphers, 2);
+    wr_dec_min(&o, num_exts_all > JA4_MAX_COUNT ? JA4_MAX_COUNT : num_exts_all, 2);
+    wr_str(&o, alpn);
+    wr_char(&o, '_');
+    wr_str(&o, b);
+    wr_char(&o, '_');
+    wr_str(&o, c);
+    wr_cstr(&o);
 }
 
 void tls_sha256(const uint8_t *data, size_t len, uint8_t out[32])
@@ -337,5 +304,5 @@ void tls_digest8(const uint8_t *data, size_t len, char out[17])
 {
     uint8_t digest[32];
     digest_bytes(G_CHECKSUM_SHA256, data, len, digest);
-    hex_bytes(digest, 8, out, 17);
+    hex_bytes(digest, 8, out);
 }

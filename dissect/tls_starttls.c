@@ -11,6 +11,7 @@
 #include "tls_decode_internal.h"
 #include "tls_record_internal.h"
 #include "tls_starttls_internal.h"
+#include "writer.h"
 
 /* PostgreSQL SSLRequest: Int32 length 8, Int32 80877103 (protocol docs, "SSLRequest"). */
 static const uint8_t PG_SSLREQUEST[8] = {0x00, 0x00, 0x00, 0x08, 0x04, 0xd2, 0x16, 0x2f};
@@ -151,10 +152,12 @@ void tls_prelude_keep(struct tls_prelude *p, const uint8_t *data, size_t len)
     if (p->head == NULL) {
         p->head = g_malloc(TLS_PRELUDE_KEEP);
     }
-    size_t room = TLS_PRELUDE_KEEP - p->head_len;
-    size_t n = len < room ? len : room;
-    memcpy(p->head + p->head_len, data, n);
-    p->head_len += n;
+    /* The head is what the protocol rules read: the first TLS_PRELUDE_KEEP bytes, the rest only
+     * counted. */
+    struct wr w;
+    wr_init(&w, p->head + p->head_len, TLS_PRELUDE_KEEP - p->head_len);
+    wr_bytes(&w, data, len < wr_avail(&w) ? len : wr_avail(&w));
+    p->head_len += wr_len(&w);
     p->plain_len += len;
 }
 

@@ -96,11 +96,11 @@ static enum tls_decode_status decode(const uint8_t *b, size_t n, bool tls13,
 
 /* Certificate bodies: a 1.2 list, or a 1.3 context plus entries each with an extensions
  * block (ext_data appended to every entry). */
-static GByteArray *cert_msg(bool tls13, const uint8_t *ctx, size_t ctx_len,
+static struct capbuf *cert_msg(bool tls13, const uint8_t *ctx, size_t ctx_len,
                             const uint8_t *const *ders, const size_t *lens, size_t n,
                             const uint8_t *ext, size_t ext_len)
 {
-    GByteArray *list = g_byte_array_new(), *b = g_byte_array_new();
+    struct capbuf *list = tb_new(), *b = tb_new();
     for (size_t i = 0; i < n; i++) {
         put_vec24(list, ders[i], lens[i]);
         if (tls13) {
@@ -111,7 +111,7 @@ static GByteArray *cert_msg(bool tls13, const uint8_t *ctx, size_t ctx_len,
         put_vec8(b, ctx, ctx_len);
     }
     put_vec24(b, list->data, list->len);
-    g_byte_array_free(list, TRUE);
+    cb_free(list);
     return b;
 }
 
@@ -120,7 +120,7 @@ static GByteArray *cert_msg(bool tls13, const uint8_t *ctx, size_t ctx_len,
 struct cert_row {
     const char *name;
     bool tls13;
-    GByteArray *(*build)(void); /* NULL: use bytes */
+    struct capbuf *(*build)(void); /* NULL: use bytes */
     const uint8_t *bytes;
     size_t len;
     uint32_t chain_len;
@@ -133,7 +133,7 @@ struct cert_row {
     bool self_signed;
 };
 
-static GByteArray *b_chain12(void)
+static struct capbuf *b_chain12(void)
 {
     const uint8_t *ders[] = {LEAF_DER, TEST_CA_DER};
     size_t lens[] = {sizeof(LEAF_DER), sizeof(TEST_CA_DER)};
@@ -141,7 +141,7 @@ static GByteArray *b_chain12(void)
 }
 
 /* TLS 1.3 with a request context (client certificates) and an OCSP-style entry extension. */
-static GByteArray *b_chain13(void)
+static struct capbuf *b_chain13(void)
 {
     static const uint8_t CTX[4] = {9, 8, 7, 6};
     static const uint8_t EXT[] = {0x00, 0x05, 0x00, 0x03, 0x01, 0xaa, 0xbb};
@@ -153,7 +153,7 @@ static GByteArray *b_chain13(void)
 /* Not an X.509 certificate: SEQUENCE { INTEGER 5 }. */
 static const uint8_t NOT_X509[] = {0x30, 0x03, 0x02, 0x01, 0x05};
 
-static GByteArray *b_not_x509(void)
+static struct capbuf *b_not_x509(void)
 {
     const uint8_t *ders[] = {NOT_X509};
     size_t lens[] = {sizeof(NOT_X509)};
@@ -161,7 +161,7 @@ static GByteArray *b_not_x509(void)
 }
 
 /* A valid certificate followed by one byte inside its own cert_data. */
-static GByteArray *b_leaf_trailing(void)
+static struct capbuf *b_leaf_trailing(void)
 {
     uint8_t buf[sizeof(LEAF_DER) + 1];
     memcpy(buf, LEAF_DER, sizeof(LEAF_DER));
@@ -171,12 +171,12 @@ static GByteArray *b_leaf_trailing(void)
     return cert_msg(false, NULL, 0, ders, lens, 1, NULL, 0);
 }
 
-static GByteArray *b_empty12(void)
+static struct capbuf *b_empty12(void)
 {
     return cert_msg(false, NULL, 0, NULL, NULL, 0, NULL, 0);
 }
 
-static GByteArray *b_empty13(void)
+static struct capbuf *b_empty13(void)
 {
     return cert_msg(true, (const uint8_t *)"ctx", 3, NULL, NULL, 0, NULL, 0);
 }
@@ -287,7 +287,7 @@ static const struct cert_row CERT_ROWS[] = {
 static void test_cert(void **state)
 {
     const struct cert_row *r = *state;
-    GByteArray *built = r->build ? r->build() : NULL;
+    struct capbuf *built = r->build ? r->build() : NULL;
     const uint8_t *b = built ? built->data : r->bytes;
     size_t n = built ? built->len : r->len;
     struct tls_certificate cert;
@@ -316,7 +316,7 @@ static void test_cert(void **state)
         }
     }
     if (built) {
-        g_byte_array_free(built, TRUE);
+        cb_free(built);
     }
 }
 
@@ -325,26 +325,26 @@ static void test_cert(void **state)
 struct bad_row {
     const char *name;
     bool tls13;
-    GByteArray *(*build)(void);
+    struct capbuf *(*build)(void);
     enum tls_decode_status want;
 };
 
-static GByteArray *b_empty_cert_data(void)
+static struct capbuf *b_empty_cert_data(void)
 {
     const uint8_t *ders[] = {NOT_X509};
     size_t lens[] = {0};
     return cert_msg(false, NULL, 0, ders, lens, 1, NULL, 0);
 }
 
-static GByteArray *b_trailing_after_list(void)
+static struct capbuf *b_trailing_after_list(void)
 {
-    GByteArray *b = b_chain12();
+    struct capbuf *b = b_chain12();
     put_u8(b, 0);
     return b;
 }
 
 /* An entry extension whose length overruns its block. */
-static GByteArray *b_bad_entry_ext(void)
+static struct capbuf *b_bad_entry_ext(void)
 {
     static const uint8_t EXT[] = {0x00, 0x05, 0x00, 0x09, 0x01};
     const uint8_t *ders[] = {LEAF_DER};
@@ -353,14 +353,14 @@ static GByteArray *b_bad_entry_ext(void)
 }
 
 /* A TLS 1.3 message read as TLS 1.2: the context byte shifts every length. */
-static GByteArray *b_13_as_12(void)
+static struct capbuf *b_13_as_12(void)
 {
     return b_chain13();
 }
 
-static GByteArray *b_empty_body(void)
+static struct capbuf *b_empty_body(void)
 {
-    return g_byte_array_new();
+    return tb_new();
 }
 
 static const struct bad_row BAD_ROWS[] = {
@@ -375,10 +375,10 @@ static const struct bad_row BAD_ROWS[] = {
 static void test_bad(void **state)
 {
     const struct bad_row *r = *state;
-    GByteArray *b = r->build();
+    struct capbuf *b = r->build();
     struct tls_certificate cert;
     assert_int_equal(decode(b->data, b->len, r->tls13, &cert), r->want);
-    g_byte_array_free(b, TRUE);
+    cb_free(b);
 }
 
 /* ---------------------------------------------------- length fields of the real vectors */

@@ -165,7 +165,7 @@ static void test_ja4_real(void **state)
 /* FoxIO's worked example (JA4.md "Example"): 15 suites, 16 extensions in the listed order,
  * ALPN h2, TLS 1.3, eight signature algorithms; GREASE added in every list must not change
  * t13d1516h2_8daaf6152771_e5627efa2ab1. Built as wire bytes and decoded. */
-static GByteArray *foxio_example(bool with_grease)
+static struct capbuf *foxio_example(bool with_grease)
 {
     static const uint16_t CIPHERS[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f,
                                        0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013,
@@ -175,7 +175,7 @@ static GByteArray *foxio_example(bool with_grease)
     static const uint16_t EXT_ORDER[] = {0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017,
                                          0x002d, 0x000d, 0x0005, 0x0023, 0x0012, 0x002b,
                                          0xff01, 0x000b, 0x000a, 0x0015};
-    GByteArray *b = g_byte_array_new(), *exts = g_byte_array_new(), *d = g_byte_array_new();
+    struct capbuf *b = tb_new(), *exts = tb_new(), *d = tb_new();
     uint8_t random[32] = {0};
     put_u16(b, 0x0303);
     put_bytes(b, random, 32);
@@ -194,7 +194,7 @@ static GByteArray *foxio_example(bool with_grease)
     }
     for (size_t i = 0; i < sizeof(EXT_ORDER) / 2; i++) {
         unsigned t = EXT_ORDER[i];
-        g_byte_array_set_size(d, 0);
+        cb_clear(d);
         switch (t) {
         case 0x0000:
             put_u16(d, 1 + 2 + 9);
@@ -253,21 +253,21 @@ static GByteArray *foxio_example(bool with_grease)
         put_ext(exts, 0xcaca, "\0", 1);
     }
     put_vec16(b, exts->data, exts->len);
-    g_byte_array_free(exts, TRUE);
-    g_byte_array_free(d, TRUE);
+    cb_free(exts);
+    cb_free(d);
     return b;
 }
 
 static void test_ja4_foxio_example(void **state)
 {
     bool grease = *state != NULL;
-    GByteArray *b = foxio_example(grease);
+    struct capbuf *b = foxio_example(grease);
     struct tls_client_hello ch;
     char ja4[40];
     decode_ch(b->data, b->len, &ch);
     tls_ja4(&ch, ja4);
     assert_string_equal(ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
-    g_byte_array_free(b, TRUE);
+    cb_free(b);
 }
 
 /* JA4.md: with no signature algorithms the c string is the sorted extension list alone,
@@ -314,8 +314,8 @@ static const struct alpn_row ALPN_ROWS[] = {
 static void test_ja4_alpn(void **state)
 {
     const struct alpn_row *r = *state;
-    GByteArray *b = g_byte_array_new(), *list = g_byte_array_new(), *data = g_byte_array_new();
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *b = tb_new(), *list = tb_new(), *data = tb_new();
+    struct capbuf *exts = tb_new();
     uint8_t random[32] = {0};
     put_u16(b, 0x0303);
     put_bytes(b, random, 32);
@@ -335,10 +335,10 @@ static void test_ja4_alpn(void **state)
     assert_memory_equal(ja4 + 8, r->want, 2);
     /* ALPN was the only extension, so the c list is empty. */
     assert_string_equal(ja4 + 24, "000000000000");
-    g_byte_array_free(b, TRUE);
-    g_byte_array_free(list, TRUE);
-    g_byte_array_free(data, TRUE);
-    g_byte_array_free(exts, TRUE);
+    cb_free(b);
+    cb_free(list);
+    cb_free(data);
+    cb_free(exts);
 }
 
 /* Version and count rules on a filled struct. */

@@ -439,9 +439,9 @@ static const uint8_t HRR_RANDOM[32] = {
 
 /* A ClientHello: version 0x0303, random 0x11.., sid_len bytes of 0x22, num_ciphers suites
  * (0x1301, 0x1302, ...), comp_len compression methods (all null); no extensions block. */
-static GByteArray *ch_head(size_t sid_len, size_t num_ciphers, size_t comp_len)
+static struct capbuf *ch_head(size_t sid_len, size_t num_ciphers, size_t comp_len)
 {
-    GByteArray *b = g_byte_array_new();
+    struct capbuf *b = tb_new();
     uint8_t random[32], sid[255], comp[255];
     memset(random, 0x11, sizeof(random));
     memset(sid, 0x22, sizeof(sid));
@@ -458,78 +458,78 @@ static GByteArray *ch_head(size_t sid_len, size_t num_ciphers, size_t comp_len)
 }
 
 /* The extensions block appended to a hello head. */
-static GByteArray *with_exts(GByteArray *head, GByteArray *exts)
+static struct capbuf *with_exts(struct capbuf *head, struct capbuf *exts)
 {
     put_vec16(head, exts->data, exts->len);
-    g_byte_array_free(exts, TRUE);
+    cb_free(exts);
     return head;
 }
 
-static GByteArray *ch_with(GByteArray *exts)
+static struct capbuf *ch_with(struct capbuf *exts)
 {
     return with_exts(ch_head(0, 2, 1), exts);
 }
 
-static GByteArray *sni_ext(const char *host)
+static struct capbuf *sni_ext(const char *host)
 {
-    GByteArray *list = g_byte_array_new(), *data = g_byte_array_new();
-    put_u8(list, 0);
-    put_vec16(list, host, strlen(host));
-    put_vec16(data, list->data, list->len);
-    GByteArray *exts = g_byte_array_new();
-    put_ext(exts, TLS_EXT_SERVER_NAME, data->data, data->len);
-    g_byte_array_free(list, TRUE);
-    g_byte_array_free(data, TRUE);
+    struct capbuf *exts = tb_new();
+    put_u16(exts, TLS_EXT_SERVER_NAME);
+    struct wr_sec data = put_open(exts, 2);
+    struct wr_sec list = put_open(exts, 2);
+    put_u8(exts, 0); /* host_name */
+    put_vec16(exts, host, strlen(host));
+    put_close(exts, list);
+    put_close(exts, data);
     return exts;
 }
 
-static GByteArray *alpn_data(const char *const *names, size_t n)
+static struct capbuf *alpn_data(const char *const *names, size_t n)
 {
-    GByteArray *list = g_byte_array_new(), *data = g_byte_array_new();
+    struct capbuf *data = tb_new();
+    struct wr_sec list = put_open(data, 2);
     for (size_t i = 0; i < n; i++) {
-        put_vec8(list, names[i], strlen(names[i]));
+        put_vec8(data, names[i], strlen(names[i]));
     }
-    put_vec16(data, list->data, list->len);
-    g_byte_array_free(list, TRUE);
+    put_close(data, list);
     return data;
 }
 
 /* PSK extension data with the given number of identities and binders. */
-static GByteArray *psk_data(size_t ids, size_t binders, size_t binder_len)
+static struct capbuf *psk_data(size_t ids, size_t binders, size_t binder_len)
 {
-    GByteArray *idl = g_byte_array_new(), *bl = g_byte_array_new(), *d = g_byte_array_new();
+    struct capbuf *d = tb_new();
     uint8_t id[5] = {1, 2, 3, 4, 5}, binder[255];
     memset(binder, 0x33, sizeof(binder));
+    struct wr_sec idl = put_open(d, 2);
     for (size_t i = 0; i < ids; i++) {
-        put_vec16(idl, id, sizeof(id));
-        put_u16(idl, 0);
-        put_u16(idl, 0);
+        put_vec16(d, id, sizeof(id));
+        put_u16(d, 0);
+        put_u16(d, 0);
     }
+    put_close(d, idl);
+    struct wr_sec bl = put_open(d, 2);
     for (size_t i = 0; i < binders; i++) {
-        put_vec8(bl, binder, binder_len);
+        put_vec8(d, binder, binder_len);
     }
-    put_vec16(d, idl->data, idl->len);
-    put_vec16(d, bl->data, bl->len);
-    g_byte_array_free(idl, TRUE);
-    g_byte_array_free(bl, TRUE);
+    put_close(d, bl);
     return d;
 }
 
-static void add_ext_array(GByteArray *exts, unsigned type, GByteArray *data)
+static void add_ext_array(struct capbuf *exts, unsigned type, struct capbuf *data)
 {
     put_ext(exts, type, data->data, data->len);
-    g_byte_array_free(data, TRUE);
+    cb_free(data);
 }
 
 struct syn_row {
     const char *name;
     enum kind kind;
-    GByteArray *(*build)(void);
+    struct capbuf *(*build)(void);
     enum tls_decode_status want;
     void (*check)(void); /* on result, when want is OK */
 };
 
-static GByteArray *b_no_ext_block(void)
+static struct capbuf *b_no_ext_block(void)
 {
     return ch_head(0, 1, 1);
 }
@@ -540,14 +540,14 @@ static void c_no_ext_block(void)
     assert_false(result.ch.has_sni);
 }
 
-static GByteArray *b_empty_ext_block(void)
+static struct capbuf *b_empty_ext_block(void)
 {
-    return with_exts(ch_head(0, 1, 1), g_byte_array_new());
+    return with_exts(ch_head(0, 1, 1), tb_new());
 }
 
-static GByteArray *b_sid32(void)
+static struct capbuf *b_sid32(void)
 {
-    return with_exts(ch_head(32, 1, 1), g_byte_array_new());
+    return with_exts(ch_head(32, 1, 1), tb_new());
 }
 static void c_sid32(void)
 {
@@ -555,21 +555,21 @@ static void c_sid32(void)
     assert_int_equal(result.ch.session_id[31], 0x22);
 }
 
-static GByteArray *b_sid33(void)
+static struct capbuf *b_sid33(void)
 {
-    return with_exts(ch_head(33, 1, 1), g_byte_array_new());
+    return with_exts(ch_head(33, 1, 1), tb_new());
 }
 
 /* cipher_suites<2..2^16-2> with zero suites: rebuilt by hand since ch_head writes suites. */
-static GByteArray *b_zero_ciphers(void)
+static struct capbuf *b_zero_ciphers(void)
 {
-    GByteArray *b = ch_head(0, 0, 1);
-    return with_exts(b, g_byte_array_new());
+    struct capbuf *b = ch_head(0, 0, 1);
+    return with_exts(b, tb_new());
 }
 
-static GByteArray *b_odd_ciphers(void)
+static struct capbuf *b_odd_ciphers(void)
 {
-    GByteArray *b = g_byte_array_new();
+    struct capbuf *b = tb_new();
     uint8_t random[32] = {0};
     put_u16(b, 0x0303);
     put_bytes(b, random, 32);
@@ -582,7 +582,7 @@ static GByteArray *b_odd_ciphers(void)
 }
 
 /* The largest cipher list a 16-bit vector holds: 32767 suites. */
-static GByteArray *b_max_ciphers(void)
+static struct capbuf *b_max_ciphers(void)
 {
     return ch_head(0, 32767, 1);
 }
@@ -593,39 +593,39 @@ static void c_max_ciphers(void)
     assert_int_equal(result.ch.ciphers[TLS_CH_MAX_CIPHERS - 1], 0x1301 + TLS_CH_MAX_CIPHERS - 1);
 }
 
-static GByteArray *b_no_compression(void)
+static struct capbuf *b_no_compression(void)
 {
-    return with_exts(ch_head(0, 1, 0), g_byte_array_new());
+    return with_exts(ch_head(0, 1, 0), tb_new());
 }
 
-static GByteArray *b_max_compression(void)
+static struct capbuf *b_max_compression(void)
 {
-    return with_exts(ch_head(0, 1, 255), g_byte_array_new());
+    return with_exts(ch_head(0, 1, 255), tb_new());
 }
 static void c_max_compression(void)
 {
     assert_int_equal(result.ch.num_compressions, 255);
 }
 
-static GByteArray *b_trailing(void)
+static struct capbuf *b_trailing(void)
 {
-    GByteArray *b = ch_with(sni_ext("a.example"));
+    struct capbuf *b = ch_with(sni_ext("a.example"));
     put_u8(b, 0);
     return b;
 }
 
-static GByteArray *b_duplicate_sni(void)
+static struct capbuf *b_duplicate_sni(void)
 {
-    GByteArray *exts = sni_ext("a.example"), *second = sni_ext("b.example");
+    struct capbuf *exts = sni_ext("a.example"), *second = sni_ext("b.example");
     put_bytes(exts, second->data, second->len);
-    g_byte_array_free(second, TRUE);
+    cb_free(second);
     return ch_with(exts);
 }
 
 /* The same unknown extension twice is just as forbidden as a known one (RFC 8446 §4.2). */
-static GByteArray *b_duplicate_unknown(void)
+static struct capbuf *b_duplicate_unknown(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     put_ext(exts, 0x7777, "x", 1);
     put_ext(exts, TLS_EXT_EXTENDED_MASTER_SECRET, NULL, 0);
     put_ext(exts, 0x7777, "", 0);
@@ -633,9 +633,9 @@ static GByteArray *b_duplicate_unknown(void)
 }
 
 /* 100 distinct unknown extensions, all empty: more than TLS_MAX_EXTS are counted. */
-static GByteArray *b_many_exts(void)
+static struct capbuf *b_many_exts(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     for (unsigned i = 0; i < 100; i++) {
         put_ext(exts, 0x3000 + i, NULL, 0);
     }
@@ -648,7 +648,7 @@ static void c_many_exts(void)
     assert_int_equal(result.ch.exts[TLS_MAX_EXTS - 1], 0x3000 + TLS_MAX_EXTS - 1);
 }
 
-static GByteArray *b_sni_ctrl(void)
+static struct capbuf *b_sni_ctrl(void)
 {
     return ch_with(sni_ext("a\x01"
                            "b\x7f"
@@ -661,7 +661,7 @@ static void c_sni_ctrl(void)
 }
 
 /* A 300-byte host name is kept as its first TLS_MAX_SNI-1 bytes. */
-static GByteArray *b_sni_long(void)
+static struct capbuf *b_sni_long(void)
 {
     char host[301];
     memset(host, 'h', 300);
@@ -673,37 +673,37 @@ static void c_sni_long(void)
     assert_int_equal(strlen(result.ch.sni), TLS_MAX_SNI - 1);
 }
 
-static GByteArray *b_sni_empty_list(void)
+static struct capbuf *b_sni_empty_list(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     uint8_t empty_list[2] = {0, 0};
     put_ext(exts, TLS_EXT_SERVER_NAME, empty_list, 2);
     return ch_with(exts);
 }
 
-static GByteArray *b_sni_empty_name(void)
+static struct capbuf *b_sni_empty_name(void)
 {
     return ch_with(sni_ext(""));
 }
 
 /* RFC 6066 §3: two host_name entries in one list. */
-static GByteArray *b_sni_two_hosts(void)
+static struct capbuf *b_sni_two_hosts(void)
 {
-    GByteArray *list = g_byte_array_new(), *data = g_byte_array_new(), *exts = g_byte_array_new();
+    struct capbuf *list = tb_new(), *data = tb_new(), *exts = tb_new();
     put_u8(list, 0);
     put_vec16(list, "a", 1);
     put_u8(list, 0);
     put_vec16(list, "b", 1);
     put_vec16(data, list->data, list->len);
     add_ext_array(exts, TLS_EXT_SERVER_NAME, data);
-    g_byte_array_free(list, TRUE);
+    cb_free(list);
     return ch_with(exts);
 }
 
-static GByteArray *b_alpn_many(void)
+static struct capbuf *b_alpn_many(void)
 {
     static const char *const NAMES[] = {"h2", "http/1.1", "a", "b", "c", "d", "e", "f", "g", "z"};
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     add_ext_array(exts, TLS_EXT_ALPN, alpn_data(NAMES, 10));
     return ch_with(exts);
 }
@@ -716,32 +716,32 @@ static void c_alpn_many(void)
     assert_int_equal(result.ch.alpn_last_byte, '2');
 }
 
-static GByteArray *b_alpn_empty_name(void)
+static struct capbuf *b_alpn_empty_name(void)
 {
     static const char *const NAMES[] = {"h2", ""};
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     add_ext_array(exts, TLS_EXT_ALPN, alpn_data(NAMES, 2));
     return ch_with(exts);
 }
 
-static GByteArray *b_alpn_empty_list(void)
+static struct capbuf *b_alpn_empty_list(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     add_ext_array(exts, TLS_EXT_ALPN, alpn_data(NULL, 0));
     return ch_with(exts);
 }
 
-static GByteArray *b_versions_odd(void)
+static struct capbuf *b_versions_odd(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     uint8_t v[4] = {3, 0x03, 0x04, 0x03};
     put_ext(exts, TLS_EXT_SUPPORTED_VERSIONS, v, sizeof(v));
     return ch_with(exts);
 }
 
-static GByteArray *b_versions_grease(void)
+static struct capbuf *b_versions_grease(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     uint8_t v[7] = {6, 0x7a, 0x7a, 0x03, 0x04, 0x03, 0x03};
     put_ext(exts, TLS_EXT_SUPPORTED_VERSIONS, v, sizeof(v));
     return ch_with(exts);
@@ -752,23 +752,23 @@ static void c_versions_grease(void)
     assert_u16s(result.ch.versions, result.ch.num_versions, WANT, 3);
 }
 
-static GByteArray *b_ems_nonempty(void)
+static struct capbuf *b_ems_nonempty(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     put_ext(exts, TLS_EXT_EXTENDED_MASTER_SECRET, "x", 1);
     return ch_with(exts);
 }
 
-static GByteArray *b_early_data_nonempty(void)
+static struct capbuf *b_early_data_nonempty(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     put_ext(exts, TLS_EXT_EARLY_DATA, "\0\0\0\1", 4);
     return ch_with(exts);
 }
 
-static GByteArray *b_psk_two(void)
+static struct capbuf *b_psk_two(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     uint8_t modes[2] = {1, 1};
     put_ext(exts, TLS_EXT_EARLY_DATA, NULL, 0);
     put_ext(exts, TLS_EXT_PSK_KEY_EXCHANGE_MODES, modes, 2);
@@ -786,9 +786,9 @@ static void c_psk_two(void)
 }
 
 /* RFC 8446 §4.2.11 MUST, recorded rather than enforced. */
-static GByteArray *b_psk_not_last(void)
+static struct capbuf *b_psk_not_last(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     add_ext_array(exts, TLS_EXT_PRE_SHARED_KEY, psk_data(1, 1, 32));
     put_ext(exts, TLS_EXT_EXTENDED_MASTER_SECRET, NULL, 0);
     return ch_with(exts);
@@ -800,23 +800,23 @@ static void c_psk_not_last(void)
     assert_true(result.ch.extended_master_secret);
 }
 
-static GByteArray *b_psk_binder_mismatch(void)
+static struct capbuf *b_psk_binder_mismatch(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     add_ext_array(exts, TLS_EXT_PRE_SHARED_KEY, psk_data(2, 1, 32));
     return ch_with(exts);
 }
 
-static GByteArray *b_psk_short_binder(void)
+static struct capbuf *b_psk_short_binder(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     add_ext_array(exts, TLS_EXT_PRE_SHARED_KEY, psk_data(1, 1, 31));
     return ch_with(exts);
 }
 
-static GByteArray *b_ticket_and_reneg(void)
+static struct capbuf *b_ticket_and_reneg(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     uint8_t reneg[1] = {0};
     uint8_t status[5] = {1, 0, 0, 0, 0};
     put_ext(exts, TLS_EXT_SESSION_TICKET, "TICKET", 6);
@@ -834,18 +834,18 @@ static void c_ticket_and_reneg(void)
     assert_true(result.ch.encrypt_then_mac);
 }
 
-static GByteArray *b_key_share_empty_key(void)
+static struct capbuf *b_key_share_empty_key(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     uint8_t ks[6] = {0, 4, 0, 0x1d, 0, 0};
     put_ext(exts, TLS_EXT_KEY_SHARE, ks, sizeof(ks));
     return ch_with(exts);
 }
 
 /* RFC 8446 §4.2.8: an empty client_shares list is valid (the client waits for an HRR). */
-static GByteArray *b_key_share_empty_list(void)
+static struct capbuf *b_key_share_empty_list(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     uint8_t ks[2] = {0, 0};
     put_ext(exts, TLS_EXT_KEY_SHARE, ks, sizeof(ks));
     return ch_with(exts);
@@ -857,9 +857,9 @@ static void c_key_share_empty_list(void)
 }
 
 /* ServerHello builders */
-static GByteArray *sh_head(const uint8_t random[32], unsigned cipher)
+static struct capbuf *sh_head(const uint8_t random[32], unsigned cipher)
 {
-    GByteArray *b = g_byte_array_new();
+    struct capbuf *b = tb_new();
     put_u16(b, 0x0303);
     put_bytes(b, random, 32);
     put_vec8(b, "SESSION", 7);
@@ -868,9 +868,9 @@ static GByteArray *sh_head(const uint8_t random[32], unsigned cipher)
     return b;
 }
 
-static GByteArray *b_hrr(void)
+static struct capbuf *b_hrr(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     uint8_t v[2] = {3, 4}, group[2] = {0x11, 0xec};
     put_ext(exts, TLS_EXT_SUPPORTED_VERSIONS, v, 2);
     put_ext(exts, TLS_EXT_KEY_SHARE, group, 2);
@@ -885,22 +885,22 @@ static void c_hrr(void)
 }
 
 /* A plain ServerHello's key_share is a full KeyShareEntry, so a bare group is malformed. */
-static GByteArray *b_sh_bare_group(void)
+static struct capbuf *b_sh_bare_group(void)
 {
     uint8_t random[32];
     memset(random, 0x44, sizeof(random));
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     uint8_t group[2] = {0, 0x1d};
     put_ext(exts, TLS_EXT_KEY_SHARE, group, 2);
     return with_exts(sh_head(random, 0x1301), exts);
 }
 
-static GByteArray *b_sh_alpn(void)
+static struct capbuf *b_sh_alpn(void)
 {
     static const char *const ONE[] = {"h2"};
     uint8_t random[32];
     memset(random, 0x44, sizeof(random));
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     add_ext_array(exts, TLS_EXT_ALPN, alpn_data(ONE, 1));
     put_ext(exts, TLS_EXT_SESSION_TICKET, NULL, 0);
     put_ext(exts, TLS_EXT_ENCRYPT_THEN_MAC, NULL, 0);
@@ -916,33 +916,33 @@ static void c_sh_alpn(void)
 }
 
 /* RFC 7301 §3.1: exactly one name in the server's list. */
-static GByteArray *b_sh_alpn_two(void)
+static struct capbuf *b_sh_alpn_two(void)
 {
     static const char *const TWO[] = {"h2", "http/1.1"};
     uint8_t random[32] = {0};
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     add_ext_array(exts, TLS_EXT_ALPN, alpn_data(TWO, 2));
     return with_exts(sh_head(random, 0xc02f), exts);
 }
 
-static GByteArray *b_sh_duplicate(void)
+static struct capbuf *b_sh_duplicate(void)
 {
     uint8_t random[32] = {0};
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     put_ext(exts, TLS_EXT_EXTENDED_MASTER_SECRET, NULL, 0);
     put_ext(exts, TLS_EXT_EXTENDED_MASTER_SECRET, NULL, 0);
     return with_exts(sh_head(random, 0xc02f), exts);
 }
 
-static GByteArray *b_sh_ticket_nonempty(void)
+static struct capbuf *b_sh_ticket_nonempty(void)
 {
     uint8_t random[32] = {0};
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     put_ext(exts, TLS_EXT_SESSION_TICKET, "x", 1);
     return with_exts(sh_head(random, 0xc02f), exts);
 }
 
-static GByteArray *b_sh_no_exts(void)
+static struct capbuf *b_sh_no_exts(void)
 {
     uint8_t random[32] = {0};
     return sh_head(random, 0x002f);
@@ -956,11 +956,11 @@ static void c_sh_no_exts(void)
 
 /* SSLv2 CLIENT-HELLO (RFC 6101 E.2): two SSLv2-only specs and two TLS suites, no session ID,
  * a 16-byte challenge. */
-static GByteArray *sslv2(unsigned specs_len, unsigned sid_len, unsigned challenge_len)
+static struct capbuf *sslv2(unsigned specs_len, unsigned sid_len, unsigned challenge_len)
 {
     static const uint8_t SPECS[] = {0x01, 0x00, 0x80, 0x00, 0x00, 0x04,
                                     0x07, 0x00, 0xc0, 0x00, 0x00, 0x2f};
-    GByteArray *b = g_byte_array_new();
+    struct capbuf *b = tb_new();
     uint8_t sid[16], challenge[32];
     memset(sid, 0x55, sizeof(sid));
     for (unsigned i = 0; i < sizeof(challenge); i++) {
@@ -977,7 +977,7 @@ static GByteArray *sslv2(unsigned specs_len, unsigned sid_len, unsigned challeng
     return b;
 }
 
-static GByteArray *b_sslv2(void)
+static struct capbuf *b_sslv2(void)
 {
     return sslv2(12, 0, 16);
 }
@@ -993,7 +993,7 @@ static void c_sslv2(void)
     assert_int_equal(result.ch.num_exts, 0);
 }
 
-static GByteArray *b_sslv2_sid16(void)
+static struct capbuf *b_sslv2_sid16(void)
 {
     return sslv2(12, 16, 32);
 }
@@ -1003,36 +1003,36 @@ static void c_sslv2_sid16(void)
     assert_int_equal(result.ch.random[0], 0xa0);
 }
 
-static GByteArray *b_sslv2_sid5(void)
+static struct capbuf *b_sslv2_sid5(void)
 {
     return sslv2(12, 5, 16);
 }
 
-static GByteArray *b_sslv2_specs_not_triple(void)
+static struct capbuf *b_sslv2_specs_not_triple(void)
 {
-    GByteArray *b = sslv2(12, 0, 16);
+    struct capbuf *b = sslv2(12, 0, 16);
     b->data[4] = 11; /* cipher_spec_length low byte */
     return b;
 }
 
-static GByteArray *b_sslv2_trailing(void)
+static struct capbuf *b_sslv2_trailing(void)
 {
-    GByteArray *b = sslv2(12, 0, 16);
+    struct capbuf *b = sslv2(12, 0, 16);
     put_u8(b, 0);
     return b;
 }
 
-static GByteArray *b_sslv2_server_hello(void)
+static struct capbuf *b_sslv2_server_hello(void)
 {
-    GByteArray *b = sslv2(12, 0, 16);
+    struct capbuf *b = sslv2(12, 0, 16);
     b->data[0] = 4;
     return b;
 }
 
 /* NewSessionTicket shapes */
-static GByteArray *b_nst12_empty_ticket(void)
+static struct capbuf *b_nst12_empty_ticket(void)
 {
-    GByteArray *b = g_byte_array_new();
+    struct capbuf *b = tb_new();
     put_u16(b, 0);
     put_u16(b, 0);
     put_vec16(b, NULL, 0);
@@ -1043,9 +1043,9 @@ static void c_nst12_empty_ticket(void)
     assert_int_equal(cur_len(&result.nst.ticket), 0);
 }
 
-static GByteArray *nst13(size_t ticket_len, GByteArray *exts)
+static struct capbuf *nst13(size_t ticket_len, struct capbuf *exts)
 {
-    GByteArray *b = g_byte_array_new();
+    struct capbuf *b = tb_new();
     uint8_t ticket[300];
     memset(ticket, 0x66, sizeof(ticket));
     put_u16(b, 0);
@@ -1055,18 +1055,18 @@ static GByteArray *nst13(size_t ticket_len, GByteArray *exts)
     put_vec8(b, "\0\1", 2);
     put_vec16(b, ticket, ticket_len);
     put_vec16(b, exts->data, exts->len);
-    g_byte_array_free(exts, TRUE);
+    cb_free(exts);
     return b;
 }
 
-static GByteArray *b_nst13_empty_ticket(void)
+static struct capbuf *b_nst13_empty_ticket(void)
 {
-    return nst13(0, g_byte_array_new());
+    return nst13(0, tb_new());
 }
 
-static GByteArray *b_nst13_early_data(void)
+static struct capbuf *b_nst13_early_data(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     put_ext(exts, TLS_EXT_EARLY_DATA, "\0\0\x40\0", 4);
     return nst13(100, exts);
 }
@@ -1076,25 +1076,25 @@ static void c_nst13_early_data(void)
     assert_int_equal(result.nst.lifetime, 604800 & 0xffff);
 }
 
-static GByteArray *b_nst13_early_data_short(void)
+static struct capbuf *b_nst13_early_data_short(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     put_ext(exts, TLS_EXT_EARLY_DATA, "\0\0", 2);
     return nst13(100, exts);
 }
 
-static GByteArray *b_nst13_dup_ext(void)
+static struct capbuf *b_nst13_dup_ext(void)
 {
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     put_ext(exts, 0x5555, NULL, 0);
     put_ext(exts, 0x5555, NULL, 0);
     return nst13(100, exts);
 }
 
 /* ServerKeyExchange shapes */
-static GByteArray *b_ske_explicit(void)
+static struct capbuf *b_ske_explicit(void)
 {
-    GByteArray *b = g_byte_array_new();
+    struct capbuf *b = tb_new();
     put_u8(b, 1); /* explicit_prime: no named group */
     put_u8(b, 0);
     return b;
@@ -1104,18 +1104,18 @@ static void c_ske_zero(void)
     assert_int_equal(result.group, 0);
 }
 
-static GByteArray *b_ske_empty_point(void)
+static struct capbuf *b_ske_empty_point(void)
 {
-    GByteArray *b = g_byte_array_new();
+    struct capbuf *b = tb_new();
     put_u8(b, 3);
     put_u16(b, 0x0017);
     put_u8(b, 0);
     return b;
 }
 
-static GByteArray *b_ske_empty(void)
+static struct capbuf *b_ske_empty(void)
 {
-    return g_byte_array_new();
+    return tb_new();
 }
 
 static const struct syn_row SYN_ROWS[] = {
@@ -1181,7 +1181,7 @@ static const struct syn_row SYN_ROWS[] = {
 static void test_synthetic(void **state)
 {
     const struct syn_row *r = *state;
-    GByteArray *b = r->build();
+    struct capbuf *b = r->build();
     assert_int_equal(decode_copy(r->kind, b->data, b->len), r->want);
     if (r->want == TLS_DECODE_OK) {
         if (r->check) {
@@ -1197,7 +1197,7 @@ static void test_synthetic(void **state)
             }
         }
     }
-    g_byte_array_free(b, TRUE);
+    cb_free(b);
 }
 
 /* ------------------------------------- every interpreted extension must end with its data */
@@ -1246,12 +1246,12 @@ static const struct ext_row EXT_ROWS[] = {
     EXT_ROW(K_SH, "SH session_ticket", TLS_EXT_SESSION_TICKET, ""),
 };
 
-static GByteArray *hello_with_ext(enum kind k, uint16_t type, const char *data, size_t len,
+static struct capbuf *hello_with_ext(enum kind k, uint16_t type, const char *data, size_t len,
                                   bool extra)
 {
     uint8_t random[32];
     memset(random, 0x44, sizeof(random));
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     put_u16(exts, type);
     put_u16(exts, (unsigned)(len + (extra ? 1 : 0)));
     put_bytes(exts, data, len);
@@ -1264,12 +1264,12 @@ static GByteArray *hello_with_ext(enum kind k, uint16_t type, const char *data, 
 static void test_ext_tail(void **state)
 {
     const struct ext_row *r = *state;
-    GByteArray *ok = hello_with_ext(r->kind, r->type, r->data, r->len, false);
-    GByteArray *bad = hello_with_ext(r->kind, r->type, r->data, r->len, true);
+    struct capbuf *ok = hello_with_ext(r->kind, r->type, r->data, r->len, false);
+    struct capbuf *bad = hello_with_ext(r->kind, r->type, r->data, r->len, true);
     assert_int_equal(decode_copy(r->kind, ok->data, ok->len), TLS_DECODE_OK);
     assert_int_equal(decode_copy(r->kind, bad->data, bad->len), TLS_DECODE_MALFORMED);
-    g_byte_array_free(ok, TRUE);
-    g_byte_array_free(bad, TRUE);
+    cb_free(ok);
+    cb_free(bad);
 }
 
 /* ------------------------------------- duplicate extensions, at every size of block */
@@ -1295,10 +1295,10 @@ static uint16_t dup_type(unsigned i)
     return (uint16_t)(0x3000 + ((i * 40503u) & 0x3fff));
 }
 
-static GByteArray *dup_block(const struct dup_row *r, int again)
+static struct capbuf *dup_block(const struct dup_row *r, int again)
 {
     uint8_t random[32] = {0};
-    GByteArray *exts = g_byte_array_new();
+    struct capbuf *exts = tb_new();
     for (unsigned i = 0; i < r->n; i++) {
         put_ext(exts, dup_type(i), NULL, 0);
     }
@@ -1318,21 +1318,21 @@ static GByteArray *dup_block(const struct dup_row *r, int again)
 static void test_duplicates(void **state)
 {
     const struct dup_row *r = *state;
-    GByteArray *b = dup_block(r, -1);
+    struct capbuf *b = dup_block(r, -1);
     assert_int_equal(decode_copy(r->kind, b->data, b->len), TLS_DECODE_OK);
     if (r->kind == K_CH) {
         assert_int_equal(result.ch.num_exts, r->n);
     } else if (r->kind == K_SH) {
         assert_int_equal(result.sh.num_exts, r->n);
     }
-    g_byte_array_free(b, TRUE);
+    cb_free(b);
     const unsigned again[] = {0, r->n / 2, r->n - 1};
     for (size_t k = 0; k < G_N_ELEMENTS(again); k++) {
         b = dup_block(r, (int)again[k]);
         if (decode_copy(r->kind, b->data, b->len) != TLS_DECODE_MALFORMED) {
             fail_msg("%u extensions and the %u-th again: not MALFORMED", r->n, again[k]);
         }
-        g_byte_array_free(b, TRUE);
+        cb_free(b);
     }
 }
 

@@ -35,9 +35,9 @@ struct hello_params {
     uint8_t app_data_cut; /* a trailing application data record cut after this many bytes */
 };
 
-static GByteArray *build(const struct hello_params *p)
+static struct capbuf *build(const struct hello_params *p)
 {
-    GByteArray *body = g_byte_array_new();
+    struct capbuf *body = tb_new();
     put_u16(body, 0x0303);
     for (int i = 0; i < 32; i++) {
         put_u8(body, p->random_fill);
@@ -56,16 +56,16 @@ static GByteArray *build(const struct hello_params *p)
         put_u8(body, 1);
         put_u8(body, 0);
     }
-    GByteArray *ext = g_byte_array_new();
+    struct capbuf *ext = tb_new();
     if (!p->server && p->sni) {
-        GByteArray *sn = g_byte_array_new();
+        struct capbuf *sn = tb_new();
         put_u16(sn, (unsigned)strlen(p->sni) + 3);
         put_u8(sn, 0);
         put_vec16(sn, p->sni, strlen(p->sni));
         put_ext(ext, 0, sn->data, sn->len);
-        g_byte_array_free(sn, TRUE);
+        cb_free(sn);
     }
-    GByteArray *ks = g_byte_array_new();
+    struct capbuf *ks = tb_new();
     uint8_t key[32];
     memset(key, p->ks_fill, sizeof(key));
     if (!p->server) {
@@ -74,7 +74,7 @@ static GByteArray *build(const struct hello_params *p)
     put_u16(ks, p->ks_group);
     put_vec16(ks, key, sizeof(key));
     put_ext(ext, 51, ks->data, ks->len);
-    g_byte_array_free(ks, TRUE);
+    cb_free(ks);
     if (p->ticket_fill) {
         uint8_t t[48];
         memset(t, p->ticket_fill, sizeof(t));
@@ -86,33 +86,33 @@ static GByteArray *build(const struct hello_params *p)
         put_ext(ext, 41, psk, sizeof(psk));
     }
     put_vec16(body, ext->data, ext->len);
-    g_byte_array_free(ext, TRUE);
+    cb_free(ext);
 
-    GByteArray *hs = g_byte_array_new();
+    struct capbuf *hs = tb_new();
     put_u8(hs, p->server ? 2 : 1);
     put_vec24(hs, body->data, body->len);
     if (p->certificate) {
         size_t der_len = p->cert_len ? p->cert_len : 20;
         uint8_t *der = g_malloc(der_len);
         memset(der, p->cert_fill, der_len);
-        GByteArray *list = g_byte_array_new();
+        struct capbuf *list = tb_new();
         put_vec24(list, der, der_len);
         g_free(der);
-        GByteArray *msg = g_byte_array_new();
+        struct capbuf *msg = tb_new();
         put_vec24(msg, list->data, list->len);
         put_u8(hs, 11);
         put_vec24(hs, msg->data, msg->len);
-        g_byte_array_free(list, TRUE);
-        g_byte_array_free(msg, TRUE);
+        cb_free(list);
+        cb_free(msg);
     }
-    g_byte_array_free(body, TRUE);
+    cb_free(body);
 
-    GByteArray *seg = g_byte_array_new();
+    struct capbuf *seg = tb_new();
     put_u8(seg, 22);
     put_u16(seg, 0x0303);
     put_u16(seg, hs->len + (p->cut_hello ? 100 : 0));
     put_bytes(seg, hs->data, hs->len);
-    g_byte_array_free(hs, TRUE);
+    cb_free(hs);
     if (p->cut_hello) {
         return seg;
     }
@@ -224,7 +224,7 @@ static const struct row rows[] = {
 static void run_row(void **state)
 {
     const struct row *r = *state;
-    GByteArray *a = build(&r->base), *b = build(&r->variant);
+    struct capbuf *a = build(&r->base), *b = build(&r->variant);
     GByteArray *sa = g_byte_array_new(), *sb = g_byte_array_new();
     struct cls_shape_dir st_a = {0}, st_b = {0};
     assert_int_equal(cls_shape_append(a->data, a->len, &st_a, sa), r->base_ok);
@@ -235,8 +235,8 @@ static void run_row(void **state)
         bool same = sa->len == sb->len && memcmp(sa->data, sb->data, sa->len) == 0;
         assert_int_equal(same, r->same);
     }
-    g_byte_array_free(a, TRUE);
-    g_byte_array_free(b, TRUE);
+    cb_free(a);
+    cb_free(b);
     g_byte_array_free(sa, TRUE);
     g_byte_array_free(sb, TRUE);
 }
@@ -254,7 +254,7 @@ static void test_identity(void **state)
         {SH, .sid_len = 0, .certificate = true, .cert_len = 9000, .cert_fill = 4},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(segs); i++) {
-        GByteArray *seg = build(&segs[i]);
+        struct capbuf *seg = build(&segs[i]);
         GByteArray *out = g_byte_array_new();
         static const uint8_t before[] = {0xaa, 0xbb, 0xcc};
         g_byte_array_append(out, before, sizeof(before));
@@ -263,7 +263,7 @@ static void test_identity(void **state)
         assert_int_equal(out->len, sizeof(before) + seg->len);
         assert_memory_equal(out->data, before, sizeof(before));
         assert_memory_equal(out->data + sizeof(before), seg->data, seg->len);
-        g_byte_array_free(seg, TRUE);
+        cb_free(seg);
         g_byte_array_free(out, TRUE);
     }
 }
@@ -278,7 +278,7 @@ static void test_hostile(void **state)
     struct cls_shape_dir st = {0};
     assert_false(cls_shape_append(http, sizeof(http) - 1, &st, out));
     struct hello_params p = {CH, .psk_fill = 3, .ticket_fill = 4};
-    GByteArray *seg = build(&p);
+    struct capbuf *seg = build(&p);
     for (size_t n = 0; n <= seg->len; n++) {
         uint8_t *copy = dup_exact(seg->data, n);
         g_byte_array_set_size(out, 0);
@@ -286,7 +286,7 @@ static void test_hostile(void **state)
         (void)cls_shape_append(copy, n, &st, out);
         free(copy);
     }
-    g_byte_array_free(seg, TRUE);
+    cb_free(seg);
     g_byte_array_free(out, TRUE);
 }
 

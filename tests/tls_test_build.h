@@ -1,7 +1,7 @@
-/* Helpers shared by the TLS decoder tests: building handshake bodies byte by byte (so each
- * synthetic vector reads like its RFC structure), exact-size copies so AddressSanitizer catches
- * any read past the end, and running a dynamically built table of cmocka tests where each row
- * carries its own name. */
+/* Helpers shared by the TLS decoder tests: building handshake bodies byte by byte into capped
+ * buffers (capbuf.h) through the base writer, so each synthetic vector reads like its RFC
+ * structure; exact-size copies so AddressSanitizer catches any read past the end; and running a
+ * dynamically built table of cmocka tests where each row carries its own name. */
 #ifndef TLSSCOPE_TESTS_TLS_TEST_BUILD_H
 #define TLSSCOPE_TESTS_TLS_TEST_BUILD_H
 
@@ -14,50 +14,87 @@
 #include <string.h>
 #include <cmocka.h>
 
-static inline void put_u8(GByteArray *b, unsigned v)
+#include "capbuf.h"
+#include "writer.h"
+
+/* Every vector a test builds is far below this; a builder that reaches it fails its test. */
+#define TB_CAP (16u << 20)
+
+/* tb_new: an empty buffer for a test vector (capbuf.h), freed with cb_free. */
+static inline struct capbuf *tb_new(void)
 {
-    guint8 x = (guint8)v;
-    g_byte_array_append(b, &x, 1);
+    return cb_new(TB_CAP);
 }
 
-static inline void put_u16(GByteArray *b, unsigned v)
+/* The builders write through the base writer (the one big-endian encoding the code uses) and
+ * fail the test when the cap refuses them. */
+static inline void put_be(struct capbuf *b, unsigned v, unsigned width)
 {
-    put_u8(b, v >> 8);
-    put_u8(b, v);
+    struct wr w;
+    wr_init_capbuf(&w, b);
+    assert_true(wr_be(&w, v, width));
 }
 
-static inline void put_u24(GByteArray *b, unsigned v)
+static inline void put_u8(struct capbuf *b, unsigned v)
 {
-    put_u8(b, v >> 16);
-    put_u16(b, v & 0xffff);
+    put_be(b, v, 1);
 }
 
-static inline void put_bytes(GByteArray *b, const void *p, size_t n)
+static inline void put_u16(struct capbuf *b, unsigned v)
 {
-    g_byte_array_append(b, p, (guint)n);
+    put_be(b, v, 2);
 }
 
-/* put_vec8/16/24: a vector with its length prefix. */
-static inline void put_vec8(GByteArray *b, const void *p, size_t n)
+static inline void put_u24(struct capbuf *b, unsigned v)
+{
+    put_be(b, v, 3);
+}
+
+static inline void put_bytes(struct capbuf *b, const void *p, size_t n)
+{
+    assert_true(cb_append(b, p, n));
+}
+
+/* put_vecN: a vector with its N-byte length prefix; a length the prefix cannot hold is written
+ * cut to it, as hostile-length tests need. */
+static inline void put_vec8(struct capbuf *b, const void *p, size_t n)
 {
     put_u8(b, (unsigned)n);
     put_bytes(b, p, n);
 }
 
-static inline void put_vec16(GByteArray *b, const void *p, size_t n)
+static inline void put_vec16(struct capbuf *b, const void *p, size_t n)
 {
     put_u16(b, (unsigned)n);
     put_bytes(b, p, n);
 }
 
-static inline void put_vec24(GByteArray *b, const void *p, size_t n)
+static inline void put_vec24(struct capbuf *b, const void *p, size_t n)
 {
     put_u24(b, (unsigned)n);
     put_bytes(b, p, n);
 }
 
+/* put_open / put_close: a vector whose N-byte length prefix (width 1 to 3) is filled in when it
+ * is closed, for nested vectors written in the order they read. Close innermost first. */
+static inline struct wr_sec put_open(struct capbuf *b, unsigned width)
+{
+    struct wr w;
+    wr_init_capbuf(&w, b);
+    struct wr_sec s = wr_open(&w, width);
+    assert_true(wr_ok(&w));
+    return s;
+}
+
+static inline void put_close(struct capbuf *b, struct wr_sec s)
+{
+    struct wr w;
+    wr_init_capbuf(&w, b);
+    assert_true(wr_close(&w, s));
+}
+
 /* put_ext: one Extension { type; opaque data<0..2^16-1> }. */
-static inline void put_ext(GByteArray *b, unsigned type, const void *p, size_t n)
+static inline void put_ext(struct capbuf *b, unsigned type, const void *p, size_t n)
 {
     put_u16(b, type);
     put_vec16(b, p, n);
