@@ -27,6 +27,18 @@ static bool alert_is_certificate(uint8_t d)
            d == ALERT_CERTIFICATE_REQUIRED;
 }
 
+/* Every version the client offered is older than TLS 1.2 (RFC 8996 deprecates them). */
+static bool offered_only_legacy(const struct tls_summary *t)
+{
+    uint32_t n = MIN(t->num_client_versions, (uint32_t)TLS_MAX_VERSIONS);
+    for (uint32_t i = 0; i < n; i++) {
+        if (t->client_versions[i] >= 0x0303) {
+            return false;
+        }
+    }
+    return n > 0;
+}
+
 static void negotiation_causes(struct rpt_finding *f, const struct tls_summary *t,
                                const struct tls_alert *a)
 {
@@ -36,6 +48,7 @@ static void negotiation_causes(struct rpt_finding *f, const struct tls_summary *
     char vb[16], ab[24];
     char *offered = rpt_client_versions_str(t);
     const char *sender = rpt_dir_name(a->from);
+    bool legacy = false;
     if (a->description == ALERT_PROTOCOL_VERSION) {
         if (t->server_hello_seen && t->version) {
             rpt_finding_cause(f, RPT_C_VERSION_MISMATCH, RPT_CONF_HIGH,
@@ -53,6 +66,14 @@ static void negotiation_causes(struct rpt_finding *f, const struct tls_summary *
         rpt_finding_cause(f, RPT_C_VERSION_MISMATCH, RPT_CONF_HIGH,
                           "the server chose %s, which the client did not offer (%s)",
                           rpt_version_str(t->version, vb, sizeof(vb)), offered);
+    } else if (!t->server_hello_seen && a->from == CAP_DIR_SERVER && offered_only_legacy(t)) {
+        rpt_finding_cause(f, RPT_C_VERSION_MISMATCH, RPT_CONF_HIGH,
+                          "the client offered only %s and the server answered %s before any "
+                          "ServerHello: servers that require TLS 1.2 or later (OpenSSL 3 at its "
+                          "default security level) refuse such a hello, not always with "
+                          "protocol_version",
+                          offered, rpt_alert_str(a->description, ab, sizeof(ab)));
+        legacy = true;
     } else if (a->description == ALERT_INAPPROPRIATE_FALLBACK) {
         rpt_finding_cause(f, RPT_C_VERSION_MISMATCH, RPT_CONF_MEDIUM,
                           "inappropriate_fallback: the client retried with a lower version (%s) "
@@ -68,7 +89,7 @@ static void negotiation_causes(struct rpt_finding *f, const struct tls_summary *
             "suites (or its groups or signature algorithms) had nothing the server "
             "accepts",
             sender, rpt_alert_str(a->description, ab, sizeof(ab)), t->num_client_ciphers);
-        if (a->description == ALERT_HANDSHAKE_FAILURE && t->num_client_versions == 1) {
+        if (a->description == ALERT_HANDSHAKE_FAILURE && t->num_client_versions == 1 && !legacy) {
             rpt_finding_cause(f, RPT_C_VERSION_MISMATCH, RPT_CONF_LOW,
                               "the client offered a single version (%s); servers that do not "
                               "support it may answer handshake_failure",

@@ -71,6 +71,7 @@ void rpt_rule_record_desync(const struct rpt_facts *x, int dir, enum rpt_severit
 bool rpt_rule_stream_gap_applies(const struct rpt_facts *x, int dir);
 void rpt_rule_stream_gap(const struct rpt_facts *x, int dir, enum rpt_severity sev, GPtrArray *out);
 bool rpt_rule_incons_applies(const struct rpt_facts *x, int dir);
+bool rpt_rule_incons_harmless(const struct rpt_facts *x, int dir);
 void rpt_rule_incons(const struct rpt_facts *x, int dir, enum rpt_severity sev, GPtrArray *out);
 bool rpt_rule_path_change_applies(const struct rpt_facts *x, int dir);
 void rpt_rule_path_change(const struct rpt_facts *x, int dir, enum rpt_severity sev,

@@ -132,13 +132,30 @@ static void storm(const struct rpt_options *o, const struct rpt_server *s, const
     rpt_finding_evidence(f, (struct rpt_pin){.ts_us = peak_us},
                          "peak %" G_GUINT64_FORMAT " full handshakes/s; threshold %.1f/s",
                          s->hs_peak, o->storm_rate);
+    /* With no offer at all, dropped sessions cannot be what costs the handshakes: the clients
+     * never try to resume, so that comes first and unclean closes are only a side note. */
+    bool none_offered = s->resumption_offered == 0;
+    if (none_offered) {
+        rpt_finding_cause(f, RPT_C_NO_RESUMPTION_OFFERED, RPT_CONF_HIGH,
+                          "no client offered a session: they do not keep sessions between "
+                          "connections, so each one pays a full handshake whatever the server "
+                          "keeps");
+    }
     if (unclean) {
-        rpt_finding_cause(
-            f, RPT_C_UNCLEAN_CLOSES_INVALIDATE_SESSIONS, RPT_CONF_HIGH,
-            "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " connections closed without "
-            "close_notify (as HAProxy's SSL health checks do); the server drops those "
-            "sessions, so every new connection pays a full handshake",
-            s->unclean_closes, s->tls_connections);
+        if (none_offered) {
+            rpt_finding_cause(
+                f, RPT_C_UNCLEAN_CLOSES_INVALIDATE_SESSIONS, RPT_CONF_LOW,
+                "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " connections closed without "
+                "close_notify; servers drop such sessions, but no client offered one here",
+                s->unclean_closes, s->tls_connections);
+        } else {
+            rpt_finding_cause(
+                f, RPT_C_UNCLEAN_CLOSES_INVALIDATE_SESSIONS, RPT_CONF_HIGH,
+                "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " connections closed without "
+                "close_notify (as HAProxy's SSL health checks do); the server drops those "
+                "sessions, so every new connection pays a full handshake",
+                s->unclean_closes, s->tls_connections);
+        }
     }
     if (refused) {
         rpt_finding_cause(f, RPT_C_RESUMPTION_REFUSED, unclean ? RPT_CONF_MEDIUM : RPT_CONF_HIGH,
@@ -146,11 +163,6 @@ static void storm(const struct rpt_options *o, const struct rpt_server *s, const
                           "refused: the server's session cache or ticket keys do not cover its "
                           "clients",
                           s->resumption_refused, s->resumption_offered);
-    }
-    if (s->resumption_offered == 0) {
-        rpt_finding_cause(f, RPT_C_NO_RESUMPTION_OFFERED, RPT_CONF_MEDIUM,
-                          "no client offered a session: they do not keep sessions between "
-                          "connections");
     }
     g_ptr_array_add(out, f);
 }

@@ -70,6 +70,17 @@ void rpt_rule_stream_gap(const struct rpt_facts *x, int dir, enum rpt_severity s
     g_ptr_array_add(out, f);
 }
 
+/* The receiver's behaviour says which copy it kept: when no fatal alert followed and both sides
+ * closed with close_notify, every record after the range authenticated, so the copy it kept
+ * was the good one (a warning: a device on the path damages packets); otherwise it may have
+ * kept the damaged bytes (an error). */
+bool rpt_rule_incons_harmless(const struct rpt_facts *x, int dir)
+{
+    (void)dir;
+    return x->is_tls && x->fatal == NULL && x->t->dir[0].close_notify == TLS_CN_YES &&
+           x->t->dir[1].close_notify == TLS_CN_YES;
+}
+
 bool rpt_rule_incons_applies(const struct rpt_facts *x, int dir)
 {
     const struct cap_dir_stats *d = &x->fl->dir[dir];

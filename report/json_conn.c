@@ -362,7 +362,7 @@ static void known_or_null(struct rpt_jw *b, const char *name, const char *s)
 /* with_records: the last record headers of each direction are listed; otherwise
  * recent_records is null (they explain findings and are noise on a connection without one). */
 static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
-                       const struct tls_summary *t, bool with_records)
+                       const struct tls_summary *t, bool with_records, bool sid_filler)
 {
     if (!t || !t->is_tls) {
         rpt_jb_null(b, "tls");
@@ -421,8 +421,10 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
 
     rpt_jw_set_member_name(b, "resumption");
     rpt_jw_begin_object(b);
+    /* A middlebox-compatibility session ID (rpt_sid_offer_is_filler) is no offer: the record
+     * says what the findings and the server's counters say. */
     rpt_jb_begin_list(b, "offered", '[', &m);
-    if (t->offered & TLS_OFFER_SESSION_ID) {
+    if ((t->offered & TLS_OFFER_SESSION_ID) && !sid_filler) {
         rpt_jw_add_known_value(b, "session_id");
     }
     if (t->offered & TLS_OFFER_TICKET) {
@@ -432,7 +434,10 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
         rpt_jw_add_known_value(b, "psk");
     }
     rpt_jb_end_list(b, &m);
-    rpt_jb_known(b, "outcome", tls_resumption_outcome_name(t->resumption));
+    bool only_filler = sid_filler && !(t->offered & ~TLS_OFFER_SESSION_ID);
+    rpt_jb_known(b, "outcome",
+                 tls_resumption_outcome_name(only_filler ? TLS_RESUME_NONE : t->resumption));
+    rpt_jb_bool(b, "session_id_filler", sid_filler);
     hex_member(b, "session_id_offered", t->session_id_offered,
                MIN(t->session_id_offered_len, (uint8_t)TLS_MAX_SESSION_ID));
     hex_member(b, "session_id", t->session_id, MIN(t->session_id_len, (uint8_t)TLS_MAX_SESSION_ID));
@@ -486,7 +491,7 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
 
 void rpt_json_connection_append(GString *out, const struct rpt_connection *c,
                                 const uint64_t *finding_ids, size_t num_finding_ids,
-                                bool with_records, bool keep_defaults)
+                                bool with_records, bool keep_defaults, bool sid_filler)
 {
     const struct cap_flow_summary *f = c->flow;
     struct rpt_jw w;
@@ -520,7 +525,7 @@ void rpt_json_connection_append(GString *out, const struct rpt_connection *c,
         rpt_jb_null(b, "starttls");
     }
     tcp_member(b, f);
-    tls_member(b, f, c->tls, with_records);
+    tls_member(b, f, c->tls, with_records, sid_filler);
     if (num_finding_ids == 0) {
         rpt_jb_empty_list(b, "findings", '[');
     } else {

@@ -71,8 +71,8 @@ struct rpt_capture_info {
     uint64_t skipped[CAP_SKIP_COUNT];
     const struct cap_table_stats *table;
     const struct cls_stats *classification; /* NULL without nDPI */
-    int64_t first_ts_us, last_ts_us;              /* 0 when no packet */
-    bool interrupted;                             /* ended by a signal */
+    int64_t first_ts_us, last_ts_us;        /* 0 when no packet */
+    bool interrupted;                       /* ended by a signal */
 };
 
 struct rpt_ctx;

@@ -314,12 +314,12 @@ struct rpt_ctx {
 /* ------------------------------------------------------------------ JSON (json-glib files) */
 
 /* rpt_json_connection_append: the connection as a compact one-line object appended to out;
- * recent_records is null unless with_records. Unless keep_defaults, a member whose value is
- * its default (null, false, 0, an empty array or object) is left out, by the rule that
- * docs/report-schema.json states with its exceptions. */
+ * recent_records is null unless with_records; sid_filler as rpt_sid_offer_is_filler says. Unless
+ * keep_defaults, a member whose value is its default (null, false, 0, an empty array or object) is
+ * left out, by the rule that docs/report-schema.json states with its exceptions. */
 void rpt_json_connection_append(GString *out, const struct rpt_connection *c,
                                 const uint64_t *finding_ids, size_t num_finding_ids,
-                                bool with_records, bool keep_defaults);
+                                bool with_records, bool keep_defaults, bool sid_filler);
 
 /* Each returns a newly allocated compact one-line JSON object (no newline). */
 char *rpt_json_finding(const struct rpt_finding *f);

@@ -279,7 +279,8 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
     if (r->json_out || r->ndjson_out) {
         g_string_truncate(r->line, 0);
         rpt_json_connection_append(r->line, c, ids, findings->len,
-                                   r->opts.all_records || findings->len > 0, r->opts.keep_defaults);
+                                   r->opts.all_records || findings->len > 0, r->opts.keep_defaults,
+                                   t && t->is_tls && rpt_sid_offer_is_filler(r->origins, t));
         if (r->json_out) {
             rpt_json_document_connection(r->json_out, r->line->str, r->line->len,
                                          r->doc_connections == 0);

@@ -16,8 +16,8 @@ static const struct rpt_rule connection_rules[] = {
     /* per direction: the client's five, then the server's */
     {RPT_K_STREAM_GAP, RPT_PER_DIRECTION, RPT_SEV_WARNING, NULL, 0, rpt_rule_stream_gap_applies,
      rpt_rule_stream_gap},
-    {RPT_K_INCONSISTENT_RETRANSMISSION, RPT_PER_DIRECTION, RPT_SEV_ERROR, NULL, 0,
-     rpt_rule_incons_applies, rpt_rule_incons},
+    {RPT_K_INCONSISTENT_RETRANSMISSION, RPT_PER_DIRECTION, RPT_SEV_ERROR, rpt_rule_incons_harmless,
+     RPT_SEV_WARNING, rpt_rule_incons_applies, rpt_rule_incons},
     {RPT_K_PATH_CHANGE, RPT_PER_DIRECTION, RPT_SEV_WARNING, NULL, 0, rpt_rule_path_change_applies,
      rpt_rule_path_change},
     {RPT_K_TRUNCATED_STREAM, RPT_PER_DIRECTION, RPT_SEV_ERROR, NULL, 0, rpt_rule_truncated_applies,

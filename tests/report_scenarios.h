@@ -162,6 +162,18 @@ static inline void sc_version_mismatch(struct scenario *s)
     t->dir[0].app_data_records = t->dir[1].app_data_records = 0;
 }
 
+/* A client offering only TLS 1.0 and 1.1, answered before any ServerHello by internal_error
+ * (OpenSSL 3 at its default security level does). */
+static inline void sc_legacy_refused(struct scenario *s)
+{
+    sc_version_mismatch(s);
+    struct tls_summary *t = &s->conns[s->num - 1].tls;
+    t->num_client_versions = 2;
+    t->client_versions[0] = 0x0302;
+    t->client_versions[1] = 0x0301;
+    t->alerts[0].description = 80; /* internal_error */
+}
+
 static inline void sc_desync_444(struct scenario *s)
 {
     struct sc_conn *c = sc_clean(s, SC_T0);
@@ -334,6 +346,21 @@ static inline void sc_storm(struct scenario *s)
         c->tls.dir[1].close_notify = TLS_CN_UNKNOWN;
         c->tls.num_alerts = 0;
         c->tls.dir[0].app_data_records = c->tls.dir[1].app_data_records = 0;
+    }
+}
+
+/* The storm again, but each client offers the session ID the previous connection was given,
+ * and the server refuses every one (the unclean close invalidated it): the JDK incident. */
+static inline void sc_storm_refused(struct scenario *s)
+{
+    sc_storm(s);
+    for (int i = 1; i < (int)s->num; i++) {
+        struct tls_summary *t = &s->conns[i].tls;
+        const struct tls_summary *prev = &s->conns[i - 1].tls;
+        t->offered = TLS_OFFER_SESSION_ID;
+        t->session_id_offered_len = prev->session_id_len;
+        memcpy(t->session_id_offered, prev->session_id, prev->session_id_len);
+        t->resumption = TLS_RESUME_REFUSED;
     }
 }
 

@@ -31,6 +31,8 @@ struct finding_case {
 static const struct finding_case cases[] = {
     {"version_mismatch", sc_version_mismatch, "fatal_alert", "fatal_alert", "version_mismatch",
      "TLS 1.3", NULL, "", NULL, 0, RPT_SEV_ERROR},
+    {"legacy_offer_refused", sc_legacy_refused, "fatal_alert", "fatal_alert", "version_mismatch",
+     "offered only TLS 1.1, TLS 1.0", NULL, "", NULL, 0, RPT_SEV_ERROR},
     {"desync_444_bad_record_mac", sc_desync_444, "fatal_alert record_desync", "fatal_alert",
      "bytes_missing_in_stream", "about 444 bytes", NULL, "", "record_desync", 1, RPT_SEV_ERROR},
     {"desync_444_encrypted_alert", sc_desync_444_encrypted, "fatal_alert record_desync",
@@ -50,9 +52,14 @@ static const struct finding_case cases[] = {
     {"resumption_after_unclean_close", sc_resumption, "tcp_reset unclean_close resumption_refused",
      "resumption_refused", "prior_unclean_close", "C1 ended without close_notify",
      "server_cache_miss", "C1", "unclean_close", 1, RPT_SEV_WARNING},
+    /* No client offered a session: that comes first, the unclean closes are a side note. */
     {"full_handshake_storm", sc_storm, "tcp_reset unclean_close full_handshake_storm",
-     "full_handshake_storm", "unclean_closes_invalidate_sessions", "300 of 300",
-     "no_resumption_offered", "", "unclean_close", 11, RPT_SEV_ERROR},
+     "full_handshake_storm", "no_resumption_offered", "no client offered a session",
+     "unclean_closes_invalidate_sessions", "", "unclean_close", 11, RPT_SEV_ERROR},
+    {"full_handshake_storm_refused", sc_storm_refused,
+     "tcp_reset unclean_close resumption_refused full_handshake_storm", "full_handshake_storm",
+     "unclean_closes_invalidate_sessions", "300 of 300", "resumption_refused", "", "unclean_close",
+     11, RPT_SEV_ERROR},
     /* Taken as fatal on timing alone: a warning whose first reading is a plain close. */
     {"alert_right_after_handshake", sc_alert_before_data, "fatal_alert", "fatal_alert",
      "close_right_after_handshake", "clients that only test a connection", "in_flight_corruption",
