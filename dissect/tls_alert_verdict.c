@@ -138,7 +138,10 @@ static void decide(const struct tls_conn *c, struct tls_alert *a)
      * its answer: a peer does not answer a fatal alert (RFC 8446 §6.2). */
     bool peer_continued = a->peer_records_after > 0 && !a->peer_answered;
     bool only_answer = a->peer_answered && a->peer_records_after == 1;
-    bool peer_busy = a->peer_mid_record || peer_continued || (a->acks_known && !a->acked_peer);
+    /* Bytes of the peer's the sender had not acknowledged, beyond a closing alert of the peer's
+     * that crossed this one. */
+    bool unacked = a->acks_known && !a->acked_peer && !a->answers_alert;
+    bool peer_busy = a->peer_mid_record || peer_continued || unacked;
     bool client = from_client(c, a);
 
     if (!a->encrypted) {
@@ -178,11 +181,11 @@ static void decide(const struct tls_conn *c, struct tls_alert *a)
     }
     if (a->peer_closed) {
         set(a, TLS_AV_UNKNOWN, TLS_CONF_LOW,
-            "sent after the peer closed without close_notify: a close_notify reply or a fatal "
-            "alert about the truncated stream (JDK sends unexpected_message)");
+            "encrypted alert sent after the peer closed without close_notify: a close_notify "
+            "reply or a fatal alert about the truncated stream (JDK sends unexpected_message)");
         return;
     }
-    if (a->before_app_data && client && !peer_busy) {
+    if (a->before_app_data && client && !a->peer_mid_record && !unacked) {
         if (only_answer) {
             set(a, TLS_AV_CLOSE_NOTIFY, TLS_CONF_HIGH,
                 "handshake-only probe: the client closed at once after a completed handshake, "
@@ -195,9 +198,14 @@ static void decide(const struct tls_conn *c, struct tls_alert *a)
                 "records it had in flight (TLS 1.3 tickets) and then an alert of its own");
         } else if (a->next_fin) {
             set(a, TLS_AV_CLOSE_NOTIFY, TLS_CONF_MEDIUM,
-                "handshake-only probe: the client closed at once after a completed handshake, "
-                "with the server's flight received and no application data, then sent FIN "
-                "(a client rejecting the server's Finished looks the same)");
+                peer_continued
+                    ? "handshake-only probe: the client closed at once after a completed "
+                      "handshake, with the server's flight received and no application data, "
+                      "then FIN; the server's records after it answer the client's Finished "
+                      "(TLS 1.3 tickets)"
+                    : "handshake-only probe: the client closed at once after a completed "
+                      "handshake, with the server's flight received and no application data, "
+                      "then FIN (a client rejecting the server's Finished looks the same)");
         } else {
             set(a, TLS_AV_UNKNOWN, TLS_CONF_LOW,
                 "the client's alert right after the handshake, before any application data, "
@@ -249,9 +257,14 @@ static void decide(const struct tls_conn *c, struct tls_alert *a)
             "its sender's last record, after the peer's data was complete, then FIN");
         return;
     }
+    if (a->next_rst) {
+        set(a, TLS_AV_CLOSE_NOTIFY, TLS_CONF_LOW,
+            "its sender's last record, after the peer's data was complete, then RST: a close "
+            "with unread data (TLS 1.3 tickets) does so, and the peer did not answer");
+        return;
+    }
     set(a, TLS_AV_UNKNOWN, TLS_CONF_LOW,
-        a->next_rst ? "its sender's last record, then RST, and the peer did not answer"
-                    : "its sender's last record, but no FIN or RST was seen after it");
+        "its sender's last record, but no FIN or RST was seen after it");
 }
 
 void tls_alert_verdicts(struct tls_conn *c, const struct cap_flow_summary *flow)

@@ -190,6 +190,9 @@ int32_t tls_conn_add_alert(struct tls_conn *c, const struct tls_alert *a)
     k->peer_acked = ds->last_peer_acked;
     k->peer_mid_record = ds->last_peer_mid;
     k->answers_alert = ds->last_answers_alert;
+    /* As the record began: a TLS 1.3 alert found at close would otherwise count the server's
+     * tickets that followed it as application data. */
+    k->before_app_data = ds->last_before_app_data;
     return (int32_t)i;
 }
 
@@ -520,6 +523,7 @@ static void record_evidence(struct tls_conn *c, enum cap_dir dir, const struct t
     ds->last_peer_acked = ds->acked_known && ds->acked_all;
     ds->last_peer_mid = peer_mid;
     ds->last_answers_alert = pd->has_last_record && !peer_mid && tls_alert_sized(c, &pd->last_record);
+    ds->last_before_app_data = c->hs_complete && !c->app_data_seen;
     ds->peer_after = 0;
     ds->after_last_alert_sized = false;
     ps->after_last_alert_sized = tls_alert_sized(c, rec);

@@ -40,6 +40,7 @@ struct tls_dir_state {
     bool last_answers_alert : 1;
     bool after_last_alert_sized : 1; /* the peer's latest record since then is alert-sized */
     uint8_t peer_after; /* the peer's records since this side's last record, 255 at most */
+    bool last_before_app_data : 1; /* that record came after the handshake, before any data */
     uint32_t recent_next;  /* ring position in tls_dir_summary.recent */
     uint64_t enc_records;  /* TLS 1.3: encrypted records after the ServerHello */
 };
