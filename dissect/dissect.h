@@ -151,8 +151,8 @@ struct tls_alert {
     bool answers_alert : 1;    /* the peer's last record before it was alert-sized */
     bool peer_answered : 1;    /* the peer's last record after it is alert-sized */
     bool sender_more : 1;      /* the sender sent more records after it */
-    bool next_fin : 1;         /* the sender's next TCP event after it: FIN */
-    bool next_rst : 1;         /* ... RST */
+    bool next_fin : 1;         /* its sender closed with FIN after it (its last record) */
+    bool next_rst : 1;         /* its sender sent a RST after it (its last record) */
     bool alert_sized : 1;      /* TLS 1.3: exactly an alert's size (2 + 1 + tag); TLS <= 1.2: 1 */
     bool peer_closed : 1;      /* the peer had closed (FIN or RST) before it, its last record not
                                   an alert */

@@ -105,8 +105,8 @@ static void evidence_after(const struct tls_conn *c, const struct cap_flow_summa
     }
     const struct cap_dir_stats *fs = &flow->dir[a->from];
     if (!a->sender_more) {
-        a->next_rst = fs->rst_seen && (!fs->fin_seen || fs->rst_ts_us < fs->fin_ts_us);
-        a->next_fin = fs->fin_seen && !a->next_rst;
+        a->next_fin = fs->fin_seen;
+        a->next_rst = fs->rst_seen;
     }
     const struct cap_dir_stats *ps = &flow->dir[peer];
     int64_t peer_close = ps->fin_seen ? ps->fin_ts_us : (ps->rst_seen ? ps->rst_ts_us : 0);
@@ -166,7 +166,7 @@ static void decide(const struct tls_conn *c, struct tls_alert *a)
             "sent after the stream it was receiving was cut in the middle of a record");
         return;
     }
-    bool reply = a->answers_alert && !peer_busy && a->next_fin;
+    bool reply = a->answers_alert && !peer_busy && a->next_fin && !a->next_rst;
     if (a->damage == TLS_AD_INCONS && !reply) {
         set(a, TLS_AV_FATAL, a->next_rst || peer_busy ? TLS_CONF_HIGH : TLS_CONF_MEDIUM,
             "sent after a retransmission in the stream it was receiving carried different "
@@ -196,7 +196,7 @@ static void decide(const struct tls_conn *c, struct tls_alert *a)
                 "handshake-only probe: the client closed at once after a completed handshake, "
                 "with the server's flight received and no application data; the server sent the "
                 "records it had in flight (TLS 1.3 tickets) and then an alert of its own");
-        } else if (a->next_fin) {
+        } else if (a->next_fin && !a->next_rst) {
             set(a, TLS_AV_CLOSE_NOTIFY, TLS_CONF_MEDIUM,
                 peer_continued
                     ? "handshake-only probe: the client closed at once after a completed "
@@ -218,6 +218,13 @@ static void decide(const struct tls_conn *c, struct tls_alert *a)
             set(a, TLS_AV_FATAL, TLS_CONF_MEDIUM,
                 "sent while the peer was still sending (in the middle of a record, its records "
                 "continuing after the alert, or bytes not yet acknowledged), then RST");
+        } else if (peer_continued && a->next_fin) {
+            /* After a fatal alert its sender closes, and what the peer still sends draws a
+             * RST; a sender that reads on to its FIN half-closed with close_notify (a client
+             * sending close_notify after its request, RFC 8446 §6.1). */
+            set(a, TLS_AV_CLOSE_NOTIFY, TLS_CONF_MEDIUM,
+                "the peer's records went on after it and its sender read them to the end (FIN, "
+                "no RST): a half-close with close_notify");
         } else {
             set(a, TLS_AV_UNKNOWN, TLS_CONF_LOW,
                 "sent while the peer was still sending, with no RST after it: an early "
