@@ -114,10 +114,9 @@ static void evidence_after(const struct tls_conn *c, const struct cap_flow_summa
                      !c->ds[peer].plain_close_notify;
 }
 
-static bool from_client(const struct tls_conn *c, const struct tls_alert *a)
+static bool from_client(const struct tls_summary *s, const struct tls_alert *a)
 {
-    return c->sum.client_hello_seen ? a->from == c->sum.client_hello_dir
-                                    : a->from == CAP_DIR_CLIENT;
+    return s->client_hello_seen ? a->from == s->client_hello_dir : a->from == CAP_DIR_CLIENT;
 }
 
 static void set(struct tls_alert *a, enum tls_alert_verdict v, enum tls_confidence conf,
@@ -129,7 +128,7 @@ static void set(struct tls_alert *a, enum tls_alert_verdict v, enum tls_confiden
 }
 
 /* The rules, first match wins; the order is their strength. */
-static void decide(const struct tls_conn *c, struct tls_alert *a)
+void tls_alert_decide(const struct tls_summary *s, struct tls_alert *a)
 {
     /* The peer went on sending records after the alert arrived and did not end them with an
      * alert of its own, was inside a record, or had bytes the sender had not acknowledged.
@@ -142,7 +141,7 @@ static void decide(const struct tls_conn *c, struct tls_alert *a)
      * that crossed this one. */
     bool unacked = a->acks_known && !a->acked_peer && !a->answers_alert;
     bool peer_busy = a->peer_mid_record || peer_continued || unacked;
-    bool client = from_client(c, a);
+    bool client = from_client(s, a);
 
     if (!a->encrypted) {
         set(a, TLS_AV_EXACT, TLS_CONF_HIGH, NULL);
@@ -281,6 +280,6 @@ void tls_alert_verdicts(struct tls_conn *c, const struct cap_flow_summary *flow)
         if (a->encrypted) {
             evidence_after(c, flow, i, a);
         }
-        decide(c, a);
+        tls_alert_decide(&c->sum, a);
     }
 }

@@ -74,6 +74,9 @@ void tls_close_settle(struct tls_conn *c, const struct cap_flow_summary *flow);
  * gathered while framing and the TCP close facts in flow (tls_alert_verdict.c). Runs at close,
  * after the TLS 1.3 final-record inference and before close_notify is settled per side. */
 void tls_alert_verdicts(struct tls_conn *c, const struct cap_flow_summary *flow);
+/* tls_alert_decide: the verdict, confidence and because of a from its evidence members alone
+ * (s says which side is the client); tls_alert_verdicts fills the evidence first. */
+void tls_alert_decide(const struct tls_summary *s, struct tls_alert *a);
 /* tls_alert_sized: rec has the size and type of an encrypted alert record: content type 21
  * (TLS <= 1.2), or TLS 1.3 application data of exactly tls_alert_record_len13. */
 bool tls_alert_sized(const struct tls_conn *c, const struct tls_record_info *rec);
