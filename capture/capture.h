@@ -381,6 +381,11 @@ void cap_flow_table_free(struct cap_flow_table *t);
 const struct cap_flow_summary *cap_flow_get_summary(const struct cap_flow *f);
 void cap_flow_set_user(struct cap_flow *f, void *user);
 void *cap_flow_get_user(const struct cap_flow *f);
+/* cap_flow_acked: true with *out_offset the stream offset of direction dir below which the
+ * other side has acknowledged every byte (a FIN's sequence number may make it one more than the
+ * stream's length); false while no ACK of dir's bytes was seen. Called from a stream event, it
+ * includes the ACK of the segment being delivered. */
+bool cap_flow_acked(const struct cap_flow *f, enum cap_dir dir, uint64_t *out_offset);
 /* cap_flow_set_consumer_bytes: the consumer now holds `bytes` of memory for this flow (its
  * dissector's and classifier's state). They count against max_memory with the table's own, so
  * the cap bounds everything a flow makes grow. A consumer's memory grows inside stream events,

@@ -539,6 +539,16 @@ void cap_flow_set_consumer_bytes(struct cap_flow *f, size_t bytes)
     f->consumer_bytes = bytes;
 }
 
+bool cap_flow_acked(const struct cap_flow *f, enum cap_dir dir, uint64_t *out_offset)
+{
+    const struct tcp_reasm *r = &f->rs[(int)dir ^ (int)f->swapped];
+    if (!r->ack_valid) {
+        return false;
+    }
+    *out_offset = r->acked;
+    return true;
+}
+
 void *cap_flow_get_user(const struct cap_flow *f)
 {
     return f->user;
@@ -808,13 +818,16 @@ static void flow_packet(struct cap_flow_table *t, struct cap_flow *f, int side,
         t->ev.on_segment(t->user, f, side_dir(f, side), s);
     }
 
+    /* The segment's ACK first: while its data is delivered, cap_flow_acked already shows what
+     * its sender had received (an alert and the ACK of the peer's last bytes share a segment).
+     * The acknowledgement is read only by the ticks below and by cap_flow_acked. */
+    if (s->flags & CAP_TCP_ACK) {
+        tcp_reasm_ack(&f->rs[side ^ 1], s->ack);
+    }
     struct emit_arg arg;
     struct tcp_reasm_ctx c = side_ctx(t, f, side, &arg);
     tcp_reasm_segment(&f->rs[side], &c, s->seq, s->flags, s->payload, s->payload_len, s->ts_us,
                       s->pkt_index);
-    if (s->flags & CAP_TCP_ACK) {
-        tcp_reasm_ack(&f->rs[side ^ 1], s->ack);
-    }
     for (int k = 0; k < 2; k++) {
         struct emit_arg karg;
         struct tcp_reasm_ctx kc = side_ctx(t, f, k, &karg);

@@ -103,6 +103,33 @@ enum tls_close_notify {
 };
 const char *tls_close_notify_name(enum tls_close_notify c);
 
+/* What an alert record is taken to be. A plaintext alert is exact; an encrypted one (no keys) is
+ * inferred from the wire around it (dissect/tls_alert_verdict.c). */
+enum tls_alert_verdict {
+    TLS_AV_EXACT,        /* level and description read (plaintext; later: decrypted) */
+    TLS_AV_CLOSE_NOTIFY, /* encrypted, inferred close_notify */
+    TLS_AV_FATAL,        /* encrypted, inferred fatal */
+    TLS_AV_UNKNOWN,      /* encrypted, the wire does not decide */
+};
+const char *tls_alert_verdict_name(enum tls_alert_verdict v); /* "close_notify", ...; "exact" */
+
+enum tls_confidence {
+    TLS_CONF_LOW,
+    TLS_CONF_MEDIUM,
+    TLS_CONF_HIGH,
+};
+const char *tls_confidence_name(enum tls_confidence c); /* "low", "medium", "high" */
+
+/* Damage the capture saw in the stream an alert's sender was receiving, before the alert. */
+enum tls_alert_damage {
+    TLS_AD_NONE,
+    TLS_AD_DESYNC,    /* the record framing broke inside an intact TCP stream */
+    TLS_AD_TRUNCATED, /* that stream was closed in the middle of a record */
+    TLS_AD_INCONS,    /* a retransmission carried bytes different from the first copy */
+};
+
+/* One alert record. The evidence members are what the verdict rests on; the bit-fields keep the
+ * record at 40 bytes (a connection holds TLS_MAX_ALERTS of them inline). */
 struct tls_alert {
     enum cap_dir from;
     uint8_t level;       /* 1 warning, 2 fatal; 0 when encrypted */
@@ -110,10 +137,35 @@ struct tls_alert {
     bool encrypted;
     bool probable; /* TLS 1.3 inference from the final record's size */
     uint16_t record_len;
+    enum tls_alert_verdict verdict : 8;
+    enum tls_confidence confidence : 8;
+    /* Evidence at the alert. peer_records_after counts the peer's records that came after it
+     * (until the sender's next record), 255 at most. */
+    uint8_t peer_records_after;
+    bool before_app_data : 1;  /* sent after the handshake but before any application data */
+    bool in_handshake : 1;     /* sent before the handshake completed (the sender's Finished) */
+    bool acks_known : 1;       /* the two ACK members below were measured */
+    bool acked_peer : 1;       /* the sender had acknowledged every byte the peer had sent */
+    bool peer_acked : 1;       /* the peer had acknowledged every byte the sender sent before */
+    bool peer_mid_record : 1;  /* the peer's stream stood inside a record */
+    bool answers_alert : 1;    /* the peer's last record before it was alert-sized */
+    bool peer_answered : 1;    /* the peer's last record after it is alert-sized */
+    bool sender_more : 1;      /* the sender sent more records after it */
+    bool next_fin : 1;         /* its sender closed with FIN after it (its last record) */
+    bool next_rst : 1;         /* its sender sent a RST after it (its last record) */
+    bool alert_sized : 1;      /* TLS 1.3: exactly an alert's size (2 + 1 + tag); TLS <= 1.2: 1 */
+    bool peer_closed : 1;      /* the peer had closed (FIN or RST) before it, its last record not
+                                  an alert */
+    enum tls_alert_damage damage : 2;
     int64_t ts_us;
-    uint64_t offset;      /* stream offset of the record header */
-    bool before_app_data; /* sent after the handshake but before any application data */
+    uint64_t offset; /* stream offset of the record header */
+    /* One sentence naming the evidence of the verdict (static), NULL for an exact alert. */
+    const char *because;
 };
+/* tls_alert_is_fatal: an exact alert of level 2, or an inferred fatal one.
+ * tls_alert_is_close_notify: an exact close_notify, or an inferred one. */
+bool tls_alert_is_fatal(const struct tls_alert *a);
+bool tls_alert_is_close_notify(const struct tls_alert *a);
 
 struct tls_desync {
     enum cap_dir from;
@@ -266,6 +318,11 @@ void tls_conn_trim(struct tls_conn *c);
  * data and gaps of that direction. data lives only for the call. */
 void tls_conn_data(struct tls_conn *c, enum cap_dir dir, uint64_t offset, const uint8_t *data,
                    size_t len, int64_t ts_us);
+/* tls_conn_peer_acked: the other side has acknowledged direction dir's stream below offset
+ * (cap_flow_acked), as of the segment whose data comes next. The verdict of an encrypted alert
+ * weighs it: had the sender received everything its peer sent? Call it for both directions
+ * before each tls_conn_data; never calling it leaves the ACK evidence unknown. */
+void tls_conn_peer_acked(struct tls_conn *c, enum cap_dir dir, uint64_t offset);
 /* tls_conn_gap: len bytes at offset were never seen; the framer resynchronises after them. */
 void tls_conn_gap(struct tls_conn *c, enum cap_dir dir, uint64_t offset, uint64_t len,
                   int64_t ts_us);

@@ -43,20 +43,6 @@ static bool gap_at_end(const struct cap_flow_summary *flow, enum cap_dir dir, ui
     return false;
 }
 
-/* The peer of dir had already closed (FIN or RST) when dir sent its final alert at ts_us, and
- * the peer's own last record was not an alert: dir is answering an unclean close. */
-static bool answers_unclean_close(const struct tls_conn *c, const struct cap_flow_summary *flow,
-                                  enum cap_dir dir, int64_t ts_us)
-{
-    enum cap_dir peer = dir == CAP_DIR_CLIENT ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
-    if (!flow || c->ds[peer].last_is_alert || c->ds[peer].plain_close_notify) {
-        return false;
-    }
-    const struct cap_dir_stats *ps = &flow->dir[peer];
-    int64_t peer_close = ps->fin_seen ? ps->fin_ts_us : (ps->rst_seen ? ps->rst_ts_us : 0);
-    return peer_close != 0 && peer_close <= ts_us;
-}
-
 /* The side's stream ended inside a record that the capture saw begin, with nothing missing. */
 static void note_truncation(struct tls_conn *c, const struct cap_flow_summary *flow,
                             enum cap_dir dir)
@@ -77,6 +63,17 @@ static void note_truncation(struct tls_conn *c, const struct cap_flow_summary *f
     }
 }
 
+/* A side that sent a fatal alert (exact or inferred) never closed with close_notify. */
+static bool sent_fatal(const struct tls_conn *c, enum cap_dir dir)
+{
+    for (uint32_t i = 0; i < MIN(c->sum.num_alerts, (uint32_t)TLS_MAX_ALERTS); i++) {
+        if (c->sum.alerts[i].from == dir && tls_alert_is_fatal(&c->sum.alerts[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void settle_side(struct tls_conn *c, const struct cap_flow_summary *flow, enum cap_dir dir)
 {
     struct tls_dir_summary *d = &c->sum.dir[dir];
@@ -87,8 +84,9 @@ static void settle_side(struct tls_conn *c, const struct cap_flow_summary *flow,
     bool closed = close_offset(flow, dir, &close_off, &rst);
 
     if (ds->plain_close_notify) {
-        d->close_notify = TLS_CN_YES;
-        d->close_notify_reason = NULL;
+        bool fatal = sent_fatal(c, dir);
+        d->close_notify = fatal ? TLS_CN_NO : TLS_CN_YES;
+        d->close_notify_reason = fatal ? "this side also sent a fatal alert" : NULL;
         return;
     }
     if (f->not_tls || !d->has_last_record) {
@@ -127,38 +125,27 @@ static void settle_side(struct tls_conn *c, const struct cap_flow_summary *flow,
             d->close_notify_reason = "a fatal alert came before the final encrypted alert";
             return;
         }
-        if (!c->hs_complete) {
-            d->close_notify = TLS_CN_NO;
-            d->close_notify_reason =
-                "encrypted alert during the handshake: a fatal alert, not close_notify";
-            return;
-        }
-        if (a && a->before_app_data) {
-            d->close_notify = TLS_CN_UNKNOWN;
-            d->close_notify_reason = "encrypted alert right after the handshake, before any "
-                                     "application data: more likely fatal than close_notify";
-            return;
-        }
-        enum cap_dir peer = dir == CAP_DIR_CLIENT ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
-        if (c->sum.dir[peer].truncated && answers_unclean_close(c, flow, dir, a->ts_us)) {
-            d->close_notify = TLS_CN_UNKNOWN;
-            d->close_notify_reason =
-                "encrypted alert sent after the peer's stream was cut in the middle of a record: "
-                "more likely a fatal alert about the truncation (OpenSSL sends decode_error) than "
-                "close_notify";
-            return;
-        }
-        if (a && answers_unclean_close(c, flow, dir, a->ts_us)) {
-            d->close_notify = TLS_CN_UNKNOWN;
-            d->close_notify_reason =
-                "encrypted alert sent after the peer closed without close_notify: a close_notify "
-                "reply or a fatal alert about the truncated stream (JDK sends unexpected_message)";
-            return;
-        }
         if (closed && !ends_at_close) {
             d->close_notify = TLS_CN_NO;
             d->close_notify_reason = rst ? "bytes after the final alert, then RST"
                                          : "bytes after the final alert, then FIN";
+            return;
+        }
+        /* The final encrypted alert is what its verdict says (tls_alert_verdict.c); one past
+         * TLS_MAX_ALERTS was not kept and is taken as the closing alert, as its place says. */
+        if (a && a->verdict == TLS_AV_FATAL) {
+            d->close_notify = TLS_CN_NO;
+            d->close_notify_reason = "ended with an encrypted alert inferred fatal";
+            return;
+        }
+        if (a && a->verdict != TLS_AV_CLOSE_NOTIFY) {
+            d->close_notify = TLS_CN_UNKNOWN;
+            d->close_notify_reason = a->because;
+            return;
+        }
+        if (sent_fatal(c, dir)) {
+            d->close_notify = TLS_CN_NO;
+            d->close_notify_reason = "this side sent a fatal alert before its final alert";
             return;
         }
         d->close_notify = TLS_CN_YES;
@@ -233,6 +220,7 @@ void tls_close_settle(struct tls_conn *c, const struct cap_flow_summary *flow)
     }
     note_truncation(c, flow, CAP_DIR_CLIENT);
     note_truncation(c, flow, CAP_DIR_SERVER);
+    tls_alert_verdicts(c, flow);
     settle_side(c, flow, CAP_DIR_CLIENT);
     settle_side(c, flow, CAP_DIR_SERVER);
 }

@@ -178,8 +178,41 @@ int32_t tls_conn_add_alert(struct tls_conn *c, const struct tls_alert *a)
     if (i >= TLS_MAX_ALERTS) {
         return -1;
     }
-    c->sum.alerts[i] = *a;
+    struct tls_alert *k = &c->sum.alerts[i];
+    *k = *a;
+    /* The evidence of the record that carries it, taken when that record began; what follows
+     * it is added at close (tls_alert_verdicts). */
+    const struct tls_dir_state *ds = &c->ds[a->from];
+    k->verdict = a->encrypted ? TLS_AV_UNKNOWN : TLS_AV_EXACT;
+    k->confidence = a->encrypted ? TLS_CONF_LOW : TLS_CONF_HIGH;
+    k->in_handshake = c->sum.client_hello_seen && !c->hs_complete;
+    k->acks_known = ds->last_acks_known;
+    k->acked_peer = ds->last_acked_peer;
+    k->peer_acked = ds->last_peer_acked;
+    k->peer_mid_record = ds->last_peer_mid;
+    k->answers_alert = ds->last_answers_alert;
+    /* As the record began: a TLS 1.3 alert found at close would otherwise count the server's
+     * tickets that followed it as application data. */
+    k->before_app_data = ds->last_before_app_data;
     return (int32_t)i;
+}
+
+void tls_conn_peer_acked(struct tls_conn *c, enum cap_dir dir, uint64_t offset)
+{
+    if (c->sum.not_tls || c->finished_called) {
+        return;
+    }
+    c->ds[dir].acked_known = true;
+    c->ds[dir].acked_all = offset >= c->fr[dir].pos;
+}
+
+bool tls_alert_sized(const struct tls_conn *c, const struct tls_record_info *rec)
+{
+    if (rec->content_type == TLS_CT_ALERT) {
+        return true;
+    }
+    return c->tls13 && rec->content_type == TLS_CT_APPLICATION_DATA &&
+           rec->length == tls_alert_record_len13(c->sum.cipher);
 }
 
 /* Zeek's ssl_history letters (scripts/base/protocols/ssl/main.zeek), lower case here. */
@@ -474,6 +507,32 @@ static void record_copy(struct tls_record_info *dst, const struct tls_record_inf
     dst->ts_us = src->ts_us;
 }
 
+/* The wire around a record as it begins, kept in case it is an alert: had its sender received
+ * (acknowledged) all its peer sent, had the peer received all of the sender's, was the peer in
+ * the middle of a record, was the peer's last record alert-sized; and, for the peer's last
+ * record, one more record of this side after it (and whether it is alert-sized). */
+static void record_evidence(struct tls_conn *c, enum cap_dir dir, const struct tls_record_info *rec)
+{
+    enum cap_dir peer = dir == CAP_DIR_CLIENT ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
+    struct tls_dir_state *ds = &c->ds[dir];
+    struct tls_dir_state *ps = &c->ds[peer];
+    const struct tls_framer *pf = &c->fr[peer];
+    const struct tls_dir_summary *pd = &c->sum.dir[peer];
+    bool peer_mid = pf->has_good && !tls_framer_at_boundary(pf);
+    ds->last_acks_known = ps->acked_known;
+    ds->last_acked_peer = ps->acked_known && ps->acked_all;
+    ds->last_peer_acked = ds->acked_known && ds->acked_all;
+    ds->last_peer_mid = peer_mid;
+    ds->last_answers_alert = pd->has_last_record && !peer_mid && tls_alert_sized(c, &pd->last_record);
+    ds->last_before_app_data = c->hs_complete && !c->app_data_seen;
+    ds->peer_after = 0;
+    ds->after_last_alert_sized = false;
+    ps->after_last_alert_sized = tls_alert_sized(c, rec);
+    if (ps->peer_after < UINT8_MAX) {
+        ps->peer_after++;
+    }
+}
+
 static void update_dir_records(struct tls_conn *c, enum cap_dir dir,
                                const struct tls_record_info *rec, bool oversized)
 {
@@ -490,8 +549,16 @@ static void update_dir_records(struct tls_conn *c, enum cap_dir dir,
     }
     record_copy(&d->last_record, rec);
     d->has_last_record = true;
+    if (ds->last_is_alert && ds->last_alert >= 0) {
+        /* The sender goes on after its alert: what its peer sent in between is final. */
+        struct tls_alert *a = &c->sum.alerts[ds->last_alert];
+        a->sender_more = true;
+        a->peer_records_after = ds->peer_after;
+        a->peer_answered = ds->peer_after > 0 && ds->after_last_alert_sized;
+    }
     ds->last_is_alert = false;
     ds->last_alert = -1;
+    record_evidence(c, dir, rec);
 }
 
 /* TLS 1.3 application_data records: the server's flight after its ServerHello, then the

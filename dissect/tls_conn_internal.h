@@ -26,6 +26,21 @@ struct tls_dir_state {
     bool last_is_alert;    /* the last record this side sent carried an alert */
     int32_t last_alert;    /* index in summary alerts of that alert, -1 when not kept */
     bool plain_close_notify;
+    /* tls_conn_peer_acked: the other side had acknowledged every byte of this direction seen so
+     * far (acked_all), as of the last call (acked_known: there was one). */
+    bool acked_known : 1;
+    bool acked_all : 1;
+    /* The evidence at this side's last record (copied into an alert it turns out to be): ACKs
+     * of both directions, the peer's framer inside a record, the peer's last record
+     * alert-sized; then what the peer sent after it (how many records, the latest alert-sized). */
+    bool last_acks_known : 1;
+    bool last_acked_peer : 1;
+    bool last_peer_acked : 1;
+    bool last_peer_mid : 1;
+    bool last_answers_alert : 1;
+    bool after_last_alert_sized : 1; /* the peer's latest record since then is alert-sized */
+    uint8_t peer_after; /* the peer's records since this side's last record, 255 at most */
+    bool last_before_app_data : 1; /* that record came after the handshake, before any data */
     uint32_t recent_next;  /* ring position in tls_dir_summary.recent */
     uint64_t enc_records;  /* TLS 1.3: encrypted records after the ServerHello */
 };
@@ -55,6 +70,16 @@ int32_t tls_conn_add_alert(struct tls_conn *c, const struct tls_alert *a);
 void tls_conn_add_history(struct tls_conn *c, enum cap_dir dir, char letter);
 /* tls_close_settle: close_notify per side and TLS 1.3 encrypted-alert inference (tls_close.c). */
 void tls_close_settle(struct tls_conn *c, const struct cap_flow_summary *flow);
+/* tls_alert_verdicts: every kept alert's verdict, confidence and because, from the evidence
+ * gathered while framing and the TCP close facts in flow (tls_alert_verdict.c). Runs at close,
+ * after the TLS 1.3 final-record inference and before close_notify is settled per side. */
+void tls_alert_verdicts(struct tls_conn *c, const struct cap_flow_summary *flow);
+/* tls_alert_decide: the verdict, confidence and because of a from its evidence members alone
+ * (s says which side is the client); tls_alert_verdicts fills the evidence first. */
+void tls_alert_decide(const struct tls_summary *s, struct tls_alert *a);
+/* tls_alert_sized: rec has the size and type of an encrypted alert record: content type 21
+ * (TLS <= 1.2), or TLS 1.3 application data of exactly tls_alert_record_len13. */
+bool tls_alert_sized(const struct tls_conn *c, const struct tls_record_info *rec);
 /* tls_alert_record_len13: the size of an encrypted TLS 1.3 alert record for the cipher. */
 uint16_t tls_alert_record_len13(uint16_t cipher);
 

@@ -87,6 +87,16 @@ static void on_data(void *user, struct cap_flow *flow, enum cap_dir dir, uint64_
     if (!tls_conn_wants_data(flow_tls(user, ctx))) {
         return;
     }
+    /* What each side had acknowledged of the other when these bytes went out: the evidence an
+     * encrypted alert's verdict weighs (had its sender received all its peer sent?). */
+    enum cap_dir peer = dir == CAP_DIR_CLIENT ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
+    uint64_t acked;
+    if (cap_flow_acked(flow, peer, &acked)) {
+        tls_conn_peer_acked(ctx->tls, peer, acked);
+    }
+    if (cap_flow_acked(flow, dir, &acked)) {
+        tls_conn_peer_acked(ctx->tls, dir, acked);
+    }
     tls_conn_data(ctx->tls, dir, offset, data, len, ts_us);
     settle_roles(flow, ctx->tls);
     charge(flow, ctx);

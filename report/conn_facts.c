@@ -77,66 +77,17 @@ unsigned rpt_unclean_sides(const struct cap_flow_summary *f, const struct tls_su
     return sides;
 }
 
-/* Damage the capture saw in the stream the alert's sender was receiving, before the alert: a
- * framing break inside an intact TCP stream, or bytes that changed between two copies. */
-static const char *damage_before(const struct cap_flow_summary *f, const struct tls_summary *t,
-                                 const struct tls_alert *a)
-{
-    int recv = a->from == CAP_DIR_CLIENT ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
-    for (uint32_t i = 0; i < MIN(t->num_desyncs, (uint32_t)TLS_MAX_DESYNCS); i++) {
-        const struct tls_desync *d = &t->desyncs[i];
-        if ((int)d->from == recv && !d->after_gap && d->ts_us <= a->ts_us) {
-            return "sent after the record framing of the stream it was receiving broke";
-        }
-    }
-    const struct cap_dir_stats *ds = &f->dir[recv];
-    int64_t close_ts = ds->fin_seen ? ds->fin_ts_us : ds->rst_ts_us;
-    if (t->dir[recv].truncated && close_ts <= a->ts_us) {
-        return "sent after the stream it was receiving was cut in the middle of a record";
-    }
-    for (uint32_t i = 0; i < MIN(ds->num_incons, (uint32_t)CAP_MAX_INCONS); i++) {
-        if (ds->incons[i].ts_us <= a->ts_us) {
-            return "sent after an inconsistent retransmission in the stream it was receiving";
-        }
-    }
-    return NULL;
-}
-
-const char rpt_why_before_app_data[] =
-    "encrypted alert right after the handshake, before any application data";
-
 const char *rpt_alert_fatal_why(const struct cap_flow_summary *f, const struct tls_summary *t,
                                 const struct tls_alert *a)
 {
-    if (!a->encrypted) {
-        return a->level == 2 ? "plaintext fatal alert" : NULL;
+    (void)f;
+    (void)t;
+    /* The dissector's verdict (dissect/tls_alert_verdict.c) decides; an inferred fatal alert
+     * carries the sentence naming its evidence. */
+    if (!tls_alert_is_fatal(a)) {
+        return NULL;
     }
-    if (a->level == 2) {
-        return "marked fatal by the dissector";
-    }
-    /* An encrypted alert is either close_notify or an error; its size cannot tell them apart in
-     * TLS 1.2 (RFC 5246 §7.2). Context can: during the handshake it can only be an error; right
-     * after damage in the stream its sender was receiving, it is the receiver's answer to a
-     * record that failed to decrypt; right after the handshake with close_notify unconfirmed,
-     * more likely an error; as the sender's final record with close_notify ruled out by the
-     * dissector (dissect/tls_close.c), it was one. */
-    unsigned from = a->from == CAP_DIR_SERVER ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
-    const struct tls_dir_summary *d = &t->dir[from];
-    if (t->handshake == TLS_HS_FAILED || t->handshake == TLS_HS_INCOMPLETE) {
-        return "encrypted alert during the handshake";
-    }
-    const char *damage = damage_before(f, t, a);
-    if (damage) {
-        return damage;
-    }
-    if (a->before_app_data && d->close_notify != TLS_CN_YES) {
-        return rpt_why_before_app_data;
-    }
-    bool last = !d->has_last_record || d->last_record.offset == a->offset;
-    if (d->close_notify == TLS_CN_NO && last) {
-        return "the sender's final record, and close_notify was ruled out";
-    }
-    return NULL;
+    return a->verdict == TLS_AV_EXACT ? "plaintext fatal alert" : a->because;
 }
 
 bool rpt_alert_is_fatal(const struct cap_flow_summary *f, const struct tls_summary *t,

@@ -284,24 +284,13 @@ bool rpt_rule_fatal_alert_applies(const struct rpt_facts *x, int dir)
     return x->fatal != NULL;
 }
 
-/* An encrypted alert taken as fatal only because it came right after the handshake may be a
- * close_notify from a client that only tests the connection (openssl s_time, health checks):
- * a warning, with that reading among the causes. */
-bool rpt_rule_fatal_alert_on_timing(const struct rpt_facts *x, int dir)
-{
-    (void)dir;
-    const struct tls_alert *a = x->fatal;
-    return a->encrypted && a->level != 2 &&
-           rpt_alert_fatal_why(x->fl, x->t, a) == rpt_why_before_app_data;
-}
-
 /* One finding per connection: the first fatal alert; the rest are its echo. */
 void rpt_rule_fatal_alert(const struct rpt_facts *x, int dir, enum rpt_severity sev, GPtrArray *out)
 {
     const struct cap_flow_summary *fl = x->fl;
     const struct tls_summary *t = x->t;
     const struct tls_alert *a = x->fatal;
-    bool timing_only = rpt_rule_fatal_alert_on_timing(x, dir);
+    (void)dir;
     char ab[24], ts[32], db[32];
     const char *sender = rpt_dir_name(a->from);
     int recv = a->from == CAP_DIR_CLIENT ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
@@ -322,13 +311,6 @@ void rpt_rule_fatal_alert(const struct rpt_facts *x, int dir, enum rpt_severity 
                             rpt_duration_str(a->ts_us - fl->first_ts_us, db, sizeof(db)));
     }
     struct rpt_finding *f = rpt_finding_new(RPT_K_FATAL_ALERT, sev, fl->id, a->ts_us, summary);
-    if (timing_only) {
-        rpt_finding_cause(f, RPT_C_CLOSE_RIGHT_AFTER_HANDSHAKE, RPT_CONF_MEDIUM,
-                          "the %s may have sent close_notify at once: clients that only test a "
-                          "connection do; a %s that rejected the peer's Finished or certificate "
-                          "looks the same on the wire",
-                          sender, sender);
-    }
     rpt_finding_evidence(
         f,
         (struct rpt_pin){.side = rpt_side(a->from),
@@ -355,7 +337,22 @@ void rpt_rule_fatal_alert(const struct rpt_facts *x, int dir, enum rpt_severity 
     g_free(offered);
 
     negotiation_causes(f, t, a);
+    /* A TLS 1.3 client answering the server's encrypted flight (EncryptedExtensions,
+     * Certificate, CertificateVerify, Finished) with an alert instead of its Finished is, far
+     * more often than anything else, refusing the certificate (an untrusted CA, a name that
+     * does not match) or its signature; damage in that flight, below, is the other reading. */
+    bool cert_13 = a->encrypted && a->from == CAP_DIR_CLIENT && a->in_handshake &&
+                   t->version == TLS13 && t->server_hello_seen;
+    if (cert_13) {
+        const struct tls_certificate *c = t->cert;
+        rpt_finding_cause(f, RPT_C_CERTIFICATE_REJECTED, RPT_CONF_HIGH,
+                          "the client answered the server's encrypted TLS 1.3 flight (which holds "
+                          "its Certificate) with an alert instead of its Finished: it refused the "
+                          "certificate or the handshake%s",
+                          c && c->present ? "" : " (the certificate is encrypted in TLS 1.3)");
+    }
     bool damaged = stream_causes(f, fl, t, a);
+    enum rpt_confidence corruption_conf = cert_13 ? RPT_CONF_LOW : RPT_CONF_MEDIUM;
 
     bool resumed = t->handshake == TLS_HS_RESUMED || t->resumption == TLS_RESUME_ACCEPTED;
     if (resumed) {
@@ -373,8 +370,7 @@ void rpt_rule_fatal_alert(const struct rpt_facts *x, int dir, enum rpt_severity 
     if (!damaged && alert_is_integrity(a) &&
         (a->encrypted || a->description == ALERT_BAD_RECORD_MAC ||
          a->description == ALERT_DECRYPTION_FAILED)) {
-        rpt_finding_cause(f, RPT_C_IN_FLIGHT_CORRUPTION,
-                          timing_only ? RPT_CONF_LOW : RPT_CONF_MEDIUM,
+        rpt_finding_cause(f, RPT_C_IN_FLIGHT_CORRUPTION, corruption_conf,
                           "the capture point saw the %s stream intact (no TCP gap, no framing "
                           "break, no path change, no inconsistent retransmission): the bytes were "
                           "damaged between the capture point and the %s, or in an endpoint",

@@ -59,7 +59,6 @@ struct rpt_rule {
 
 /* Rules, by the file that holds them. */
 bool rpt_rule_fatal_alert_applies(const struct rpt_facts *x, int dir);
-bool rpt_rule_fatal_alert_on_timing(const struct rpt_facts *x, int dir);
 void rpt_rule_fatal_alert(const struct rpt_facts *x, int dir, enum rpt_severity sev,
                           GPtrArray *out);
 bool rpt_rule_resumption_refused_applies(const struct rpt_facts *x, int dir);

@@ -230,8 +230,7 @@ static void version_value(struct rpt_jw *b, uint16_t v)
     rpt_jw_add_known_value(b, n ? n : hex16(v, buf));
 }
 
-static void alerts_member(struct rpt_jw *b, const struct cap_flow_summary *f,
-                          const struct tls_summary *t)
+static void alerts_member(struct rpt_jw *b, const struct tls_summary *t)
 {
     struct rpt_jw_mark m;
     rpt_jb_begin_list(b, "alerts", '[', &m);
@@ -254,9 +253,11 @@ static void alerts_member(struct rpt_jw *b, const struct cap_flow_summary *f,
         }
         rpt_jb_bool(b, "encrypted", a->encrypted);
         rpt_jb_bool(b, "probable", a->probable);
-        const char *why = rpt_alert_fatal_why(f, t, a);
-        rpt_jb_bool(b, "fatal", why != NULL);
-        rpt_jb_known(b, "fatal_inference", a->encrypted ? why : NULL);
+        rpt_jb_bool(b, "fatal", tls_alert_is_fatal(a));
+        bool inferred = a->verdict != TLS_AV_EXACT;
+        rpt_jb_known(b, "inferred", inferred ? tls_alert_verdict_name(a->verdict) : NULL);
+        rpt_jb_known(b, "confidence", inferred ? tls_confidence_name(a->confidence) : NULL);
+        rpt_jb_known(b, "because", a->because);
         rpt_jb_ts(b, "ts", a->ts_us);
         rpt_jb_uint(b, "offset", a->offset);
         rpt_jb_uint(b, "record_length", a->record_len);
@@ -361,8 +362,8 @@ static void known_or_null(struct rpt_jw *b, const char *name, const char *s)
 
 /* with_records: the last record headers of each direction are listed; otherwise
  * recent_records is null (they explain findings and are noise on a connection without one). */
-static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
-                       const struct tls_summary *t, bool with_records, bool sid_filler)
+static void tls_member(struct rpt_jw *b, const struct tls_summary *t, bool with_records,
+                       bool sid_filler)
 {
     if (!t || !t->is_tls) {
         rpt_jb_null(b, "tls");
@@ -448,7 +449,7 @@ static void tls_member(struct rpt_jw *b, const struct cap_flow_summary *f,
     rpt_jb_bool(b, "early_data_offered", t->early_data_offered);
     rpt_jw_end_object(b);
 
-    alerts_member(b, f, t);
+    alerts_member(b, t);
 
     rpt_jw_set_member_name(b, "close_notify");
     rpt_jw_begin_object(b);
@@ -525,7 +526,7 @@ void rpt_json_connection_append(GString *out, const struct rpt_connection *c,
         rpt_jb_null(b, "starttls");
     }
     tcp_member(b, f);
-    tls_member(b, f, c->tls, with_records, sid_filler);
+    tls_member(b, c->tls, with_records, sid_filler);
     if (num_finding_ids == 0) {
         rpt_jb_empty_list(b, "findings", '[');
     } else {

@@ -204,14 +204,9 @@ GPtrArray *rpt_servers_sorted(struct rpt_servers *s);
 
 /* ------------------------------------------------------------------ per-connection facts */
 
-/* The one fatal inference that rests on timing alone (see rpt_alert_fatal_why): one object,
- * so rules compare the phrase by address. */
-extern const char rpt_why_before_app_data[];
-
 /* rpt_alert_fatal_why: why an alert counts as fatal (a static phrase), or NULL when it does not:
- * a plaintext fatal alert, or an encrypted one whose context says error (during the handshake,
- * after damage in the stream its sender was receiving, right after the handshake, or with the
- * sender's close_notify ruled out). rpt_alert_is_fatal: the same as a bool. */
+ * an exact fatal alert, or an encrypted one the dissector inferred fatal (its `because`).
+ * rpt_alert_is_fatal: the same as a bool. */
 const char *rpt_alert_fatal_why(const struct cap_flow_summary *f, const struct tls_summary *t,
                                 const struct tls_alert *a);
 bool rpt_alert_is_fatal(const struct cap_flow_summary *f, const struct tls_summary *t,

@@ -7,8 +7,8 @@
 /* Default and lowered severities are stated here, not in the builders; docs/findings.md's
  * severity column says the same. */
 static const struct rpt_rule connection_rules[] = {
-    {RPT_K_FATAL_ALERT, RPT_PER_CONNECTION, RPT_SEV_ERROR, rpt_rule_fatal_alert_on_timing,
-     RPT_SEV_WARNING, rpt_rule_fatal_alert_applies, rpt_rule_fatal_alert},
+    {RPT_K_FATAL_ALERT, RPT_PER_CONNECTION, RPT_SEV_ERROR, NULL, 0, rpt_rule_fatal_alert_applies,
+     rpt_rule_fatal_alert},
     {RPT_K_RESUMPTION_REFUSED, RPT_PER_CONNECTION, RPT_SEV_WARNING, NULL, 0,
      rpt_rule_resumption_refused_applies, rpt_rule_resumption_refused},
     {RPT_K_RECORD_DESYNC, RPT_PER_CONNECTION, RPT_SEV_ERROR, NULL, 0,

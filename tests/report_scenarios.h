@@ -113,6 +113,10 @@ static inline struct sc_conn *sc_clean(struct scenario *s, int64_t t0)
     for (int d = 0; d < 2; d++) {
         t->alerts[d] = (struct tls_alert){.from = (enum cap_dir)d,
                                           .encrypted = true,
+                                          .verdict = TLS_AV_CLOSE_NOTIFY,
+                                          .confidence = TLS_CONF_HIGH,
+                                          .because = "its sender's last record, and the peer "
+                                                     "answered with an alert of its own",
                                           .record_len = 26,
                                           .ts_us = t0 + 89000 + d * 1000,
                                           .offset = f->dir[d].bytes - 31};
@@ -192,8 +196,8 @@ static inline void sc_desync_444(struct scenario *s)
     sc_client_alert(c, 20, 41000);
 }
 
-/* The same break, but the client's answer is an encrypted TLS 1.2 alert that the dissector,
- * from its size and the FIN after it, took for close_notify. */
+/* The same break, but the client's answer is an encrypted TLS 1.2 alert, which the dissector
+ * infers fatal from the break before it. */
 static inline void sc_desync_444_encrypted(struct scenario *s)
 {
     sc_desync_444(s);
@@ -202,8 +206,12 @@ static inline void sc_desync_444_encrypted(struct scenario *s)
     t->alerts[0].level = 0;
     t->alerts[0].encrypted = true;
     t->alerts[0].record_len = 26;
-    t->dir[0].close_notify = TLS_CN_YES;
-    t->dir[0].close_notify_reason = NULL;
+    t->alerts[0].verdict = TLS_AV_FATAL;
+    t->alerts[0].confidence = TLS_CONF_HIGH;
+    t->alerts[0].damage = TLS_AD_DESYNC;
+    t->alerts[0].because = "sent after the record framing of the stream it was receiving broke";
+    t->dir[0].close_notify = TLS_CN_NO;
+    t->dir[0].close_notify_reason = "ended with an encrypted alert inferred fatal";
     t->dir[0].last_record = (struct tls_record_info){.content_type = 21,
                                                      .version = 0x0303,
                                                      .length = 26,
@@ -212,7 +220,7 @@ static inline void sc_desync_444_encrypted(struct scenario *s)
 }
 
 /* A client that sends an encrypted alert right after the handshake, before any application data,
- * and closes: a close_notify of a connectivity check, or a rejected Finished. */
+ * and closes: the dissector infers a handshake-only probe's close_notify. */
 static inline void sc_alert_before_data(struct scenario *s)
 {
     struct sc_conn *c = sc_clean(s, SC_T0);
@@ -223,9 +231,13 @@ static inline void sc_alert_before_data(struct scenario *s)
                                       .record_len = 26,
                                       .ts_us = SC_T0 + 50000,
                                       .offset = 700,
-                                      .before_app_data = true};
-    t->dir[0].close_notify = TLS_CN_UNKNOWN;
-    t->dir[0].close_notify_reason = "encrypted alert right after the handshake";
+                                      .verdict = TLS_AV_CLOSE_NOTIFY,
+                                      .confidence = TLS_CONF_MEDIUM,
+                                      .because = "handshake-only probe",
+                                      .before_app_data = true,
+                                      .next_fin = true};
+    t->dir[0].close_notify = TLS_CN_YES;
+    t->dir[0].close_notify_reason = NULL;
     t->dir[0].last_record = (struct tls_record_info){
         .content_type = 21, .version = 0x0303, .length = 26, .offset = 700, .ts_us = SC_T0 + 50000};
     t->dir[0].app_data_records = 0;
