@@ -228,6 +228,10 @@ struct tls_summary {
     bool midstream;                /* TLS records without a visible handshake start */
     enum cap_dir client_hello_dir; /* which direction sent the ClientHello */
     bool client_hello_seen, server_hello_seen;
+    /* The server answered the ClientHello with bytes that are not TLS (an HTTP error page from
+     * a plain HTTP port, a banner): other_answer_head is their first line, printable ASCII
+     * ('.' for anything else), empty for binary. */
+    bool other_answer;
     uint16_t version; /* negotiated: supported_versions wins over legacy; 0 unknown */
     uint16_t client_legacy_version;
     uint32_t num_client_versions;
@@ -283,6 +287,7 @@ struct tls_summary {
     /* STARTTLS: TLS began after a plaintext exchange ("smtp", "imap", ...; empty otherwise);
      * starttls_offset is each direction's plaintext length, the stream offset where TLS began. */
     char starttls[16];
+    char other_answer_head[32];
     uint64_t starttls_offset[2];
 };
 

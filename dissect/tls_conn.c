@@ -45,8 +45,8 @@ uint16_t tls_alert_record_len13(uint16_t cipher)
 
 struct tls_conn *tls_conn_new(const struct tls_config *cfg)
 {
-    struct tls_conn *c =
-        cfg && cfg->shared ? spare_list_take(&cfg->shared->conn_spares) : g_new0(struct tls_conn, 1);
+    struct tls_conn *c = cfg && cfg->shared ? spare_list_take(&cfg->shared->conn_spares)
+                                            : g_new0(struct tls_conn, 1);
     if (cfg) {
         c->cfg = *cfg;
     } else {
@@ -105,10 +105,10 @@ G_GNUC_NO_INLINE void tls_conn_prefetch_summary(const struct tls_conn *c)
     }
     prefetch_block(c->sum.cert, c->sum.cert ? sizeof(*c->sum.cert) : 0);
     prefetch_block(c->sum.alpn, c->sum.alpn ? sizeof(*c->sum.alpn) * c->sum.num_alpn : 0);
-    prefetch_block(c->sum.desyncs,
-                 c->sum.desyncs
-                     ? sizeof(*c->sum.desyncs) * MIN(c->sum.num_desyncs, (uint32_t)TLS_MAX_DESYNCS)
-                     : 0);
+    prefetch_block(c->sum.desyncs, c->sum.desyncs
+                                       ? sizeof(*c->sum.desyncs) *
+                                             MIN(c->sum.num_desyncs, (uint32_t)TLS_MAX_DESYNCS)
+                                       : 0);
 }
 
 G_GNUC_NO_INLINE void tls_conn_prefetch_data(const struct tls_conn *c, enum cap_dir dir)
@@ -523,7 +523,8 @@ static void record_evidence(struct tls_conn *c, enum cap_dir dir, const struct t
     ds->last_acked_peer = ps->acked_known && ps->acked_all;
     ds->last_peer_acked = ds->acked_known && ds->acked_all;
     ds->last_peer_mid = peer_mid;
-    ds->last_answers_alert = pd->has_last_record && !peer_mid && tls_alert_sized(c, &pd->last_record);
+    ds->last_answers_alert =
+        pd->has_last_record && !peer_mid && tls_alert_sized(c, &pd->last_record);
     ds->last_before_app_data = c->hs_complete && !c->app_data_seen;
     ds->peer_after = 0;
     ds->after_last_alert_sized = false;
@@ -939,6 +940,33 @@ static void settle_handshake(struct tls_conn *c, const struct cap_flow_summary *
     }
 }
 
+/* A ClientHello answered by no TLS record at all, only bytes that are not TLS: the server side
+ * speaks another protocol (TLS sent to an HTTP port). The prelude kept the answer's head when
+ * it was text; binary answers reach the framer, which gives up on them. */
+static void note_other_answer(struct tls_conn *c)
+{
+    if (!c->sum.client_hello_seen || c->sum.server_hello_seen) {
+        return;
+    }
+    enum cap_dir srv = flip(c->sum.client_hello_dir);
+    const struct tls_prelude *p = &c->pre[srv];
+    bool text =
+        (p->state == TLS_PRELUDE_PLAIN || p->state == TLS_PRELUDE_GAVE_UP) && p->head_len > 0;
+    if (c->sum.dir[srv].records > 0 || !(text || c->fr[srv].not_tls)) {
+        return;
+    }
+    c->sum.other_answer = true;
+    size_t n = 0;
+    for (size_t i = 0; text && i < p->head_len && n + 1 < sizeof(c->sum.other_answer_head); i++) {
+        uint8_t ch = p->head[i];
+        if (ch == '\r' || ch == '\n') {
+            break;
+        }
+        c->sum.other_answer_head[n++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '.';
+    }
+    c->sum.other_answer_head[n] = '\0';
+}
+
 void tls_conn_finish(struct tls_conn *c, const struct cap_flow_summary *flow)
 {
     if (c->finished_called) {
@@ -964,6 +992,7 @@ void tls_conn_finish(struct tls_conn *c, const struct cap_flow_summary *flow)
     if (any_plain && !any_tls_dir && !c->sum.client_hello_seen) {
         c->sum.not_tls = true;
     }
+    note_other_answer(c);
     c->finished_called = true;
     tls_close_settle(c, flow);
     settle_handshake(c, flow);

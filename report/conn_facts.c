@@ -161,6 +161,66 @@ bool rpt_conn_wants_unclean(const struct rpt_connection *c, unsigned *out_sides)
     return sides != 0;
 }
 
+bool rpt_conn_is_probe(const struct rpt_connection *c)
+{
+    const struct tls_summary *t = c->tls;
+    const struct cap_flow_summary *fl = c->flow;
+    if (!t || !t->is_tls || !(t->handshake == TLS_HS_FULL || t->handshake == TLS_HS_RESUMED) ||
+        rpt_first_fatal_alert(fl, t) != NULL) {
+        return false;
+    }
+    const struct cap_dir_stats *cl = &fl->dir[CAP_DIR_CLIENT];
+    const struct cap_dir_stats *sv = &fl->dir[CAP_DIR_SERVER];
+    if (!cl->fin_seen && !cl->rst_seen && !sv->fin_seen && !sv->rst_seen) {
+        return false; /* still open when the capture ended */
+    }
+    /* In TLS 1.3 the client's Finished, its encrypted alerts and the server's tickets are all
+     * application data records on the wire: the client sent no data of its own when its
+     * records after the ServerHello are its Finished and its alerts. */
+    uint32_t na = MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS);
+    uint64_t client_alerts = 0;
+    const struct tls_alert *first = NULL;
+    for (uint32_t i = 0; i < na; i++) {
+        if (t->alerts[i].from == CAP_DIR_CLIENT) {
+            client_alerts += t->alerts[i].encrypted;
+            first = first ? first : &t->alerts[i];
+        }
+    }
+    bool tls13 = t->version == 0x0304;
+    bool no_client_data = tls13 ? t->dir[CAP_DIR_CLIENT].app_data_records <= 1 + client_alerts
+                                : t->dir[CAP_DIR_CLIENT].app_data_records == 0 &&
+                                      t->dir[CAP_DIR_SERVER].app_data_records == 0;
+    if (first) {
+        return tls_alert_is_close_notify(first) && (first->before_app_data || no_client_data);
+    }
+    return t->version != 0 && no_client_data;
+}
+
+bool rpt_conn_failed(const struct rpt_connection *c)
+{
+    const struct tls_summary *t = c->tls;
+    if (!t || !t->is_tls) {
+        return false;
+    }
+    return t->handshake == TLS_HS_FAILED || t->other_answer ||
+           rpt_first_fatal_alert(c->flow, t) != NULL;
+}
+
+bool rpt_conn_uncertain(const struct rpt_connection *c)
+{
+    const struct tls_summary *t = c->tls;
+    if (!t || !t->is_tls || rpt_conn_failed(c)) {
+        return false;
+    }
+    uint32_t na = MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS);
+    for (uint32_t i = 0; i < na; i++) {
+        if (t->alerts[i].verdict == TLS_AV_UNKNOWN) {
+            return true;
+        }
+    }
+    return false;
+}
+
 const struct tls_alert *rpt_first_fatal_alert(const struct cap_flow_summary *fl,
                                               const struct tls_summary *t)
 {

@@ -47,6 +47,9 @@ static void server_free(gpointer p)
     }
     g_array_free(s->unclean_conns, TRUE);
     g_array_free(s->reset_conns, TRUE);
+    if (s->handshake_only_conns) {
+        g_array_free(s->handshake_only_conns, TRUE);
+    }
     if (s->hs_per_second) {
         g_hash_table_destroy(s->hs_per_second);
     }
@@ -313,6 +316,19 @@ void rpt_correlate_add(struct rpt_servers *servers, struct rpt_origins *origins,
     for (uint32_t i = 0; i < na; i++) {
         if (rpt_alert_is_fatal(fl, t, &t->alerts[i])) {
             s->fatal_alerts++;
+        }
+    }
+    if (rpt_conn_is_probe(c)) {
+        if (s->handshake_only == 0) {
+            s->first_handshake_only_us = fl->first_ts_us;
+        }
+        s->handshake_only++;
+        if (!s->handshake_only_conns) {
+            /* Made on the first probe: most servers of a scan never see one. */
+            s->handshake_only_conns = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+        }
+        if (s->handshake_only_conns->len < RPT_MAX_RELATED) {
+            g_array_append_val(s->handshake_only_conns, fl->id);
         }
     }
     remember_origin(origins, c, unclean_sides);

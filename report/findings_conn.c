@@ -12,15 +12,56 @@ static bool tls_port(uint16_t p)
            p == 992 || p == 993 || p == 994 || p == 995;
 }
 
+bool rpt_rule_not_tls_plaintext(const struct rpt_facts *x, int dir)
+{
+    (void)dir;
+    return !x->is_tls;
+}
+
 bool rpt_rule_not_tls_applies(const struct rpt_facts *x, int dir)
 {
     (void)dir;
-    return !x->is_tls && x->t && x->t->not_tls && tls_port(x->fl->server_port);
+    if (x->is_tls) {
+        return x->t->other_answer;
+    }
+    return x->t && x->t->not_tls && tls_port(x->fl->server_port);
+}
+
+/* The other side of not TLS: the client sent a ClientHello and the server answered in another
+ * protocol (TLS to a plain HTTP port, or to the wrong service). */
+static void other_answer(const struct rpt_facts *x, enum rpt_severity sev, GPtrArray *out)
+{
+    const struct cap_flow_summary *fl = x->fl;
+    const struct tls_summary *t = x->t;
+    const struct cap_dir_stats *sd = &fl->dir[CAP_DIR_SERVER];
+    char *sum;
+    if (t->other_answer_head[0]) {
+        sum = g_strdup_printf("The server answered the ClientHello with \"%s\", not TLS: the "
+                              "client sent TLS to port %u, which speaks another protocol.",
+                              t->other_answer_head, fl->server_port);
+    } else {
+        sum = g_strdup_printf("The server answered the ClientHello with bytes that are not TLS: "
+                              "the client sent TLS to port %u, which speaks another protocol.",
+                              fl->server_port);
+    }
+    struct rpt_finding *f = rpt_finding_new(RPT_K_NOT_TLS, sev, fl->id, fl->first_ts_us, sum);
+    rpt_finding_evidence(f, (struct rpt_pin){.side = RPT_SIDE_SERVER, .has_offset = true},
+                         "%" G_GUINT64_FORMAT " bytes from the server, no TLS record among them",
+                         sd->bytes);
+    rpt_finding_cause(f, RPT_C_OTHER_PROTOCOL, RPT_CONF_HIGH,
+                      "a TLS server answers a ClientHello with a ServerHello or an alert; %s is "
+                      "what a plaintext service sends to a request it cannot parse",
+                      t->other_answer_head[0] ? "a plaintext reply" : "a non-TLS reply");
+    g_ptr_array_add(out, f);
 }
 
 void rpt_rule_not_tls(const struct rpt_facts *x, int dir, enum rpt_severity sev, GPtrArray *out)
 {
     (void)dir;
+    if (x->is_tls) {
+        other_answer(x, sev, out);
+        return;
+    }
     const struct cap_flow_summary *fl = x->fl;
     const struct rpt_connection *c = x->c;
     /* A client speaking plaintext to a TLS port (HTTP to 443) is a classic
@@ -57,6 +98,11 @@ void rpt_rule_incomplete(const struct rpt_facts *x, int dir, enum rpt_severity s
         rpt_duration_str(fl->last_ts_us - start, db, sizeof(db)), t->history[0] ? t->history : "-");
     struct rpt_finding *f =
         rpt_finding_new(RPT_K_INCOMPLETE_HANDSHAKE, sev, fl->id, fl->last_ts_us, sum);
+    if (t->other_answer) {
+        rpt_finding_cause(f, RPT_C_OTHER_PROTOCOL, RPT_CONF_HIGH,
+                          "the server answered the ClientHello in another protocol (see the "
+                          "not_tls finding)");
+    }
     if (fl->dir[0].num_gaps || fl->dir[1].num_gaps) {
         rpt_finding_cause(f, RPT_C_CAPTURE_GAP, RPT_CONF_MEDIUM,
                           "the capture missed bytes of this connection; the rest of the "

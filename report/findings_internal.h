@@ -80,6 +80,7 @@ void rpt_rule_truncated(const struct rpt_facts *x, int dir, enum rpt_severity se
 bool rpt_rule_oversized_applies(const struct rpt_facts *x, int dir);
 void rpt_rule_oversized(const struct rpt_facts *x, int dir, enum rpt_severity sev, GPtrArray *out);
 bool rpt_rule_not_tls_applies(const struct rpt_facts *x, int dir);
+bool rpt_rule_not_tls_plaintext(const struct rpt_facts *x, int dir);
 void rpt_rule_not_tls(const struct rpt_facts *x, int dir, enum rpt_severity sev, GPtrArray *out);
 bool rpt_rule_incomplete_applies(const struct rpt_facts *x, int dir);
 void rpt_rule_incomplete(const struct rpt_facts *x, int dir, enum rpt_severity sev, GPtrArray *out);

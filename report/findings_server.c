@@ -167,10 +167,37 @@ static void storm(const struct rpt_options *o, const struct rpt_server *s, const
     g_ptr_array_add(out, f);
 }
 
+/* Handshake-only probes are routine (health checks, monitoring, scanners) and never a failure:
+ * one finding per server counts them, so they are seen without a warning each. */
+static bool handshake_only_applies(const struct rpt_options *o, const struct rpt_server *s)
+{
+    (void)o;
+    return s->handshake_only > 0;
+}
+
+static void handshake_only(const struct rpt_options *o, const struct rpt_server *s, const char *srv,
+                           enum rpt_severity sev, GPtrArray *out)
+{
+    (void)o;
+    char *sum = g_strdup_printf("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " TLS connections to "
+                                "%s completed the handshake and closed without sending "
+                                "application data (handshake-only probes).",
+                                s->handshake_only, s->tls_connections, srv);
+    struct rpt_finding *f = group_finding(RPT_K_HANDSHAKE_ONLY, sev, s->first_handshake_only_us,
+                                          sum, s, s->handshake_only_conns, s->handshake_only);
+    rpt_finding_cause(f, RPT_C_HEALTH_CHECK_OR_PROBE, RPT_CONF_MEDIUM,
+                      "a client that completes the handshake and closes at once, with "
+                      "close_notify or before any application data, is testing the connection "
+                      "(openssl s_client, load balancer health checks, certificate monitors, "
+                      "scanners)");
+    g_ptr_array_add(out, f);
+}
+
 static const struct server_rule server_rules[] = {
     {RPT_K_UNCLEAN_CLOSE, RPT_SEV_WARNING, unclean_group_applies, unclean_group},
     {RPT_K_TCP_RESET, RPT_SEV_INFO, reset_group_applies, reset_group},
     {RPT_K_FULL_HANDSHAKE_STORM, RPT_SEV_ERROR, storm_applies, storm},
+    {RPT_K_HANDSHAKE_ONLY, RPT_SEV_INFO, handshake_only_applies, handshake_only},
 };
 
 void rpt_findings_server(const struct rpt_options *o, const struct rpt_server *s, GPtrArray *out)

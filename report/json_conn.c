@@ -414,6 +414,8 @@ static void tls_member(struct rpt_jw *b, const struct tls_summary *t, bool with_
     rpt_jb_bool(b, "renegotiation", t->renegotiation);
     rpt_jb_bool(b, "midstream", t->midstream);
     rpt_jb_bool(b, "sslv2_hello", t->sslv2_hello);
+    rpt_jb_bool(b, "other_answer", t->other_answer);
+    rpt_jb_str(b, "other_answer_head", t->other_answer ? t->other_answer_head : NULL);
     if (t->server_key_exchange_group) {
         rpt_jb_known(b, "group", tls_group_name(t->server_key_exchange_group));
     } else {

@@ -103,6 +103,7 @@ char *rpt_json_server(const struct rpt_server *s)
     rpt_jb_uint(b, "resumption_refused", s->resumption_refused);
     rpt_jb_uint(b, "unclean_closes", s->unclean_closes);
     rpt_jb_uint(b, "fatal_alerts", s->fatal_alerts);
+    rpt_jb_uint(b, "handshake_only", s->handshake_only);
     rpt_jb_uint(b, "full_handshakes_per_second_peak", s->hs_peak);
     if (s->full_handshakes) {
         rpt_jb_ts(b, "full_handshakes_peak_second", s->hs_peak_second * 1000000);
@@ -202,6 +203,7 @@ static void summary_members(struct rpt_jw *b, const struct rpt_ctx *r)
     rpt_jb_uint(b, "connections", r->num_connections);
     rpt_jb_uint(b, "tls", r->num_tls);
     rpt_jb_uint(b, "failed", r->num_failed);
+    rpt_jb_uint(b, "uncertain", r->num_uncertain);
     rpt_jw_set_member_name(b, "findings");
     rpt_jw_begin_object(b);
     rpt_jb_uint(b, "total", r->by_severity[0] + r->by_severity[1] + r->by_severity[2]);

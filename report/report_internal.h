@@ -160,6 +160,10 @@ struct rpt_server {
     uint64_t unclean_reported; /* individual unclean_close findings made */
     int64_t first_unclean_us;
     uint64_t fatal_alerts;
+    /* Handshake-only probes (rpt_conn_is_probe), grouped into one info finding. */
+    uint64_t handshake_only;
+    int64_t first_handshake_only_us;
+    GArray *handshake_only_conns; /* uint64_t ids, up to RPT_MAX_RELATED; NULL before one */
     uint32_t num_sni;
     char *sni[RPT_SERVER_MAX_SNI];
     bool sni_truncated;
@@ -229,6 +233,17 @@ int rpt_closed_by(const struct cap_flow_summary *f);
  * server sends one on every connection), so it counts neither as a resumption offer of its
  * server nor as a refused one; with an issuing connection in the capture it is a real offer. */
 bool rpt_sid_offer_is_filler(const struct rpt_origins *origins, const struct tls_summary *t);
+/* rpt_conn_is_probe: a handshake-only connection: the handshake completed, no fatal alert, and
+ * the client closed without sending application data (its first alert a close_notify, and no
+ * application data from it: in TLS 1.2 and older none either way, in TLS 1.3 no record of its
+ * own but its Finished and its alerts). Health checks, monitoring and scanners do this;
+ * it is one info finding per server, not a failure. */
+bool rpt_conn_is_probe(const struct rpt_connection *c);
+/* rpt_conn_failed: a TLS connection whose handshake failed, that a fatal alert ended, or whose
+ * ClientHello the server answered in another protocol.
+ * rpt_conn_uncertain: not failed, but an alert the wire cannot decide (inferred unknown). */
+bool rpt_conn_failed(const struct rpt_connection *c);
+bool rpt_conn_uncertain(const struct rpt_connection *c);
 /* rpt_unclean_sides: bit (1 << dir) for each side that closed (FIN or RST) while the TLS layer
  * says it sent no close_notify. 0 when not TLS. */
 unsigned rpt_unclean_sides(const struct cap_flow_summary *f, const struct tls_summary *t);
@@ -264,6 +279,7 @@ void rpt_findings_server(const struct rpt_options *o, const struct rpt_server *s
 
 /* The findings kept for the text summary: the first few of each severity. */
 #define RPT_TEXT_KEEP 20
+#define RPT_TEXT_UNCERTAIN 10
 struct rpt_text_item {
     uint64_t finding_id;
     uint64_t conn_id;
@@ -299,6 +315,8 @@ struct rpt_ctx {
     uint64_t num_connections;
     uint64_t num_tls;
     uint64_t num_failed;
+    uint64_t num_uncertain;
+    GArray *uncertain_conns; /* uint64_t ids of the first RPT_TEXT_UNCERTAIN, for the text */
     uint64_t by_severity[3];
     uint64_t by_kind[RPT_K_COUNT];
     int max_severity;

@@ -44,6 +44,7 @@ struct rpt_ctx *rpt_new(const struct rpt_options *o, GError **error)
     r->max_severity = -1;
     r->line = g_string_sized_new(8192);
     r->conn_findings = g_ptr_array_new_with_free_func((GDestroyNotify)rpt_finding_free);
+    r->uncertain_conns = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     r->origins = rpt_origins_new(o->max_origins ? o->max_origins : RPT_ORIGIN_MAX);
     r->servers = rpt_servers_new(o->max_servers);
     for (int s = 0; s < 3; s++) {
@@ -299,11 +300,14 @@ void rpt_add_connection(struct rpt_ctx *r, const struct rpt_connection *c)
     r->num_connections++;
     if (t && t->is_tls) {
         r->num_tls++;
-        bool failed = t->handshake == TLS_HS_FAILED;
-        for (uint32_t i = 0; i < MIN(t->num_alerts, (uint32_t)TLS_MAX_ALERTS) && !failed; i++) {
-            failed = rpt_alert_is_fatal(fl, t, &t->alerts[i]);
+        if (rpt_conn_failed(c)) {
+            r->num_failed++;
+        } else if (rpt_conn_uncertain(c)) {
+            if (r->uncertain_conns->len < RPT_TEXT_UNCERTAIN) {
+                g_array_append_val(r->uncertain_conns, fl->id);
+            }
+            r->num_uncertain++;
         }
-        r->num_failed += failed;
     }
     rpt_correlate_add(r->servers, r->origins, c, unclean);
 }
@@ -459,6 +463,7 @@ void rpt_free(struct rpt_ctx *r)
     }
     g_string_free(r->line, TRUE);
     g_ptr_array_unref(r->conn_findings);
+    g_array_free(r->uncertain_conns, TRUE);
     rpt_origins_free(r->origins);
     rpt_servers_free(r->servers);
     for (int s = 0; s < 3; s++) {

@@ -23,12 +23,25 @@ void rpt_text_summary(const struct rpt_ctx *r, FILE *out)
     uint64_t total = r->by_severity[0] + r->by_severity[1] + r->by_severity[2];
     fprintf(out,
             "tlsscope: %" G_GUINT64_FORMAT " connection%s (%" G_GUINT64_FORMAT
-            " TLS, %" G_GUINT64_FORMAT " failed); %" G_GUINT64_FORMAT
-            " finding%s: %" G_GUINT64_FORMAT " error, %" G_GUINT64_FORMAT
-            " warning, %" G_GUINT64_FORMAT " info\n",
+            " TLS, %" G_GUINT64_FORMAT " failed, %" G_GUINT64_FORMAT
+            " uncertain); %" G_GUINT64_FORMAT " finding%s: %" G_GUINT64_FORMAT
+            " error, %" G_GUINT64_FORMAT " warning, %" G_GUINT64_FORMAT " info\n",
             r->num_connections, r->num_connections == 1 ? "" : "s", r->num_tls, r->num_failed,
-            total, total == 1 ? "" : "s", r->by_severity[RPT_SEV_ERROR],
+            r->num_uncertain, total, total == 1 ? "" : "s", r->by_severity[RPT_SEV_ERROR],
             r->by_severity[RPT_SEV_WARNING], r->by_severity[RPT_SEV_INFO]);
+    if (r->num_uncertain > 0) {
+        /* Not failed, not clean: an encrypted alert whose reading the wire does not decide. */
+        fprintf(out, "uncertain:");
+        for (guint i = 0; i < r->uncertain_conns->len; i++) {
+            fprintf(out, "%s C%" G_GUINT64_FORMAT, i ? "," : "",
+                    g_array_index(r->uncertain_conns, uint64_t, i));
+        }
+        if (r->num_uncertain > r->uncertain_conns->len) {
+            fprintf(out, ", ... (%" G_GUINT64_FORMAT " in all)", r->num_uncertain);
+        }
+        fprintf(out, " ended with an encrypted alert the capture cannot read as close_notify or "
+                     "fatal (tls.alerts[].because in the JSON; a key log would decide)\n");
+    }
     unsigned lines = 0;
     for (int s = RPT_SEV_ERROR; s >= RPT_SEV_INFO; s--) {
         const GPtrArray *list = r->text_items[s];

@@ -53,16 +53,19 @@ static const struct finding_case cases[] = {
      "resumption_refused", "prior_unclean_close", "C1 ended without close_notify",
      "server_cache_miss", "C1", "unclean_close", 1, RPT_SEV_WARNING},
     /* No client offered a session: that comes first, the unclean closes are a side note. */
-    {"full_handshake_storm", sc_storm, "tcp_reset unclean_close full_handshake_storm",
+    {"full_handshake_storm", sc_storm, "tcp_reset unclean_close full_handshake_storm handshake_only",
      "full_handshake_storm", "no_resumption_offered", "no client offered a session",
      "unclean_closes_invalidate_sessions", "", "unclean_close", 11, RPT_SEV_ERROR},
     {"full_handshake_storm_refused", sc_storm_refused,
-     "tcp_reset unclean_close resumption_refused full_handshake_storm", "full_handshake_storm",
+     "tcp_reset unclean_close resumption_refused full_handshake_storm handshake_only",
+     "full_handshake_storm",
      "unclean_closes_invalidate_sessions", "300 of 300", "resumption_refused", "", "unclean_close",
      11, RPT_SEV_ERROR},
-    /* A handshake-only probe's close_notify (inferred): no failure at all. */
-    {"alert_right_after_handshake", sc_alert_before_data, "", NULL, NULL, NULL, NULL, NULL,
-     "fatal_alert", 0, -1},
+    /* A handshake-only probe's close_notify (inferred): no failure, one info finding for its
+     * server that counts it. */
+    {"alert_right_after_handshake", sc_alert_before_data, "handshake_only", "handshake_only",
+     "health_check_or_probe", "testing the connection", NULL, "C1", "fatal_alert", 0,
+     RPT_SEV_INFO},
     {"clean_connection", sc_clean_one, "", NULL, NULL, NULL, NULL, NULL, "fatal_alert", 0, -1},
 };
 
