@@ -156,6 +156,7 @@ struct tls_alert {
     bool alert_sized : 1;      /* TLS 1.3: exactly an alert's size (2 + 1 + tag); TLS <= 1.2: 1 */
     bool peer_closed : 1;      /* the peer had closed (FIN or RST) before it, its last record not
                                   an alert */
+    bool peer_reset_after : 1; /* the peer reset the connection after it */
     enum tls_alert_damage damage : 2;
     int64_t ts_us;
     uint64_t offset; /* stream offset of the record header */

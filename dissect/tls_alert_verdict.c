@@ -112,6 +112,7 @@ static void evidence_after(const struct tls_conn *c, const struct cap_flow_summa
     int64_t peer_close = ps->fin_seen ? ps->fin_ts_us : (ps->rst_seen ? ps->rst_ts_us : 0);
     a->peer_closed = peer_close != 0 && peer_close <= a->ts_us && !c->ds[peer].last_is_alert &&
                      !c->ds[peer].plain_close_notify;
+    a->peer_reset_after = ps->rst_seen && ps->rst_ts_us >= a->ts_us;
 }
 
 static bool from_client(const struct tls_summary *s, const struct tls_alert *a)
@@ -267,6 +268,14 @@ void tls_alert_decide(const struct tls_summary *s, struct tls_alert *a)
         set(a, TLS_AV_CLOSE_NOTIFY, TLS_CONF_LOW,
             "its sender's last record, after the peer's data was complete, then RST: a close "
             "with unread data (TLS 1.3 tickets) does so, and the peer did not answer");
+        return;
+    }
+    if (a->peer_reset_after) {
+        /* nginx and most servers send close_notify after a Connection: close response; a client
+         * that closes its socket with that record unread resets, and no FIN can follow. */
+        set(a, TLS_AV_CLOSE_NOTIFY, TLS_CONF_LOW,
+            "its sender's last record, after the peer's data was complete; the peer then reset "
+            "the connection (closing with the record unread), so no FIN could follow");
         return;
     }
     set(a, TLS_AV_UNKNOWN, TLS_CONF_LOW,

@@ -945,8 +945,8 @@ static void settle_handshake(struct tls_conn *c, const struct cap_flow_summary *
  * it was text; binary answers reach the framer, which gives up on them. */
 static void note_other_answer(struct tls_conn *c)
 {
-    if (!c->sum.client_hello_seen || c->sum.server_hello_seen) {
-        return;
+    if (!c->sum.client_hello_seen || c->sum.server_hello_seen || c->sum.sslv2_hello) {
+        return; /* an SSLv2 hello is answered in SSLv2, which does not frame as TLS records */
     }
     enum cap_dir srv = flip(c->sum.client_hello_dir);
     const struct tls_prelude *p = &c->pre[srv];

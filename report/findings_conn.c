@@ -40,18 +40,26 @@ static void other_answer(const struct rpt_facts *x, enum rpt_severity sev, GPtrA
                               "client sent TLS to port %u, which speaks another protocol.",
                               t->other_answer_head, fl->server_port);
     } else {
-        sum = g_strdup_printf("The server answered the ClientHello with bytes that are not TLS: "
-                              "the client sent TLS to port %u, which speaks another protocol.",
+        sum = g_strdup_printf("The server answered the ClientHello with binary bytes that do not "
+                              "frame as TLS records: port %u speaks another protocol, or its TLS "
+                              "stack is broken.",
                               fl->server_port);
     }
     struct rpt_finding *f = rpt_finding_new(RPT_K_NOT_TLS, sev, fl->id, fl->first_ts_us, sum);
     rpt_finding_evidence(f, (struct rpt_pin){.side = RPT_SIDE_SERVER, .has_offset = true},
                          "%" G_GUINT64_FORMAT " bytes from the server, no TLS record among them",
                          sd->bytes);
-    rpt_finding_cause(f, RPT_C_OTHER_PROTOCOL, RPT_CONF_HIGH,
-                      "a TLS server answers a ClientHello with a ServerHello or an alert; %s is "
-                      "what a plaintext service sends to a request it cannot parse",
-                      t->other_answer_head[0] ? "a plaintext reply" : "a non-TLS reply");
+    if (t->other_answer_head[0]) {
+        rpt_finding_cause(f, RPT_C_OTHER_PROTOCOL, RPT_CONF_HIGH,
+                          "a TLS server answers a ClientHello with a ServerHello or an alert; a "
+                          "line of text is what a plaintext service sends (a banner, or its "
+                          "answer to a request it cannot parse)");
+    } else {
+        rpt_finding_cause(f, RPT_C_OTHER_PROTOCOL, RPT_CONF_MEDIUM,
+                          "a TLS server answers a ClientHello with a ServerHello or an alert; "
+                          "binary bytes that are no TLS record come from another protocol or a "
+                          "broken TLS stack");
+    }
     g_ptr_array_add(out, f);
 }
 
@@ -99,9 +107,10 @@ void rpt_rule_incomplete(const struct rpt_facts *x, int dir, enum rpt_severity s
     struct rpt_finding *f =
         rpt_finding_new(RPT_K_INCOMPLETE_HANDSHAKE, sev, fl->id, fl->last_ts_us, sum);
     if (t->other_answer) {
-        rpt_finding_cause(f, RPT_C_OTHER_PROTOCOL, RPT_CONF_HIGH,
-                          "the server answered the ClientHello in another protocol (see the "
-                          "not_tls finding)");
+        rpt_finding_cause(f, RPT_C_OTHER_PROTOCOL,
+                          t->other_answer_head[0] ? RPT_CONF_HIGH : RPT_CONF_MEDIUM,
+                          "the server answered the ClientHello with bytes that are not TLS (see "
+                          "the not_tls finding)");
     }
     if (fl->dir[0].num_gaps || fl->dir[1].num_gaps) {
         rpt_finding_cause(f, RPT_C_CAPTURE_GAP, RPT_CONF_MEDIUM,

@@ -13,19 +13,20 @@
 
 /* Evidence flags of a row. */
 enum {
-    PLAIN = 1 << 0,     /* not encrypted */
-    IN_HS = 1 << 1,     /* before the handshake completed */
-    NO_DATA = 1 << 2,   /* before_app_data */
-    ACKED = 1 << 3,     /* acks known, the sender had acknowledged all the peer sent */
-    UNACKED = 1 << 4,   /* acks known, it had not */
-    PEER_MID = 1 << 5,  /* the peer was inside a record */
-    ANSWERS = 1 << 6,   /* the peer's last record before it was alert-sized */
-    ANSWERED = 1 << 7,  /* the peer's last record after it is alert-sized */
-    MORE = 1 << 8,      /* the sender sent more records after it */
-    FIN = 1 << 9,       /* the sender closed with FIN */
-    RST = 1 << 10,      /* the sender sent a RST */
+    PLAIN = 1 << 0,    /* not encrypted */
+    IN_HS = 1 << 1,    /* before the handshake completed */
+    NO_DATA = 1 << 2,  /* before_app_data */
+    ACKED = 1 << 3,    /* acks known, the sender had acknowledged all the peer sent */
+    UNACKED = 1 << 4,  /* acks known, it had not */
+    PEER_MID = 1 << 5, /* the peer was inside a record */
+    ANSWERS = 1 << 6,  /* the peer's last record before it was alert-sized */
+    ANSWERED = 1 << 7, /* the peer's last record after it is alert-sized */
+    MORE = 1 << 8,     /* the sender sent more records after it */
+    FIN = 1 << 9,      /* the sender closed with FIN */
+    RST = 1 << 10,     /* the sender sent a RST */
     PEER_CLOSED = 1 << 11,
-    SERVER = 1 << 12,   /* sent by the server (default: the client) */
+    SERVER = 1 << 12,         /* sent by the server (default: the client) */
+    PEER_RST_AFTER = 1 << 13, /* the peer reset the connection after it */
 };
 
 struct row {
@@ -62,25 +63,25 @@ static const struct row ROWS[] = {
      TLS_CONF_HIGH, "handshake-only probe", false, true},
     /* curl: the pin check fails after the handshake; close_notify, then RST when the server's
      * own close_notify reaches a closed socket. */
-    {"probe_answered_rst", NO_DATA | ACKED | ANSWERED | RST, 1, TLS_AD_NONE, 0,
-     TLS_AV_CLOSE_NOTIFY, TLS_CONF_HIGH, "handshake-only probe", false, true},
+    {"probe_answered_rst", NO_DATA | ACKED | ANSWERED | RST, 1, TLS_AD_NONE, 0, TLS_AV_CLOSE_NOTIFY,
+     TLS_CONF_HIGH, "handshake-only probe", false, true},
     {"probe_tickets_then_answer", NO_DATA | ACKED | ANSWERED | FIN, 3, TLS_AD_NONE, 0,
      TLS_AV_CLOSE_NOTIFY, TLS_CONF_MEDIUM, "TLS 1.3 tickets", false, true},
     {"probe_fin_only", NO_DATA | ACKED | FIN, 0, TLS_AD_NONE, 0, TLS_AV_CLOSE_NOTIFY,
      TLS_CONF_MEDIUM, "handshake-only probe", false, true},
     {"probe_fin_tickets", NO_DATA | ACKED | FIN, 2, TLS_AD_NONE, 0, TLS_AV_CLOSE_NOTIFY,
      TLS_CONF_MEDIUM, "tickets", false, true},
-    {"probe_rst_unanswered", NO_DATA | ACKED | RST, 0, TLS_AD_NONE, 0, TLS_AV_UNKNOWN,
-     TLS_CONF_LOW, "neither answered", false, false},
+    {"probe_rst_unanswered", NO_DATA | ACKED | RST, 0, TLS_AD_NONE, 0, TLS_AV_UNKNOWN, TLS_CONF_LOW,
+     "neither answered", false, false},
     {"probe_server_flight_unacked", NO_DATA | UNACKED | RST, 0, TLS_AD_NONE, 0, TLS_AV_FATAL,
      TLS_CONF_MEDIUM, "still sending", true, false},
-    {"mid_response_rst", PEER_MID | UNACKED | RST, 4, TLS_AD_NONE, 0, TLS_AV_FATAL,
-     TLS_CONF_MEDIUM, "still sending", true, false},
+    {"mid_response_rst", PEER_MID | UNACKED | RST, 4, TLS_AD_NONE, 0, TLS_AV_FATAL, TLS_CONF_MEDIUM,
+     "still sending", true, false},
     {"mid_response_unacked_fin", UNACKED | FIN, 0, TLS_AD_NONE, 0, TLS_AV_UNKNOWN, TLS_CONF_LOW,
      "early close_notify or an error", false, false},
     /* A client's close_notify after its request: the response follows and is read to FIN. */
-    {"half_close_read_to_fin", ACKED | FIN, 2, TLS_AD_NONE, 0, TLS_AV_CLOSE_NOTIFY,
-     TLS_CONF_MEDIUM, "half-close", false, true},
+    {"half_close_read_to_fin", ACKED | FIN, 2, TLS_AD_NONE, 0, TLS_AV_CLOSE_NOTIFY, TLS_CONF_MEDIUM,
+     "half-close", false, true},
     {"last_record_answered", SERVER | ACKED | ANSWERED | FIN, 1, TLS_AD_NONE, 0,
      TLS_AV_CLOSE_NOTIFY, TLS_CONF_HIGH, "answered with an alert of its own", false, true},
     {"reply_then_fin", ACKED | ANSWERS | FIN, 0, TLS_AD_NONE, 0, TLS_AV_CLOSE_NOTIFY,
@@ -94,6 +95,9 @@ static const struct row ROWS[] = {
      "then RST", false, true},
     {"last_record_no_close", ACKED, 0, TLS_AD_NONE, 0, TLS_AV_UNKNOWN, TLS_CONF_LOW,
      "no FIN or RST", false, false},
+    /* nginx's close_notify after a Connection: close response, which the client resets on. */
+    {"last_record_peer_reset", SERVER | ACKED | PEER_RST_AFTER, 0, TLS_AD_NONE, 0,
+     TLS_AV_CLOSE_NOTIFY, TLS_CONF_LOW, "no FIN could follow", false, true},
     {"sender_went_on", ACKED | MORE, 0, TLS_AD_NONE, 0, TLS_AV_UNKNOWN, TLS_CONF_LOW,
      "went on sending", false, false},
     {"after_peer_unclean_close", SERVER | ACKED | FIN | PEER_CLOSED, 0, TLS_AD_NONE, 0,
@@ -133,6 +137,7 @@ static void run_row(void **state)
         .next_rst = (f & RST) != 0,
         .alert_sized = true,
         .peer_closed = (f & PEER_CLOSED) != 0,
+        .peer_reset_after = (f & PEER_RST_AFTER) != 0,
         .damage = r->damage,
     };
     tls_alert_decide(&s, &a);
@@ -200,9 +205,8 @@ int main(void)
     struct CMUnitTest tests[G_N_ELEMENTS(ROWS) + 2];
     size_t n = 0;
     for (size_t i = 0; i < G_N_ELEMENTS(ROWS); i++) {
-        tests[n++] = (struct CMUnitTest){.name = ROWS[i].name,
-                                         .test_func = run_row,
-                                         .initial_state = (void *)&ROWS[i]};
+        tests[n++] = (struct CMUnitTest){
+            .name = ROWS[i].name, .test_func = run_row, .initial_state = (void *)&ROWS[i]};
     }
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_names);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ack_evidence);
