@@ -159,10 +159,14 @@ bool tls12_keys(uint16_t cipher_suite, uint16_t version, const uint8_t master[48
     keys_init(s, &sv);
     /* RFC 5246 §6.3: key_block = PRF(master, "key expansion", server_random + client_random),
      * the seed in that order (the master secret's own seed has the client's first). */
-    uint8_t seed[13 + 32 + 32];
-    memcpy(seed, "key expansion", 13);
-    memcpy(seed + 13, server_random, 32);
-    memcpy(seed + 45, client_random, 32);
+    static const char LABEL[] = "key expansion"; /* without its NUL */
+    uint8_t seed[sizeof(LABEL) - 1 + 32 + 32];
+    struct wr w;
+    wr_init(&w, seed, sizeof(seed));
+    if (!wr_bytes(&w, LABEL, sizeof(LABEL) - 1) || !wr_bytes(&w, server_random, 32) ||
+        !wr_bytes(&w, client_random, 32)) {
+        return false;
+    }
     /* client_write_key, server_write_key, client_write_IV, server_write_IV: MAC keys are empty
      * for AEAD suites (RFC 5246 §6.2.3.3). At most 2 * 32 + 2 * 12 bytes. */
     uint8_t block[2 * 32 + 2 * 12];
