@@ -1,6 +1,7 @@
 /* Tests of dissect/tls_crypto.c and dissect/tls_record_open.c: TLS 1.3 traffic keys and record
  * opening on the RFC 8448 §3 "Simple 1-RTT Handshake" trace, and real records of the bundled
- * captures (TLS 1.3 AES-256-GCM-SHA384, TLS 1.2 AES-128/256-GCM) opened with their key logs.
+ * captures (TLS 1.3 AES-256-GCM-SHA384, TLS 1.2 AES-128/256-GCM) and of a capture made for the
+ * ChaCha20-Poly1305 and AES-CCM(_8) suites of both versions, opened with their key logs.
  * Each valid record is also opened with every byte flipped, with the wrong sequence number,
  * truncated at every length, and into a buffer one byte short: all must fail. */
 #include "tls_test_build.h"
@@ -208,6 +209,63 @@ static const struct record_row RECORD_ROWS[] = {
      "0a74c46b10485ec83c4acef84488a92835389f3c49b433f3dfe413573d241183",
      "6f47442236c7c05a4789ea7d267bc3fa7c5654155599c840444f574e47524401", true, 1,
      "150303001a5e76582ff851b93b782f581a0e9da159522e2b386c1d2baabda4", 21, "01 00", 2},
+    /* No bundled capture uses ChaCha20-Poly1305 or AES-CCM, so these come from one made for
+     * this test: OpenSSL 3.0.22 s_server (-keylogfile, -naccept 1, self-signed RSA certificate)
+     * and `echo hello | openssl s_client` on loopback, one connection per suite (-ciphersuites
+     * or -cipher on both ends), captured with tshark -i lo. Secrets and randoms from its key log
+     * and `tshark -T fields -e tls.handshake.random`, the last record of each side from
+     * `tshark -q -z follow,tcp,raw,N`; tshark 4.0.17 decrypts each as close_notify. TLS 1.3:
+     * the client's alert follows its "hello\n" record (application epoch seq 1), the server's
+     * two NewSessionTickets (seq 2). TLS 1.2: each alert follows its side's Finished (seq 1);
+     * OpenSSL's explicit nonce is the sequence number. */
+    {"tls1.3 TLS_CHACHA20_POLY1305_SHA256 client close_notify", 0x1303, 0x0304,
+     "4be950730479a4648f2179f7d484dec03737552871606740f5ea32653fd0d8d4",
+     NULL, NULL, false, 1, "1703030013c68a5d51751f46d86a60391edefa0751d7e9a2", 21, "01 00", 2},
+    {"tls1.3 TLS_CHACHA20_POLY1305_SHA256 server close_notify", 0x1303, 0x0304,
+     "aa84ea1c00845a41ec39ca1a09de3e4fe7e89d3b9a8132df3b68b2da2e602505",
+     NULL, NULL, true, 2, "170303001315137faaf2a56bb6add241eea1eb2687ab3a0a", 21, "01 00", 2},
+    {"tls1.3 TLS_AES_128_CCM_SHA256 client close_notify", 0x1304, 0x0304,
+     "ddaebbe3fd59039570c52ad0550d0f9325d81a38b4406c13c3d64f41ebadb3b6",
+     NULL, NULL, false, 1, "1703030013aca0136f4781cca92883ce3ea186764617503f", 21, "01 00", 2},
+    {"tls1.3 TLS_AES_128_CCM_SHA256 server close_notify", 0x1304, 0x0304,
+     "4a8b1111072fa3be4d9e2b01eb5fbd7cef44a4002f94c3302dcb2020f9be186b",
+     NULL, NULL, true, 2, "1703030013391864f77608935464ee2e19297d3dc9fff240", 21, "01 00", 2},
+    {"tls1.3 TLS_AES_128_CCM_8_SHA256 client close_notify", 0x1305, 0x0304,
+     "e1bd4417625a721faf8fea50aa121e6fd0278958535b7907bdb9e678f1c19f91",
+     NULL, NULL, false, 1, "170303000b50fe46b17833c4ccb5772a", 21, "01 00", 2},
+    {"tls1.3 TLS_AES_128_CCM_8_SHA256 server close_notify", 0x1305, 0x0304,
+     "b96e47e02c4bd4d1044225210303edf655fb20fefb27de8b6972c555be1a868d",
+     NULL, NULL, true, 2, "170303000b440551763a3668b70b2215", 21, "01 00", 2},
+    {"tls1.2 ECDHE-RSA-CHACHA20-POLY1305 client close_notify", 0xcca8, 0x0303,
+     "9a9f8685a5e37065b463bd401a15a0360c8668f2b56ed332d9f52c901667b3596e9d2cdfc71247dfe535dbcac1782e31",
+     "bdea915eaf3eacfb162e7b93e25ca9658a08b752435aa50427c75eebf7b06a57",
+     "ccf9829155efa6e5017c6a7727757d70d789c7b2e7fec273444f574e47524401", false, 1,
+     "1503030012593c604afcf1c99d19c76ba99b2d80e7e915", 21, "01 00", 2},
+    {"tls1.2 ECDHE-RSA-CHACHA20-POLY1305 server close_notify", 0xcca8, 0x0303,
+     "9a9f8685a5e37065b463bd401a15a0360c8668f2b56ed332d9f52c901667b3596e9d2cdfc71247dfe535dbcac1782e31",
+     "bdea915eaf3eacfb162e7b93e25ca9658a08b752435aa50427c75eebf7b06a57",
+     "ccf9829155efa6e5017c6a7727757d70d789c7b2e7fec273444f574e47524401", true, 1,
+     "1503030012d9b4f0f37f9b189309b83a57eeff5079fcf0", 21, "01 00", 2},
+    {"tls1.2 AES128-CCM client close_notify", 0xc09c, 0x0303,
+     "32d6c527e41c64f22aec62aec6f9ea213210ac54e0e1316460e3d1b77c3630bfe5eb912d5043af231fdfa423656b86f3",
+     "955e7c98184bf54288ece9abd43ad141b2aa5674c2f19415661bb8d5ba253165",
+     "adbb39e7f2b7f0d573cdac767640d8332653e866cdc0cb2f444f574e47524401", false, 1,
+     "150303001a0000000000000001f9df4ce6a7048b568ef3b6963fca6e90740e", 21, "01 00", 2},
+    {"tls1.2 AES128-CCM server close_notify", 0xc09c, 0x0303,
+     "32d6c527e41c64f22aec62aec6f9ea213210ac54e0e1316460e3d1b77c3630bfe5eb912d5043af231fdfa423656b86f3",
+     "955e7c98184bf54288ece9abd43ad141b2aa5674c2f19415661bb8d5ba253165",
+     "adbb39e7f2b7f0d573cdac767640d8332653e866cdc0cb2f444f574e47524401", true, 1,
+     "150303001a000000000000000181d91d7e2ed2f20ed1d51f882a6985e1d19d", 21, "01 00", 2},
+    {"tls1.2 DHE-RSA-AES256-CCM8 client close_notify", 0xc0a3, 0x0303,
+     "33ca27c59a8c09f8615d03bf9b6e5f39d16ff1f2baeecd53a95931cfe793a0b1675ec810c3e11de22926f50bb2141406",
+     "1df3eeaecc878389bd5788b367df0bb5360b2caa400640dec68bc0ce34b55c5e",
+     "6967b631e33a31db2512a96e9f6f22f1399d723309eb365e444f574e47524401", false, 1,
+     "15030300120000000000000001a9e8aaeef857a16c6973", 21, "01 00", 2},
+    {"tls1.2 DHE-RSA-AES256-CCM8 server close_notify", 0xc0a3, 0x0303,
+     "33ca27c59a8c09f8615d03bf9b6e5f39d16ff1f2baeecd53a95931cfe793a0b1675ec810c3e11de22926f50bb2141406",
+     "1df3eeaecc878389bd5788b367df0bb5360b2caa400640dec68bc0ce34b55c5e",
+     "6967b631e33a31db2512a96e9f6f22f1399d723309eb365e444f574e47524401", true, 1,
+     "1503030012000000000000000145398c4532dddae5062e", 21, "01 00", 2},
 };
 
 static void row_keys(const struct record_row *r, struct tls_record_keys *k)
