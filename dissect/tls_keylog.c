@@ -13,7 +13,7 @@
 #include "cursor.h"
 
 #define RANDOM_LEN 32
-#define MASTER_LEN 48 /* RFC 5246 §8.1 */
+#define MASTER_LEN 48     /* RFC 5246 §8.1 */
 #define MAX_SECRET_LEN 48 /* SHA-384, the longest hash of a TLS 1.3 suite (RFC 8446 §B.4) */
 /* A valid line is at most 31 (label) + 64 + 96 hex digits and separators; longer lines are bad
  * and are never buffered whole. */
@@ -234,8 +234,7 @@ static enum line_result parse_line(struct tls_keylog *k, struct cur line, const 
     return r;
 }
 
-static void count_bad(struct tls_keylog *k, const char *origin, uint64_t lineno,
-                      const char *reason)
+static void count_bad(struct tls_keylog *k, const char *origin, uint64_t lineno, const char *reason)
 {
     k->bad++;
     if (k->num_examples < TLS_KEYLOG_MAX_BAD_EXAMPLES) {
@@ -245,8 +244,8 @@ static void count_bad(struct tls_keylog *k, const char *origin, uint64_t lineno,
 }
 
 /* One whole line (a tentative one, still being written, counts nothing but its secret). */
-static uint64_t add_line(struct tls_keylog *k, struct cur line, const char *origin,
-                         uint64_t lineno, bool tentative)
+static uint64_t add_line(struct tls_keylog *k, struct cur line, const char *origin, uint64_t lineno,
+                         bool tentative)
 {
     const char *reason = NULL;
     if (cur_len(&line) > MAX_LINE_LEN) {
@@ -316,8 +315,7 @@ static uint64_t add_lines(struct tls_keylog *k, const char *text, size_t len, co
     return accepted;
 }
 
-uint64_t tls_keylog_add_text(struct tls_keylog *k, const char *text, size_t len,
-                             const char *origin)
+uint64_t tls_keylog_add_text(struct tls_keylog *k, const char *text, size_t len, const char *origin)
 {
     if (!k || !text) {
         return 0;

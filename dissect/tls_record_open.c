@@ -35,8 +35,8 @@ static bool aead_open(const struct tls_record_keys *k, enum tls_aead aead, const
 {
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     int n = 0;
-    bool ok = ctx && EVP_DecryptInit_ex(ctx, (const EVP_CIPHER *)k->evp_cipher, NULL, NULL,
-                                        NULL) > 0 &&
+    bool ok = ctx &&
+              EVP_DecryptInit_ex(ctx, (const EVP_CIPHER *)k->evp_cipher, NULL, NULL, NULL) > 0 &&
               EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) > 0;
     if (ok && aead == TLS_AEAD_CCM) {
         ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, k->tag_len, (void *)tag) > 0 &&

@@ -42,10 +42,18 @@ static void assert_hex_equal(const uint8_t *got, size_t got_len, const char *wan
 }
 
 /* RFC 8448 §3: the traffic secrets of the trace (TLS_AES_128_GCM_SHA256). */
-#define R8448_C_HS "b3 ed db 12 6e 06 7f 35 a7 80 b3 ab f4 5e 2d 8f 3b 1a 95 07 38 f5 2e 96 00 74 6a 0e 27 a5 5a 21"
-#define R8448_S_HS "b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4 e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 ad 38"
-#define R8448_C_AP "9e 40 64 6c e7 9a 7f 9d c0 5a f8 88 9b ce 65 52 87 5a fa 0b 06 df 00 87 f7 92 eb b7 c1 75 04 a5"
-#define R8448_S_AP "a1 1a f9 f0 55 31 f8 56 ad 47 11 6b 45 a9 50 32 82 04 b4 f4 4b fb 6b 3a 4b 4f 1f 3f cb 63 16 43"
+#define R8448_C_HS                                                                                 \
+    "b3 ed db 12 6e 06 7f 35 a7 80 b3 ab f4 5e 2d 8f 3b 1a 95 07 38 f5 2e 96 00 74 6a 0e 27 a5 "   \
+    "5a 21"
+#define R8448_S_HS                                                                                 \
+    "b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4 e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 "   \
+    "ad 38"
+#define R8448_C_AP                                                                                 \
+    "9e 40 64 6c e7 9a 7f 9d c0 5a f8 88 9b ce 65 52 87 5a fa 0b 06 df 00 87 f7 92 eb b7 c1 75 "   \
+    "04 a5"
+#define R8448_S_AP                                                                                 \
+    "a1 1a f9 f0 55 31 f8 56 ad 47 11 6b 45 a9 50 32 82 04 b4 f4 4b fb 6b 3a 4b 4f 1f 3f cb 63 "   \
+    "16 43"
 
 struct keys_row {
     const char *name;
@@ -97,8 +105,8 @@ struct record_row {
 };
 
 /* The client's and server's 50 bytes of application data in RFC 8448 §3. */
-#define R8448_APP_PAYLOAD                                                                         \
-    "00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d " \
+#define R8448_APP_PAYLOAD                                                                          \
+    "00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d "   \
     "1e 1f 20 21 22 23 24 25 26 27 28 29 2a 2b 2c 2d 2e 2f 30 31"
 
 static const struct record_row RECORD_ROWS[] = {
@@ -176,10 +184,12 @@ static const struct record_row RECORD_ROWS[] = {
      * decryption with the key log reads both as close_notify. The client's is the first record
      * of its application epoch, the server's follows two NewSessionTickets. */
     {"gnutls tls1.3 aes256 client close_notify", 0x1302, 0x0304,
-     "d857a6cbc9bf2fd15b43f6efa22003eb85b169f5c873e40fb67f7e3c55774fc2f9e415108064b2907d90ed3ebeca335c",
+     "d857a6cbc9bf2fd15b43f6efa22003eb85b169f5c873e40fb67f7e3c55774fc2f9e415108064b2907d90ed3ebeca3"
+     "35c",
      NULL, NULL, false, 0, "17030300136766c80591691268eea48589515a1ee75cfb11", 21, "01 00", 2},
     {"gnutls tls1.3 aes256 server close_notify", 0x1302, 0x0304,
-     "0c7ec5adeaf35f15a9401f59102e18eeb802050cef11de8550dc9dbfc5952ca3a9ac64fb4b28e75922900a64be82bbd1",
+     "0c7ec5adeaf35f15a9401f59102e18eeb802050cef11de8550dc9dbfc5952ca3a9ac64fb4b28e75922900a64be82b"
+     "bd1",
      NULL, NULL, true, 2, "170303001388e836db9a9325aaeb65410fb5aa4d3715e3cd", 21, "01 00", 2},
     /* samples/alerts/tls12-medium-clean.pcap (openssl, TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256):
      * master secret from keys/tls12-medium-clean.keylog, randoms from `tshark -T fields -e
@@ -187,12 +197,14 @@ static const struct record_row RECORD_ROWS[] = {
      * reads both as close_notify. Sequence numbers count from each side's Finished (0): the
      * client sent one application data record, the server three. */
     {"openssl tls1.2 aes128 client close_notify", 0xc02f, 0x0303,
-     "15153de8ad875012fb5798f7cd0f8b2cff65d2a9879d852e4263f893ccf42832dc0392e29880f35b4820119a96d8302f",
+     "15153de8ad875012fb5798f7cd0f8b2cff65d2a9879d852e4263f893ccf42832dc0392e29880f35b4820119a96d83"
+     "02f",
      "3dcae523df73778b1bdc74e35bc6bdb238f647b4f0f1fb510197d53258f9721e",
      "43fb18aecd919df568858df09b938a3c41954d7574e6da2a61911424c8c1afa1", false, 2,
      "150303001aae7d9468b378efe33a9f96c60b698ccbdd41f5515c473fc37618", 21, "01 00", 2},
     {"openssl tls1.2 aes128 server close_notify", 0xc02f, 0x0303,
-     "15153de8ad875012fb5798f7cd0f8b2cff65d2a9879d852e4263f893ccf42832dc0392e29880f35b4820119a96d8302f",
+     "15153de8ad875012fb5798f7cd0f8b2cff65d2a9879d852e4263f893ccf42832dc0392e29880f35b4820119a96d83"
+     "02f",
      "3dcae523df73778b1bdc74e35bc6bdb238f647b4f0f1fb510197d53258f9721e",
      "43fb18aecd919df568858df09b938a3c41954d7574e6da2a61911424c8c1afa1", true, 4,
      "150303001a97bd55689bc0c79d278453f6af1cea10c10813da27aadab529ba", 21, "01 00", 2},
@@ -200,12 +212,14 @@ static const struct record_row RECORD_ROWS[] = {
      * ECDHE-RSA-AES256-GCM-SHA384), extracted as above: the close_notify of each side right
      * after its Finished. gnutls's explicit nonce is the sequence number. */
     {"gnutls tls1.2 aes256 client close_notify", 0xc030, 0x0303,
-     "e4d5a7a475e3b23ab9b3ac17c8fb07fed9b056b6e9761f1503f3279f1ad9e811550427f540bd3d6be32c522ddc48b3f2",
+     "e4d5a7a475e3b23ab9b3ac17c8fb07fed9b056b6e9761f1503f3279f1ad9e811550427f540bd3d6be32c522ddc48b"
+     "3f2",
      "0a74c46b10485ec83c4acef84488a92835389f3c49b433f3dfe413573d241183",
      "6f47442236c7c05a4789ea7d267bc3fa7c5654155599c840444f574e47524401", false, 1,
      "150303001a000000000000000163c423b2db59a0a4729784a1b2c3b9ceb638", 21, "01 00", 2},
     {"gnutls tls1.2 aes256 server close_notify", 0xc030, 0x0303,
-     "e4d5a7a475e3b23ab9b3ac17c8fb07fed9b056b6e9761f1503f3279f1ad9e811550427f540bd3d6be32c522ddc48b3f2",
+     "e4d5a7a475e3b23ab9b3ac17c8fb07fed9b056b6e9761f1503f3279f1ad9e811550427f540bd3d6be32c522ddc48b"
+     "3f2",
      "0a74c46b10485ec83c4acef84488a92835389f3c49b433f3dfe413573d241183",
      "6f47442236c7c05a4789ea7d267bc3fa7c5654155599c840444f574e47524401", true, 1,
      "150303001a5e76582ff851b93b782f581a0e9da159522e2b386c1d2baabda4", 21, "01 00", 2},
@@ -219,50 +233,56 @@ static const struct record_row RECORD_ROWS[] = {
      * two NewSessionTickets (seq 2). TLS 1.2: each alert follows its side's Finished (seq 1);
      * OpenSSL's explicit nonce is the sequence number. */
     {"tls1.3 TLS_CHACHA20_POLY1305_SHA256 client close_notify", 0x1303, 0x0304,
-     "4be950730479a4648f2179f7d484dec03737552871606740f5ea32653fd0d8d4",
-     NULL, NULL, false, 1, "1703030013c68a5d51751f46d86a60391edefa0751d7e9a2", 21, "01 00", 2},
+     "4be950730479a4648f2179f7d484dec03737552871606740f5ea32653fd0d8d4", NULL, NULL, false, 1,
+     "1703030013c68a5d51751f46d86a60391edefa0751d7e9a2", 21, "01 00", 2},
     {"tls1.3 TLS_CHACHA20_POLY1305_SHA256 server close_notify", 0x1303, 0x0304,
-     "aa84ea1c00845a41ec39ca1a09de3e4fe7e89d3b9a8132df3b68b2da2e602505",
-     NULL, NULL, true, 2, "170303001315137faaf2a56bb6add241eea1eb2687ab3a0a", 21, "01 00", 2},
+     "aa84ea1c00845a41ec39ca1a09de3e4fe7e89d3b9a8132df3b68b2da2e602505", NULL, NULL, true, 2,
+     "170303001315137faaf2a56bb6add241eea1eb2687ab3a0a", 21, "01 00", 2},
     {"tls1.3 TLS_AES_128_CCM_SHA256 client close_notify", 0x1304, 0x0304,
-     "ddaebbe3fd59039570c52ad0550d0f9325d81a38b4406c13c3d64f41ebadb3b6",
-     NULL, NULL, false, 1, "1703030013aca0136f4781cca92883ce3ea186764617503f", 21, "01 00", 2},
+     "ddaebbe3fd59039570c52ad0550d0f9325d81a38b4406c13c3d64f41ebadb3b6", NULL, NULL, false, 1,
+     "1703030013aca0136f4781cca92883ce3ea186764617503f", 21, "01 00", 2},
     {"tls1.3 TLS_AES_128_CCM_SHA256 server close_notify", 0x1304, 0x0304,
-     "4a8b1111072fa3be4d9e2b01eb5fbd7cef44a4002f94c3302dcb2020f9be186b",
-     NULL, NULL, true, 2, "1703030013391864f77608935464ee2e19297d3dc9fff240", 21, "01 00", 2},
+     "4a8b1111072fa3be4d9e2b01eb5fbd7cef44a4002f94c3302dcb2020f9be186b", NULL, NULL, true, 2,
+     "1703030013391864f77608935464ee2e19297d3dc9fff240", 21, "01 00", 2},
     {"tls1.3 TLS_AES_128_CCM_8_SHA256 client close_notify", 0x1305, 0x0304,
-     "e1bd4417625a721faf8fea50aa121e6fd0278958535b7907bdb9e678f1c19f91",
-     NULL, NULL, false, 1, "170303000b50fe46b17833c4ccb5772a", 21, "01 00", 2},
+     "e1bd4417625a721faf8fea50aa121e6fd0278958535b7907bdb9e678f1c19f91", NULL, NULL, false, 1,
+     "170303000b50fe46b17833c4ccb5772a", 21, "01 00", 2},
     {"tls1.3 TLS_AES_128_CCM_8_SHA256 server close_notify", 0x1305, 0x0304,
-     "b96e47e02c4bd4d1044225210303edf655fb20fefb27de8b6972c555be1a868d",
-     NULL, NULL, true, 2, "170303000b440551763a3668b70b2215", 21, "01 00", 2},
+     "b96e47e02c4bd4d1044225210303edf655fb20fefb27de8b6972c555be1a868d", NULL, NULL, true, 2,
+     "170303000b440551763a3668b70b2215", 21, "01 00", 2},
     {"tls1.2 ECDHE-RSA-CHACHA20-POLY1305 client close_notify", 0xcca8, 0x0303,
-     "9a9f8685a5e37065b463bd401a15a0360c8668f2b56ed332d9f52c901667b3596e9d2cdfc71247dfe535dbcac1782e31",
+     "9a9f8685a5e37065b463bd401a15a0360c8668f2b56ed332d9f52c901667b3596e9d2cdfc71247dfe535dbcac1782"
+     "e31",
      "bdea915eaf3eacfb162e7b93e25ca9658a08b752435aa50427c75eebf7b06a57",
      "ccf9829155efa6e5017c6a7727757d70d789c7b2e7fec273444f574e47524401", false, 1,
      "1503030012593c604afcf1c99d19c76ba99b2d80e7e915", 21, "01 00", 2},
     {"tls1.2 ECDHE-RSA-CHACHA20-POLY1305 server close_notify", 0xcca8, 0x0303,
-     "9a9f8685a5e37065b463bd401a15a0360c8668f2b56ed332d9f52c901667b3596e9d2cdfc71247dfe535dbcac1782e31",
+     "9a9f8685a5e37065b463bd401a15a0360c8668f2b56ed332d9f52c901667b3596e9d2cdfc71247dfe535dbcac1782"
+     "e31",
      "bdea915eaf3eacfb162e7b93e25ca9658a08b752435aa50427c75eebf7b06a57",
      "ccf9829155efa6e5017c6a7727757d70d789c7b2e7fec273444f574e47524401", true, 1,
      "1503030012d9b4f0f37f9b189309b83a57eeff5079fcf0", 21, "01 00", 2},
     {"tls1.2 AES128-CCM client close_notify", 0xc09c, 0x0303,
-     "32d6c527e41c64f22aec62aec6f9ea213210ac54e0e1316460e3d1b77c3630bfe5eb912d5043af231fdfa423656b86f3",
+     "32d6c527e41c64f22aec62aec6f9ea213210ac54e0e1316460e3d1b77c3630bfe5eb912d5043af231fdfa423656b8"
+     "6f3",
      "955e7c98184bf54288ece9abd43ad141b2aa5674c2f19415661bb8d5ba253165",
      "adbb39e7f2b7f0d573cdac767640d8332653e866cdc0cb2f444f574e47524401", false, 1,
      "150303001a0000000000000001f9df4ce6a7048b568ef3b6963fca6e90740e", 21, "01 00", 2},
     {"tls1.2 AES128-CCM server close_notify", 0xc09c, 0x0303,
-     "32d6c527e41c64f22aec62aec6f9ea213210ac54e0e1316460e3d1b77c3630bfe5eb912d5043af231fdfa423656b86f3",
+     "32d6c527e41c64f22aec62aec6f9ea213210ac54e0e1316460e3d1b77c3630bfe5eb912d5043af231fdfa423656b8"
+     "6f3",
      "955e7c98184bf54288ece9abd43ad141b2aa5674c2f19415661bb8d5ba253165",
      "adbb39e7f2b7f0d573cdac767640d8332653e866cdc0cb2f444f574e47524401", true, 1,
      "150303001a000000000000000181d91d7e2ed2f20ed1d51f882a6985e1d19d", 21, "01 00", 2},
     {"tls1.2 DHE-RSA-AES256-CCM8 client close_notify", 0xc0a3, 0x0303,
-     "33ca27c59a8c09f8615d03bf9b6e5f39d16ff1f2baeecd53a95931cfe793a0b1675ec810c3e11de22926f50bb2141406",
+     "33ca27c59a8c09f8615d03bf9b6e5f39d16ff1f2baeecd53a95931cfe793a0b1675ec810c3e11de22926f50bb2141"
+     "406",
      "1df3eeaecc878389bd5788b367df0bb5360b2caa400640dec68bc0ce34b55c5e",
      "6967b631e33a31db2512a96e9f6f22f1399d723309eb365e444f574e47524401", false, 1,
      "15030300120000000000000001a9e8aaeef857a16c6973", 21, "01 00", 2},
     {"tls1.2 DHE-RSA-AES256-CCM8 server close_notify", 0xc0a3, 0x0303,
-     "33ca27c59a8c09f8615d03bf9b6e5f39d16ff1f2baeecd53a95931cfe793a0b1675ec810c3e11de22926f50bb2141406",
+     "33ca27c59a8c09f8615d03bf9b6e5f39d16ff1f2baeecd53a95931cfe793a0b1675ec810c3e11de22926f50bb2141"
+     "406",
      "1df3eeaecc878389bd5788b367df0bb5360b2caa400640dec68bc0ce34b55c5e",
      "6967b631e33a31db2512a96e9f6f22f1399d723309eb365e444f574e47524401", true, 1,
      "1503030012000000000000000145398c4532dddae5062e", 21, "01 00", 2},
@@ -375,12 +395,12 @@ static void test_record(void **state)
         uint8_t *secret = unhex(r->secret, &sl), *cr = unhex(r->client_random, &cl),
                 *sr = unhex(r->server_random, &srl);
         assert_true(tls12_keys(r->suite, r->version, secret, cr, sr, &c, &s));
-        assert_false(open_with(r->from_server ? &c : &s, r->seq, hdr, body, body_len, body_len,
-                               &n, &t));
+        assert_false(
+            open_with(r->from_server ? &c : &s, r->seq, hdr, body, body_len, body_len, &n, &t));
         /* Randoms swapped: another key block. */
         assert_true(tls12_keys(r->suite, r->version, secret, sr, cr, &c, &s));
-        assert_false(open_with(r->from_server ? &s : &c, r->seq, hdr, body, body_len, body_len,
-                               &n, &t));
+        assert_false(
+            open_with(r->from_server ? &s : &c, r->seq, hdr, body, body_len, body_len, &n, &t));
         free(secret);
         free(cr);
         free(sr);
@@ -399,18 +419,18 @@ struct suite_row {
 
 /* RFC 8446 §B.4; RFC 5288, RFC 5289, RFC 7905, RFC 6655, RFC 7251. */
 static const struct suite_row SUITE_ROWS[] = {
-    {0x1301, 0x0304, true, 16, 12, 16, false},  {0x1302, 0x0304, true, 32, 12, 16, false},
-    {0x1303, 0x0304, true, 32, 12, 16, false},  {0x1304, 0x0304, true, 16, 12, 16, false},
-    {0x1305, 0x0304, true, 16, 12, 8, false},   {0x1306, 0x0304, false, 0, 0, 0, false},
-    {0x1301, 0x0303, false, 0, 0, 0, false},    {0xc02f, 0x0304, false, 0, 0, 0, false},
-    {0xc02f, 0x0303, true, 16, 4, 16, true},    {0xc030, 0x0303, true, 32, 4, 16, true},
-    {0xc02b, 0x0303, true, 16, 4, 16, true},    {0xc02c, 0x0303, true, 32, 4, 16, true},
-    {0x009c, 0x0303, true, 16, 4, 16, true},    {0x009f, 0x0303, true, 32, 4, 16, true},
-    {0xcca8, 0x0303, true, 32, 12, 16, false},  {0xcca9, 0x0303, true, 32, 12, 16, false},
-    {0xccaa, 0x0303, true, 32, 12, 16, false},  {0xc09c, 0x0303, true, 16, 4, 16, true},
-    {0xc0a3, 0x0303, true, 32, 4, 8, true},     {0xc0ae, 0x0303, true, 16, 4, 8, true},
-    {0xc02f, 0x0302, false, 0, 0, 0, false},    {0x002f, 0x0303, false, 0, 0, 0, false},
-    {0xc027, 0x0303, false, 0, 0, 0, false},    {0xccab, 0x0303, false, 0, 0, 0, false},
+    {0x1301, 0x0304, true, 16, 12, 16, false}, {0x1302, 0x0304, true, 32, 12, 16, false},
+    {0x1303, 0x0304, true, 32, 12, 16, false}, {0x1304, 0x0304, true, 16, 12, 16, false},
+    {0x1305, 0x0304, true, 16, 12, 8, false},  {0x1306, 0x0304, false, 0, 0, 0, false},
+    {0x1301, 0x0303, false, 0, 0, 0, false},   {0xc02f, 0x0304, false, 0, 0, 0, false},
+    {0xc02f, 0x0303, true, 16, 4, 16, true},   {0xc030, 0x0303, true, 32, 4, 16, true},
+    {0xc02b, 0x0303, true, 16, 4, 16, true},   {0xc02c, 0x0303, true, 32, 4, 16, true},
+    {0x009c, 0x0303, true, 16, 4, 16, true},   {0x009f, 0x0303, true, 32, 4, 16, true},
+    {0xcca8, 0x0303, true, 32, 12, 16, false}, {0xcca9, 0x0303, true, 32, 12, 16, false},
+    {0xccaa, 0x0303, true, 32, 12, 16, false}, {0xc09c, 0x0303, true, 16, 4, 16, true},
+    {0xc0a3, 0x0303, true, 32, 4, 8, true},    {0xc0ae, 0x0303, true, 16, 4, 8, true},
+    {0xc02f, 0x0302, false, 0, 0, 0, false},   {0x002f, 0x0303, false, 0, 0, 0, false},
+    {0xc027, 0x0303, false, 0, 0, 0, false},   {0xccab, 0x0303, false, 0, 0, 0, false},
 };
 
 static void test_suite(void **state)
@@ -420,7 +440,8 @@ static void test_suite(void **state)
     uint8_t master[48] = {1}, cr[32] = {2}, sr[32] = {3}, secret[48] = {4};
     struct tls_record_keys c, s;
     bool ok = r->version == 0x0304
-                  ? tls13_traffic_keys(r->suite, secret, r->key_len == 32 && r->suite == 0x1302 ? 48 : 32, &c)
+                  ? tls13_traffic_keys(r->suite, secret,
+                                       r->key_len == 32 && r->suite == 0x1302 ? 48 : 32, &c)
                   : tls12_keys(r->suite, r->version, master, cr, sr, &c, &s);
     assert_int_equal(ok, r->supported);
     if (!ok) {
@@ -464,8 +485,7 @@ int main(void)
 {
     struct test_list l = {NULL, 0};
     for (size_t i = 0; i < G_N_ELEMENTS(KEYS_ROWS); i++) {
-        test_list_add(&l, test_keys, (void *)&KEYS_ROWS[i], "rfc8448 %s keys",
-                      KEYS_ROWS[i].name);
+        test_list_add(&l, test_keys, (void *)&KEYS_ROWS[i], "rfc8448 %s keys", KEYS_ROWS[i].name);
     }
     for (size_t i = 0; i < G_N_ELEMENTS(RECORD_ROWS); i++) {
         test_list_add(&l, test_record, (void *)&RECORD_ROWS[i], "%s", RECORD_ROWS[i].name);

@@ -10,8 +10,12 @@
 
 #define R1 "3dcae523df73778b1bdc74e35bc6bdb238f647b4f0f1fb510197d53258f9721e"
 #define R2 "42578de2d884aeb70ef356f719a410f4ac4b44192ce72da9b69307f9d34b5172"
-#define S48 "15153de8ad875012fb5798f7cd0f8b2cff65d2a9879d852e4263f893ccf42832dc0392e29880f35b4820119a96d8302f"
-#define S48B "e4d5a7a475e3b23ab9b3ac17c8fb07fed9b056b6e9761f1503f3279f1ad9e811550427f540bd3d6be32c522ddc48b3f2"
+#define S48                                                                                        \
+    "15153de8ad875012fb5798f7cd0f8b2cff65d2a9879d852e4263f893ccf42832dc0392e29880f35b4820119a96d8" \
+    "302f"
+#define S48B                                                                                       \
+    "e4d5a7a475e3b23ab9b3ac17c8fb07fed9b056b6e9761f1503f3279f1ad9e811550427f540bd3d6be32c522ddc48" \
+    "b3f2"
 #define S32 "b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21"
 
 struct line_row {
@@ -38,8 +42,9 @@ static const struct line_row LINE_ROWS[] = {
      TLS_SK_CLIENT_AP0, NULL},
     {"other random not found", "CLIENT_RANDOM " R1 " " S48 "\n", 1, 1, 0, 0, NULL, R2,
      TLS_SK_MASTER, NULL},
-    {"upper-case hex", "CLIENT_RANDOM 3DCAE523DF73778B1BDC74E35BC6BDB238F647B4F0F1FB510197D53258F9721E " S48 "\n",
-     1, 1, 0, 0, NULL, R1, TLS_SK_MASTER, S48},
+    {"upper-case hex",
+     "CLIENT_RANDOM 3DCAE523DF73778B1BDC74E35BC6BDB238F647B4F0F1FB510197D53258F9721E " S48 "\n", 1,
+     1, 0, 0, NULL, R1, TLS_SK_MASTER, S48},
     {"no final newline", "CLIENT_RANDOM " R1 " " S48, 1, 1, 0, 0, NULL, R1, TLS_SK_MASTER, S48},
     {"crlf", "# generated\r\nCLIENT_RANDOM " R1 " " S48 "\r\n\r\n", 1, 1, 0, 0, NULL, R1,
      TLS_SK_MASTER, S48},
@@ -49,10 +54,10 @@ static const struct line_row LINE_ROWS[] = {
      NULL, NULL, 0, NULL},
     {"empty", "", 0, 0, 0, 0, NULL, NULL, 0, NULL},
     {"two kinds one random",
-     "CLIENT_TRAFFIC_SECRET_0 " R2 " " S32 "\nSERVER_TRAFFIC_SECRET_0 " R2 " " S48 "\n", 2, 1, 0,
-     0, NULL, R2, TLS_SK_CLIENT_AP0, S32},
-    {"duplicate replaces", "CLIENT_RANDOM " R1 " " S48 "\nCLIENT_RANDOM " R1 " " S48B "\n", 2, 1,
-     0, 0, NULL, R1, TLS_SK_MASTER, S48B},
+     "CLIENT_TRAFFIC_SECRET_0 " R2 " " S32 "\nSERVER_TRAFFIC_SECRET_0 " R2 " " S48 "\n", 2, 1, 0, 0,
+     NULL, R2, TLS_SK_CLIENT_AP0, S32},
+    {"duplicate replaces", "CLIENT_RANDOM " R1 " " S48 "\nCLIENT_RANDOM " R1 " " S48B "\n", 2, 1, 0,
+     0, NULL, R1, TLS_SK_MASTER, S48B},
     {"exporter ignored", "EXPORTER_SECRET " R2 " " S48 "\n", 0, 0, 0, 1, NULL, R2,
      TLS_SK_CLIENT_AP0, NULL},
     {"early ignored",
@@ -60,8 +65,8 @@ static const struct line_row LINE_ROWS[] = {
      2, NULL, NULL, 0, NULL},
     {"unknown label ignored", "SOME_FUTURE_SECRET " R2 " " S32 "\n", 0, 0, 0, 1, NULL, NULL, 0,
      NULL},
-    {"lower-case label bad", "client_random " R1 " " S48 "\n", 0, 0, 1, 0,
-     "t:1: unknown label", NULL, 0, NULL},
+    {"lower-case label bad", "client_random " R1 " " S48 "\n", 0, 0, 1, 0, "t:1: unknown label",
+     NULL, 0, NULL},
     {"bad hex in secret", "CLIENT_RANDOM " R1 " " S32 "0g" S32 "\n", 0, 0, 1, 0,
      "t:1: secret is not hex of at most 48 bytes", NULL, 0, NULL},
     {"odd hex in secret", "CLIENT_RANDOM " R1 " " S48 "0\n", 0, 0, 1, 0,
@@ -74,8 +79,8 @@ static const struct line_row LINE_ROWS[] = {
      "t:1: client random is not 64 hex digits", NULL, 0, NULL},
     {"master of 32 bytes", "CLIENT_RANDOM " R1 " " S32 "\n", 0, 0, 1, 0,
      "t:1: CLIENT_RANDOM secret is not 48 bytes", NULL, 0, NULL},
-    {"traffic secret of 40 bytes", "CLIENT_TRAFFIC_SECRET_0 " R1 " " S32 "0102030405060708\n", 0,
-     0, 1, 0, "t:1: traffic secret is not 32 or 48 bytes", NULL, 0, NULL},
+    {"traffic secret of 40 bytes", "CLIENT_TRAFFIC_SECRET_0 " R1 " " S32 "0102030405060708\n", 0, 0,
+     1, 0, "t:1: traffic secret is not 32 or 48 bytes", NULL, 0, NULL},
     {"two fields", "CLIENT_RANDOM " R1 "\n", 0, 0, 1, 0, "t:1: not 'LABEL CLIENT_RANDOM SECRET'",
      NULL, 0, NULL},
     {"four fields", "CLIENT_RANDOM " R1 " " S48 " extra\n", 0, 0, 1, 0,
@@ -94,14 +99,15 @@ static uint8_t *unhex(const char *s, size_t *n)
     size_t len = strlen(s) / 2;
     uint8_t *out = g_malloc(len + 1);
     for (size_t i = 0; i < len; i++) {
-        out[i] = (uint8_t)(g_ascii_xdigit_value(s[2 * i]) << 4 | g_ascii_xdigit_value(s[2 * i + 1]));
+        out[i] =
+            (uint8_t)(g_ascii_xdigit_value(s[2 * i]) << 4 | g_ascii_xdigit_value(s[2 * i + 1]));
     }
     *n = len;
     return out;
 }
 
-static void assert_finds(const struct tls_keylog *k, const char *random,
-                         enum tls_secret_kind kind, const char *secret)
+static void assert_finds(const struct tls_keylog *k, const char *random, enum tls_secret_kind kind,
+                         const char *secret)
 {
     size_t rn, sn, got_len = 0;
     uint8_t *r = unhex(random, &rn);
