@@ -49,7 +49,8 @@ bool tls12_keys(uint16_t cipher_suite, uint16_t version, const uint8_t master[48
  * On success the plaintext is in out[0..*out_len) and true is returned: TLS 1.3 with the
  * padding and inner content type stripped and *inner_type set to it (RFC 8446 §5.2); TLS 1.2
  * with *inner_type = hdr[0]. False, when the tag does not verify, the record is malformed (too
- * short for nonce and tag, longer than RFC 8446 §5.2 allows, a TLS 1.3 plaintext of zeros only)
+ * short for nonce and tag, longer than RFC 8446 §5.2 or RFC 5246 §6.2.3 allow, a TLS 1.3
+ * plaintext of zeros only)
  * or the ciphertext does not fit in out_cap; out may then hold garbage and *out_len and
  * *inner_type are untouched. Never reads past body_len. out must not overlap body.
  * Cost: one EVP_CIPHER_CTX and its key schedule per call (~1-2 us), fine for a few records per

@@ -404,7 +404,8 @@ bool tls_keylog_load_file(struct tls_keylog *k, const char *path, GError **error
         st->lines = 0;
     }
     bool ok = true;
-    if (fseeko(f, (off_t)st->offset, SEEK_SET) != 0) {
+    /* No seek at offset 0: a pipe (--keylog <(...)) cannot seek, and is read once. */
+    if (st->offset > 0 && fseeko(f, (off_t)st->offset, SEEK_SET) != 0) {
         int e = errno;
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: cannot seek: %s", path,
                     g_strerror(e));

@@ -27,7 +27,8 @@ enum tls_secret_kind {
 struct tls_keylog;
 
 /* tls_keylog_new: an empty key log holding at most max_entries client randoms (0: the default,
- * 1,000,000, about 250 MB at most). Never NULL (GLib aborts on exhaustion). */
+ * 1,000,000: about 300 MB when full, 280 bytes and a hash slot per random). Never NULL (GLib aborts
+ * on exhaustion). */
 struct tls_keylog *tls_keylog_new(uint64_t max_entries);
 /* tls_keylog_free: NULL-safe; wipes the secrets before freeing them. */
 void tls_keylog_free(struct tls_keylog *k);

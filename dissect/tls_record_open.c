@@ -12,9 +12,9 @@
 #include "tls_crypto_internal.h"
 #include "writer.h"
 
-/* 2^14 + 256, RFC 8446 §5.2; TLS 1.2 allows 2^14 + 2048 (RFC 5246 §6.2.3) but an AEAD record
- * adds at most nonce and tag, so the larger bound covers both. */
-#define TLS_CRYPTO_MAX_CIPHERTEXT_LEN (16384 + 2048)
+/* The longest record bodies: 2^14 + 256 (RFC 8446 §5.2), 2^14 + 2048 (RFC 5246 §6.2.3). */
+#define TLS13_MAX_CIPHERTEXT_LEN (16384 + 256)
+#define TLS12_MAX_CIPHERTEXT_LEN (16384 + 2048)
 #define TLS_CRYPTO_EXPLICIT_NONCE_LEN 8
 
 /* RFC 8446 §5.3 and RFC 7905 §2: the 64-bit sequence number, left-padded to the IV length,
@@ -69,7 +69,9 @@ bool tls_record_open(const struct tls_record_keys *k, uint64_t seq, const uint8_
     uint8_t type;
     uint16_t version, length;
     if (!cur_u8(&h, &type) || !cur_u16(&h, &version) || !cur_u16(&h, &length) ||
-        length != body_len || body_len > TLS_CRYPTO_MAX_CIPHERTEXT_LEN) {
+        length != body_len ||
+        body_len > (s->version == TLS_CRYPTO_VERSION_13 ? TLS13_MAX_CIPHERTEXT_LEN
+                                                        : TLS12_MAX_CIPHERTEXT_LEN)) {
         return false;
     }
     struct cur c = cur_make(body, body_len);

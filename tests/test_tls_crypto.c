@@ -476,9 +476,14 @@ static void test_refusals(void **state)
     hdr[4] = 16;
     assert_false(tls_record_open(&k, 0, hdr, body, 16, out, sizeof(out), &n, &t));
     assert_false(tls_record_open(&k, 0, hdr, NULL, 16, out, sizeof(out), &n, &t));
-    hdr[3] = 0x48; /* 2^14 + 2049 > any record */
-    hdr[4] = 0x01;
-    assert_false(tls_record_open(&k, 0, hdr, body, 0x4801, out, sizeof(out), &n, &t));
+    /* Longer than any record body (2^14 + 256 for TLS 1.3): refused before any decryption. */
+    size_t big_len = 16384 + 257;
+    uint8_t *big = g_malloc0(big_len), *big_out = g_malloc(big_len);
+    hdr[3] = (uint8_t)(big_len >> 8);
+    hdr[4] = (uint8_t)big_len;
+    assert_false(tls_record_open(&k, 0, hdr, big, big_len, big_out, big_len, &n, &t));
+    g_free(big);
+    g_free(big_out);
 }
 
 int main(void)
