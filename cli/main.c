@@ -9,6 +9,7 @@
 
 #include "heap_pages.h"
 #include "options.h"
+#include "tls_keylog.h"
 #include "engine.h"
 #include "progress.h"
 #include "tlsscope_version.h"
@@ -232,6 +233,7 @@ static int run_capture(const struct cli_options *o)
     eo.ndpi = !o->no_ndpi;
     eo.cls.skip_tls = o->no_ndpi_tls;
     eo.cls.memo = !o->no_ndpi_memo;
+    eo.keylog = o->keylog;
     r.eng = eng_new(&eo, rpt, NULL, NULL, &error);
     if (error != NULL) {
         fprintf(stderr, "tlsscope: warning: %s; continuing without classification\n",
@@ -279,6 +281,34 @@ static int run_capture(const struct cli_options *o)
     return rc;
 }
 
+/* The key logs, read before anything else (and before privileges are dropped). A file that
+ * cannot be read is an input error; bad lines in it are counted and named, never fatal. */
+static bool load_keylogs(struct cli_options *o)
+{
+    if (o->keylog_files->len == 0) {
+        return true;
+    }
+    /* 200,000 randoms (about 56 MB at worst) keeps a run within its memory goal. */
+    o->keylog = tls_keylog_new(200000);
+    for (guint i = 0; i < o->keylog_files->len; i++) {
+        GError *error = NULL;
+        if (!tls_keylog_load_file(o->keylog, g_ptr_array_index(o->keylog_files, i), &error)) {
+            fail("cannot read the key log", error);
+            g_clear_error(&error);
+            return false;
+        }
+    }
+    uint64_t bad = tls_keylog_bad_lines(o->keylog);
+    if (bad > 0) {
+        size_t n = 0;
+        const char *const *ex = tls_keylog_bad_examples(o->keylog, &n);
+        fprintf(stderr,
+                "tlsscope: warning: key log: %" G_GUINT64_FORMAT " bad line%s skipped%s%s\n", bad,
+                bad == 1 ? "" : "s", n ? ", first: " : "", n ? ex[0] : "");
+    }
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     struct cli_options o;
@@ -307,6 +337,8 @@ int main(int argc, char **argv)
             g_clear_error(&error);
         }
         g_string_free(s, TRUE);
+    } else if (!load_keylogs(&o)) {
+        rc = EXIT_USAGE;
     } else {
         install_signals();
         heap_pages_init();

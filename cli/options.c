@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "tls_keylog.h"
 
 #define CLI_ERROR (g_quark_from_static_string("cli-error"))
 
@@ -32,6 +33,7 @@ enum {
     OPT_MAX_HS_MSG,
     OPT_COLOR,
     OPT_VERSION,
+    OPT_KEYLOG,
 };
 
 static const struct option long_options[] = {
@@ -66,6 +68,7 @@ static const struct option long_options[] = {
     {"color", required_argument, NULL, OPT_COLOR},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"keylog", required_argument, NULL, OPT_KEYLOG},
     {NULL, 0, NULL, 0},
 };
 
@@ -99,6 +102,9 @@ void cli_print_usage(FILE *out)
           "  --keep-defaults      write every member of a connection record, also those\n"
           "                       holding their default (null, false, 0, [], {})\n"
           "Analysis:\n"
+          "  --keylog FILE        TLS secrets in the NSS key log format (SSLKEYLOGFILE); the\n"
+          "                       alerts of connections whose keys it holds are decrypted\n"
+          "                       (repeatable)\n"
           "  --no-ndpi            skip nDPI flow classification\n"
           "  --no-ndpi-tls        skip nDPI only on flows that open with a TLS hello (faster;\n"
           "                       other flows are still classified)\n"
@@ -158,6 +164,7 @@ bool cli_options_parse(int argc, char **argv, struct cli_options *o, GError **er
 {
     memset(o, 0, sizeof(*o));
     o->read_files = g_ptr_array_new_with_free_func(g_free);
+    o->keylog_files = g_ptr_array_new_with_free_func(g_free);
     cap_live_options_defaults(&o->live);
     cap_flow_config_defaults(&o->flow);
     tls_config_defaults(&o->tls);
@@ -216,6 +223,9 @@ bool cli_options_parse(int argc, char **argv, struct cli_options *o, GError **er
         case 'o':
             g_free(o->json_path);
             o->json_path = g_strdup(optarg);
+            break;
+        case OPT_KEYLOG:
+            g_ptr_array_add(o->keylog_files, g_strdup(optarg));
             break;
         case OPT_NDJSON:
             g_free(o->ndjson_path);
@@ -346,6 +356,10 @@ void cli_options_cleanup(struct cli_options *o)
     if (o->read_files) {
         g_ptr_array_free(o->read_files, TRUE);
     }
+    if (o->keylog_files) {
+        g_ptr_array_free(o->keylog_files, TRUE);
+    }
+    tls_keylog_free(o->keylog);
     g_free(o->iface);
     g_free(o->bpf);
     g_free(o->drop_user);

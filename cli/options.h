@@ -32,6 +32,8 @@ struct cli_options {
     bool keep_defaults; /* --keep-defaults */
     bool no_ndpi_tls; /* --no-ndpi-tls */
     bool no_ndpi_memo; /* --no-ndpi-memo */
+    GPtrArray *keylog_files;   /* --keylog, char *, owned */
+    struct tls_keylog *keylog; /* loaded from keylog_files by main; owned */
     struct cap_flow_config flow;
     struct tls_config tls;
 };

@@ -157,6 +157,7 @@ struct tls_alert {
     bool peer_closed : 1;      /* the peer had closed (FIN or RST) before it, its last record not
                                   an alert */
     bool peer_reset_after : 1; /* the peer reset the connection after it */
+    bool decrypted : 1;        /* opened with keys from a key log: level and description exact */
     enum tls_alert_damage damage : 2;
     int64_t ts_us;
     uint64_t offset; /* stream offset of the record header */
@@ -264,6 +265,10 @@ struct tls_summary {
     uint8_t session_id_offered[TLS_MAX_SESSION_ID];
     uint8_t session_id_len; /* the server's */
     uint8_t session_id[TLS_MAX_SESSION_ID];
+    /* With a key log (tls_shared_set_keylog): how far this connection was decrypted
+     * (enum tls_decryption) and why (enum tls_decryption_why). Here: padding before the
+     * next 4-byte member. */
+    uint8_t decryption, decryption_why;
     uint32_t ticket_offered_len;
     char ticket_offered_digest[17]; /* first 8 bytes of SHA-256 of the ticket/PSK identity, hex */
     uint32_t tickets_issued;
@@ -298,6 +303,26 @@ struct tls_summary {
 struct tls_shared;
 struct tls_shared *tls_shared_new(void);
 void tls_shared_free(struct tls_shared *s);
+/* tls_shared_set_keylog: connections made from now on look their secrets up in k (borrowed;
+ * it must outlive them) and decrypt their alert records (tls_decrypt_conn.c). */
+struct tls_keylog;
+void tls_shared_set_keylog(struct tls_shared *s, struct tls_keylog *k);
+
+enum tls_decryption {
+    TLS_DECRYPT_NONE,    /* nothing decrypted (why says what was missing) */
+    TLS_DECRYPT_PARTIAL, /* some records decrypted and authenticated (why says which) */
+    TLS_DECRYPT_FULL,    /* every record */
+};
+enum tls_decryption_why {
+    TLS_DECRYPT_WHY_NONE,         /* no key log given to the run */
+    TLS_DECRYPT_WHY_NO_HELLO,     /* no ClientHello (or ServerHello) to find the keys by */
+    TLS_DECRYPT_WHY_SUITE,        /* a cipher suite this version does not decrypt */
+    TLS_DECRYPT_WHY_NO_KEYS,      /* the key log has no secret for this connection */
+    TLS_DECRYPT_WHY_ALERTS,       /* the alert records, all authenticated; no other record */
+    TLS_DECRYPT_WHY_ALERT_FAILED, /* keys found, but an alert record did not authenticate */
+};
+const char *tls_decryption_name(enum tls_decryption d);
+const char *tls_decryption_why_text(enum tls_decryption_why w);
 
 struct tls_config {
     uint32_t max_handshake_msg; /* cap on one reassembled handshake message, default 256 KiB */

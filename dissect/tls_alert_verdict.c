@@ -144,7 +144,7 @@ void tls_alert_decide(const struct tls_summary *s, struct tls_alert *a)
     bool peer_busy = a->peer_mid_record || peer_continued || unacked;
     bool client = from_client(s, a);
 
-    if (!a->encrypted) {
+    if (!a->encrypted || a->decrypted) {
         set(a, TLS_AV_EXACT, TLS_CONF_HIGH, NULL);
         return;
     }

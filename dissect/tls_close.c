@@ -7,9 +7,10 @@
  * before FIN or RST (RFC 8446 §6.1: close_notify, then close). The record must end exactly at
  * the TCP close offset for the inference to hold. */
 #include "tls_conn_internal.h"
+#include "tls_decrypt_internal.h"
 
-static bool close_offset(const struct cap_flow_summary *flow, enum cap_dir dir,
-                         uint64_t *out_off, bool *out_rst)
+static bool close_offset(const struct cap_flow_summary *flow, enum cap_dir dir, uint64_t *out_off,
+                         bool *out_rst)
 {
     if (!flow) {
         return false;
@@ -111,8 +112,7 @@ static void settle_side(struct tls_conn *c, const struct cap_flow_summary *flow,
         return;
     }
     if (ds->last_is_alert) {
-        const struct tls_alert *a =
-            ds->last_alert >= 0 ? &c->sum.alerts[ds->last_alert] : NULL;
+        const struct tls_alert *a = ds->last_alert >= 0 ? &c->sum.alerts[ds->last_alert] : NULL;
         if (a && !a->encrypted) {
             /* A plaintext alert other than close_notify was the last word. */
             d->close_notify = TLS_CN_NO;
@@ -129,6 +129,17 @@ static void settle_side(struct tls_conn *c, const struct cap_flow_summary *flow,
             d->close_notify = TLS_CN_NO;
             d->close_notify_reason = rst ? "bytes after the final alert, then RST"
                                          : "bytes after the final alert, then FIN";
+            return;
+        }
+        if (a && a->decrypted) {
+            /* Read with the key log: what it says, as for a plaintext one. */
+            bool notify = tls_alert_is_close_notify(a) && !sent_fatal(c, dir);
+            d->close_notify = notify ? TLS_CN_YES : TLS_CN_NO;
+            d->close_notify_reason = notify          ? NULL
+                                     : a->level == 2 ? "ended with a fatal alert (decrypted)"
+                                     : a->description != 0
+                                         ? "ended with an alert other than close_notify (decrypted)"
+                                         : "this side also sent a fatal alert";
             return;
         }
         /* The final encrypted alert is what its verdict says (tls_alert_verdict.c); one past
@@ -220,6 +231,7 @@ void tls_close_settle(struct tls_conn *c, const struct cap_flow_summary *flow)
     }
     note_truncation(c, flow, CAP_DIR_CLIENT);
     note_truncation(c, flow, CAP_DIR_SERVER);
+    tls_dec_alerts(c);
     tls_alert_verdicts(c, flow);
     settle_side(c, flow, CAP_DIR_CLIENT);
     settle_side(c, flow, CAP_DIR_SERVER);

@@ -16,6 +16,7 @@
 #include "prefetch.h"
 #include "spare_list.h"
 #include "tls_conn_internal.h"
+#include "tls_decrypt_internal.h"
 #include "tls_decode_internal.h"
 #include "tls_shared_internal.h"
 
@@ -140,6 +141,7 @@ void tls_conn_free(struct tls_conn *c)
     g_free(c->sum.cert);
     g_free(c->sum.alpn);
     g_free(c->sum.desyncs);
+    tls_dec_release(c);
     if (c->cfg.shared) {
         spare_list_give(&c->cfg.shared->conn_spares, c);
     } else {
@@ -308,6 +310,9 @@ static void handle_client_hello(struct tls_conn *c, enum cap_dir dir,
     s->not_tls = false;
     s->handshake_start_us = ts_us;
     s->client_legacy_version = ch->legacy_version;
+    if (tls_dec_wanted(c)) {
+        tls_dec_client_random(c, ch->random);
+    }
     s->num_client_versions = 0;
     if (ch->num_versions > 0) {
         for (uint32_t i = 0; i < ch->num_versions && i < TLS_MAX_VERSIONS; i++) {
@@ -364,6 +369,9 @@ static void handle_server_hello(struct tls_conn *c, const struct tls_server_hell
 {
     struct tls_summary *s = &c->sum;
     s->server_hello_seen = true;
+    if (tls_dec_wanted(c) && !sh->hello_retry_request) {
+        tls_dec_server_random(c, sh->random);
+    }
     s->version = sh->selected_version ? sh->selected_version : sh->legacy_version;
     s->cipher = sh->cipher;
     s->cipher_known = true;
@@ -589,6 +597,23 @@ static void appdata13(struct tls_conn *c, enum cap_dir dir, const struct tls_rec
     }
 }
 
+/* With a key log: counts the record for its sequence number; true when its body should be
+ * kept for decryption (a record that may be an encrypted alert). */
+static bool dec_count(struct tls_conn *c, enum cap_dir dir, const struct tls_record_info *rec)
+{
+    if (!c->sum.server_hello_seen) {
+        return false;
+    }
+    if (c->tls13) {
+        return rec->content_type == TLS_CT_APPLICATION_DATA && tls_dec_record(c, dir, rec, false);
+    }
+    if (rec->content_type == TLS_CT_CHANGE_CIPHER_SPEC) {
+        return tls_dec_record(c, dir, rec, true);
+    }
+    bool alert = rec->content_type == TLS_CT_ALERT;
+    return c->ds[dir].encrypted && tls_dec_record(c, dir, rec, false) && alert;
+}
+
 static bool on_record(void *user, const struct tls_record_info *rec, bool oversized)
 {
     const struct tls_dir_ctx *x = user;
@@ -596,6 +621,7 @@ static bool on_record(void *user, const struct tls_record_info *rec, bool oversi
     enum cap_dir dir = x->dir;
     struct tls_dir_state *ds = &c->ds[dir];
     update_dir_records(c, dir, rec, oversized);
+    bool dec_body = tls_dec_wanted(c) && dec_count(c, dir, rec);
     switch (rec->content_type) {
     case TLS_CT_CHANGE_CIPHER_SPEC:
         tls_conn_add_history(c, dir, 'i');
@@ -619,7 +645,7 @@ static bool on_record(void *user, const struct tls_record_info *rec, bool oversi
         if ((ds->encrypted || rec->length != 2) && !c->tls13) {
             tls_conn_add_history(c, dir, 'l');
             record_encrypted_alert(c, dir, rec, false);
-            return false;
+            return dec_body;
         }
         return true;
     case TLS_CT_HANDSHAKE:
@@ -647,7 +673,7 @@ static bool on_record(void *user, const struct tls_record_info *rec, bool oversi
         } else if (c->hs_complete) {
             c->app_data_seen = true;
         }
-        return false;
+        return dec_body;
     case TLS_CT_HEARTBEAT:
         tls_conn_add_history(c, dir, 'b');
         return false;
@@ -661,6 +687,12 @@ static void on_body(void *user, const struct tls_record_info *rec, const uint8_t
     const struct tls_dir_ctx *x = user;
     struct tls_conn *c = x->conn;
     enum cap_dir dir = x->dir;
+    if (rec->content_type == TLS_CT_APPLICATION_DATA ||
+        (rec->content_type == TLS_CT_ALERT && (c->ds[dir].encrypted || rec->length != 2) &&
+         !c->tls13)) {
+        tls_dec_body(c, dir, rec, body, len); /* asked for by on_record: a key log is loaded */
+        return;
+    }
     if (rec->content_type == TLS_CT_HANDSHAKE) {
         if (tls_hs_feed(&c->hs[dir], body, len, on_message, user) == TLS_HS_LIMIT) {
             /* Counted per message in on_message; nothing was allocated for it. */
@@ -861,6 +893,7 @@ void tls_conn_swap_dirs(struct tls_conn *c)
     c->sum.starttls_offset[0] = c->sum.starttls_offset[1];
     c->sum.starttls_offset[1] = so;
     swap_bytes(&c->sum.dir[0], &c->sum.dir[1], sizeof(c->sum.dir[0]));
+    tls_dec_swap_dirs(c);
     for (int d = 0; d < 2; d++) {
         c->fr[d].dir = (enum cap_dir)d;
         c->fr[d].user = &c->ctx[d];

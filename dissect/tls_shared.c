@@ -18,12 +18,23 @@ struct tls_shared *tls_shared_new(void)
     return s;
 }
 
+void tls_shared_set_keylog(struct tls_shared *s, struct tls_keylog *k)
+{
+    s->keylog = k;
+    if (k && !s->dec_states) {
+        s->dec_states = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    }
+}
+
 void tls_shared_free(struct tls_shared *s)
 {
     if (s == NULL) {
         return;
     }
     tls_fp_memo_free(s->fp_memo);
+    if (s->dec_states) {
+        g_hash_table_destroy(s->dec_states);
+    }
     spare_list_cleanup(&s->conn_spares);
     spare_list_cleanup(&s->rec_spares);
     g_free(s);

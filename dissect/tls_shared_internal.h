@@ -20,6 +20,8 @@ struct tls_fp_memo_stats tls_fp_memo_get_stats(const struct tls_fp_memo *m);
 
 struct tls_shared {
     struct tls_fp_memo *fp_memo;
+    struct tls_keylog *keylog; /* borrowed; NULL: no decryption */
+    GHashTable *dec_states;    /* struct tls_conn * -> struct tls_dec *, with a key log only */
     struct spare_list conn_spares; /* blocks of sizeof(struct tls_conn) */
     struct spare_list rec_spares;  /* record buffers, TLS_REC_KEEP bytes each */
 };

@@ -21,6 +21,7 @@ struct eng_options {
     struct tls_config tls; /* its shared state is the engine's own */
     bool ndpi;             /* classify flows with nDPI (--no-ndpi clears) */
     struct cls_options cls;
+    struct tls_keylog *keylog; /* borrowed, outlives the engine; NULL: no decryption */
 };
 void eng_options_defaults(struct eng_options *o);
 

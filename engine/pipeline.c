@@ -173,6 +173,7 @@ static const struct cap_stream_events pipeline_events = {
 
 void eng_options_defaults(struct eng_options *o)
 {
+    *o = (struct eng_options){0};
     cap_flow_config_defaults(&o->flow);
     tls_config_defaults(&o->tls);
     o->ndpi = true;
@@ -192,9 +193,13 @@ struct engine *eng_new(const struct eng_options *o, struct rpt_ctx *rpt,
     p->tls_cfg = o->tls;
     /* Every connection of the run shares one set of memos and spare blocks. */
     p->tls_cfg.shared = tls_shared_new();
+    if (o->keylog) {
+        tls_shared_set_keylog(p->tls_cfg.shared, o->keylog);
+    }
     p->verify_checksums = o->flow.verify_checksums;
     p->flows = cap_flow_table_new(&o->flow, &pipeline_events, p);
-    cap_flow_table_set_hints(p->flows, &(struct cap_stream_hints){.on_ending_soon = on_ending_soon});
+    cap_flow_table_set_hints(p->flows,
+                             &(struct cap_stream_hints){.on_ending_soon = on_ending_soon});
     return p;
 }
 
@@ -252,8 +257,7 @@ int64_t eng_first_ts_us(const struct engine *e)
     return e->first_ts_us;
 }
 
-void eng_capture_info(const struct engine *e, struct cap_source *src,
-                      struct eng_capture_info *out)
+void eng_capture_info(const struct engine *e, struct cap_source *src, struct eng_capture_info *out)
 {
     memset(out, 0, sizeof(*out));
     if (src != NULL) {

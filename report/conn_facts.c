@@ -87,7 +87,9 @@ const char *rpt_alert_fatal_why(const struct cap_flow_summary *f, const struct t
     if (!tls_alert_is_fatal(a)) {
         return NULL;
     }
-    return a->verdict == TLS_AV_EXACT ? "plaintext fatal alert" : a->because;
+    return a->verdict != TLS_AV_EXACT ? a->because
+           : a->decrypted           ? "fatal alert, decrypted with the key log"
+                                    : "plaintext fatal alert";
 }
 
 bool rpt_alert_is_fatal(const struct cap_flow_summary *f, const struct tls_summary *t,

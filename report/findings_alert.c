@@ -13,7 +13,7 @@ static bool before(int64_t ev_ts, int64_t alert_ts)
 
 static bool alert_is_integrity(const struct tls_alert *a)
 {
-    return a->encrypted || a->description == ALERT_BAD_RECORD_MAC ||
+    return (a->encrypted && !a->decrypted) || a->description == ALERT_BAD_RECORD_MAC ||
            a->description == ALERT_DECRYPTION_FAILED || a->description == ALERT_RECORD_OVERFLOW ||
            a->description == ALERT_UNEXPECTED_MESSAGE || a->description == ALERT_DECODE_ERROR ||
            a->description == ALERT_DECRYPT_ERROR;
@@ -42,7 +42,7 @@ static bool offered_only_legacy(const struct tls_summary *t)
 static void negotiation_causes(struct rpt_finding *f, const struct tls_summary *t,
                                const struct tls_alert *a)
 {
-    if (a->encrypted) {
+    if (a->encrypted && !a->decrypted) {
         return;
     }
     char vb[16], ab[24];
@@ -295,7 +295,7 @@ void rpt_rule_fatal_alert(const struct rpt_facts *x, int dir, enum rpt_severity 
     const char *sender = rpt_dir_name(a->from);
     int recv = a->from == CAP_DIR_CLIENT ? CAP_DIR_SERVER : CAP_DIR_CLIENT;
     char *summary;
-    if (a->encrypted) {
+    if (a->encrypted && !a->decrypted) {
         summary = g_strdup_printf(
             "The %s sent an encrypted alert (%u-byte record) at %s, stream offset "
             "%" G_GUINT64_FORMAT ", %s after the connection started; it is taken as fatal: %s.",
@@ -304,9 +304,10 @@ void rpt_rule_fatal_alert(const struct rpt_facts *x, int dir, enum rpt_severity 
             rpt_alert_fatal_why(fl, t, a));
     } else {
         summary =
-            g_strdup_printf("The %s sent a fatal %s alert at %s, stream offset %" G_GUINT64_FORMAT
+            g_strdup_printf("The %s sent a fatal %s alert%s at %s, stream offset %" G_GUINT64_FORMAT
                             ", %s after the connection started.",
                             sender, rpt_alert_str(a->description, ab, sizeof(ab)),
+                            a->decrypted ? " (encrypted; read with the key log)" : "",
                             rpt_format_ts(a->ts_us, ts, sizeof(ts)), a->offset,
                             rpt_duration_str(a->ts_us - fl->first_ts_us, db, sizeof(db)));
     }
@@ -319,8 +320,10 @@ void rpt_rule_fatal_alert(const struct rpt_facts *x, int dir, enum rpt_severity 
                          .has_length = true,
                          .length = a->record_len,
                          .ts_us = a->ts_us},
-        "%s alert %s from the %s (%u-byte record)%s", a->encrypted ? "encrypted" : "fatal",
-        a->encrypted ? "(description encrypted)" : rpt_alert_str(a->description, ab, sizeof(ab)),
+        "%s alert %s from the %s (%u-byte record)%s",
+        a->encrypted && !a->decrypted ? "encrypted" : "fatal",
+        a->encrypted && !a->decrypted ? "(description encrypted)"
+                                      : rpt_alert_str(a->description, ab, sizeof(ab)),
         sender, a->record_len, a->probable ? ", inferred from the record size" : "");
     char *offered = rpt_client_versions_str(t);
     char vb[16], cb[16];
@@ -341,7 +344,7 @@ void rpt_rule_fatal_alert(const struct rpt_facts *x, int dir, enum rpt_severity 
      * Certificate, CertificateVerify, Finished) with an alert instead of its Finished is, far
      * more often than anything else, refusing the certificate (an untrusted CA, a name that
      * does not match) or its signature; damage in that flight, below, is the other reading. */
-    bool cert_13 = a->encrypted && a->from == CAP_DIR_CLIENT && a->in_handshake &&
+    bool cert_13 = a->encrypted && !a->decrypted && a->from == CAP_DIR_CLIENT && a->in_handshake &&
                    t->version == TLS13 && t->server_hello_seen;
     if (cert_13) {
         const struct tls_certificate *c = t->cert;
@@ -368,7 +371,7 @@ void rpt_rule_fatal_alert(const struct rpt_facts *x, int dir, enum rpt_severity 
                           early ? "came right after" : "followed, later,");
     }
     if (!damaged && alert_is_integrity(a) &&
-        (a->encrypted || a->description == ALERT_BAD_RECORD_MAC ||
+        ((a->encrypted && !a->decrypted) || a->description == ALERT_BAD_RECORD_MAC ||
          a->description == ALERT_DECRYPTION_FAILED)) {
         rpt_finding_cause(f, RPT_C_IN_FLIGHT_CORRUPTION, corruption_conf,
                           "the capture point saw the %s stream intact (no TCP gap, no framing "

@@ -240,7 +240,7 @@ static void alerts_member(struct rpt_jw *b, const struct tls_summary *t)
         rpt_jw_begin_object(b);
         rpt_jb_known(b, "from", rpt_dir_name(a->from));
         rpt_jb_known(b, "level", a->level == 1 ? "warning" : a->level == 2 ? "fatal" : NULL);
-        if (a->encrypted) {
+        if (a->encrypted && !a->decrypted) {
             rpt_jb_null(b, "description");
         } else {
             const char *d = tls_alert_name(a->description);
@@ -252,6 +252,7 @@ static void alerts_member(struct rpt_jw *b, const struct tls_summary *t)
             rpt_jb_known(b, "description", d);
         }
         rpt_jb_bool(b, "encrypted", a->encrypted);
+        rpt_jb_bool(b, "decrypted", a->decrypted);
         rpt_jb_bool(b, "probable", a->probable);
         rpt_jb_bool(b, "fatal", tls_alert_is_fatal(a));
         bool inferred = a->verdict != TLS_AV_EXACT;
@@ -415,6 +416,15 @@ static void tls_member(struct rpt_jw *b, const struct tls_summary *t, bool with_
     rpt_jb_bool(b, "midstream", t->midstream);
     rpt_jb_bool(b, "sslv2_hello", t->sslv2_hello);
     rpt_jb_bool(b, "other_answer", t->other_answer);
+    if (t->decryption_why != TLS_DECRYPT_WHY_NONE) {
+        rpt_jw_set_member_name(b, "decryption");
+        rpt_jw_begin_object(b);
+        rpt_jb_known(b, "state", tls_decryption_name(t->decryption));
+        rpt_jb_known(b, "why", tls_decryption_why_text(t->decryption_why));
+        rpt_jw_end_object(b);
+    } else {
+        rpt_jb_null(b, "decryption");
+    }
     rpt_jb_str(b, "other_answer_head", t->other_answer ? t->other_answer_head : NULL);
     if (t->server_key_exchange_group) {
         rpt_jb_known(b, "group", tls_group_name(t->server_key_exchange_group));

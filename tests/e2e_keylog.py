@@ -1,0 +1,102 @@
+"""--keylog (issue 22, first part): with the key log each capture of samples/alerts was made
+with (samples/alerts/keys/), every alert record of every connection is decrypted: exact, with
+the level and description that tshark read with the same key log (samples/alerts/truth.json is
+generated from tshark's decryption), `decrypted: true`, and the connection says how far it was
+decrypted. Without --keylog nothing is decrypted and no connection has a `decryption` member;
+with a key log that lacks a connection's secrets, that connection says so. close_notify.<side>
+is "yes" exactly when tshark saw that side send close_notify. Bad key-log lines
+are reported on stderr and never fatal; a key log that cannot be read is an input error (2)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+TLSSCOPE, SRC = sys.argv[1], sys.argv[2]
+ALERTS = os.path.join(SRC, "samples/alerts")
+results = {"passed": 0, "failed": 0}
+LEVEL = {1: "warning", 2: "fatal"}
+
+
+def check(name, ok, detail=""):
+    results["passed" if ok else "failed"] += 1
+    if not ok:
+        print("FAIL %s %s" % (name, detail))
+
+
+def report(args, tmp, name):
+    out = os.path.join(tmp, name + ".json")
+    run = subprocess.run([TLSSCOPE] + args + ["-o", out, "-q"], capture_output=True, text=True)
+    doc = json.load(open(out)) if os.path.exists(out) and run.returncode in (0, 1) else None
+    return run, doc
+
+
+def main():
+    truth = json.load(open(os.path.join(ALERTS, "truth.json")))["captures"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for cap, t in sorted(truth.items()):
+            keylog = os.path.join(ALERTS, t["keylog"])
+            run, doc = report(["-r", os.path.join(ALERTS, cap), "--keylog", keylog], tmp, cap)
+            check(cap + ": runs", doc is not None, run.stderr.strip())
+            if doc is None:
+                continue
+            by_port = {c["client"]["port"]: c for c in doc["connections"] if c.get("tls")}
+            for tc in t["connections"]:
+                name = "%s:%d" % (cap, tc["client_port"])
+                c = by_port.get(tc["client_port"])
+                check(name + ": connection", c is not None)
+                if c is None:
+                    continue
+                tls = c["tls"]
+                want = [(a["from"], a["level"], a["description"]) for a in tc["alerts"]]
+                got = [(a["from"], a.get("level"), a.get("description")) for a in tls.get("alerts", [])]
+                check(name + ": alerts as tshark decrypted them", got == want,
+                      "got %s want %s" % (got, want))
+                for a in tls.get("alerts", []):
+                    if a.get("encrypted"):
+                        check(name + ": encrypted alert decrypted and exact",
+                              a.get("decrypted") is True and "inferred" not in a, json.dumps(a))
+                for side in ("client", "server"):
+                    yes = tls.get("close_notify", {}).get(side) == "yes"
+                    check("%s: close_notify.%s as decrypted" % (name, side),
+                          yes == bool(tc["close_notify"][side]),
+                          "got %s" % tls.get("close_notify"))
+                enc = any(a["encrypted"] for a in tc["alerts"])
+                dec = tls.get("decryption") or {}
+                if tc.get("version") and enc:
+                    check(name + ": decryption stated", dec.get("state") == "partial" and
+                          "authenticated" in dec.get("why", ""), json.dumps(dec))
+        # Without a key log: no decryption, nothing stated.
+        run, doc = report(["-r", os.path.join(ALERTS, "abort-tls12.pcap")], tmp, "nokeys")
+        check("no key log: no decryption member",
+              doc is not None and all("decryption" not in (c.get("tls") or {}) for c in doc["connections"]))
+        check("no key log: alert inferred",
+              doc is not None and all("inferred" in a for c in doc["connections"]
+                                      for a in (c.get("tls") or {}).get("alerts", []) if a.get("encrypted")))
+        # Another capture's key log: no secret for these connections.
+        other = os.path.join(ALERTS, "keys/probe-openssl.keylog")
+        run, doc = report(["-r", os.path.join(ALERTS, "abort-tls12.pcap"), "--keylog", other], tmp, "wrong")
+        check("foreign key log: no keys for the connection",
+              doc is not None and all((c["tls"].get("decryption") or {}).get("state") == "none" and
+                                      "no secret" in c["tls"]["decryption"]["why"]
+                                      for c in doc["connections"] if c.get("tls")))
+        # Bad lines are counted and named, never fatal; an unreadable key log is an input error.
+        bad = os.path.join(tmp, "bad.keylog")
+        with open(bad, "w") as f:
+            f.write(open(os.path.join(ALERTS, "keys/abort-tls12.keylog")).read())
+            f.write("CLIENT_RANDOM nothex 1234\nthis is not a key log line\n")
+        run, doc = report(["-r", os.path.join(ALERTS, "abort-tls12.pcap"), "--keylog", bad], tmp, "bad")
+        check("bad lines: not fatal", run.returncode in (0, 1) and doc is not None, run.stderr)
+        check("bad lines: reported with a line number", "2 bad lines" in run.stderr and
+              "bad.keylog:" in run.stderr, run.stderr)
+        check("bad lines: the good ones still used", doc is not None and any(
+            a.get("decrypted") for c in doc["connections"] for a in (c.get("tls") or {}).get("alerts", [])))
+        run, _ = report(["-r", os.path.join(ALERTS, "abort-tls12.pcap"), "--keylog",
+                         os.path.join(tmp, "missing.keylog")], tmp, "missing")
+        check("missing key log: input error", run.returncode == 2, "rc %d" % run.returncode)
+    print("# passed %d, failed %d" % (results["passed"], results["failed"]))
+    return 1 if results["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
