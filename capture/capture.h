@@ -399,4 +399,14 @@ void cap_flow_set_consumer_bytes(struct cap_flow *f, size_t bytes);
  * swap its own per-direction state too. */
 bool cap_flow_set_client(struct cap_flow *f, enum cap_dir dir);
 
+/* Decryption secrets a pcapng file carries (Decryption Secrets Blocks, written by
+ * `editcap --inject-secrets`), for whoever can use them: capture/ only hands the bytes on.
+ * cap_pcapng_secrets reads the head of path (a file that is not pcapng gives nothing) and calls
+ * fn for each block before the first packet; false with error only when it cannot be opened.
+ * cap_pcapng_secrets_mem does the same on bytes in memory; true when it found any. */
+#define CAP_SECRETS_TLS_KEYLOG 0x544c534bu /* "TLSK": NSS key log text */
+typedef void (*cap_secrets_fn)(void *user, uint32_t secrets_type, const uint8_t *data, size_t len);
+bool cap_pcapng_secrets(const char *path, cap_secrets_fn fn, void *user, GError **error);
+bool cap_pcapng_secrets_mem(const uint8_t *bytes, size_t len, cap_secrets_fn fn, void *user);
+
 #endif

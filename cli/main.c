@@ -283,13 +283,37 @@ static int run_capture(const struct cli_options *o)
 
 /* The key logs, read before anything else (and before privileges are dropped). A file that
  * cannot be read is an input error; bad lines in it are counted and named, never fatal. */
+/* 200,000 randoms (about 56 MB at worst) keeps a run within its memory goal. */
+#define KEYLOG_MAX 200000
+
+static void add_secrets(void *user, uint32_t type, const uint8_t *data, size_t len)
+{
+    struct cli_options *o = user;
+    if (type != CAP_SECRETS_TLS_KEYLOG) {
+        return; /* SSH, WireGuard, ... secrets: nothing tlsscope reads */
+    }
+    if (!o->keylog) {
+        o->keylog = tls_keylog_new(KEYLOG_MAX);
+    }
+    tls_keylog_add_text(o->keylog, (const char *)data, len, "pcapng secrets block");
+}
+
 static bool load_keylogs(struct cli_options *o)
 {
+    /* Secrets embedded in the capture files are key logs too; a file that cannot be opened is
+     * reported by the read itself. */
+    for (guint i = 0; i < o->read_files->len; i++) {
+        const char *path = g_ptr_array_index(o->read_files, i);
+        if (strcmp(path, "-") != 0) {
+            (void)cap_pcapng_secrets(path, add_secrets, o, NULL);
+        }
+    }
     if (o->keylog_files->len == 0) {
         return true;
     }
-    /* 200,000 randoms (about 56 MB at worst) keeps a run within its memory goal. */
-    o->keylog = tls_keylog_new(200000);
+    if (!o->keylog) {
+        o->keylog = tls_keylog_new(KEYLOG_MAX);
+    }
     for (guint i = 0; i < o->keylog_files->len; i++) {
         GError *error = NULL;
         if (!tls_keylog_load_file(o->keylog, g_ptr_array_index(o->keylog_files, i), &error)) {

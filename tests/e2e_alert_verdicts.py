@@ -165,7 +165,8 @@ def property_over_samples():
             cn = tls.get("close_notify") or {}
             for a in tls.get("alerts") or []:
                 inferred = a.get("inferred")
-                check((inferred is not None) == bool(a.get("encrypted")),
+                # Inferred exactly when encrypted and not read with keys (a pcapng secrets block).
+                check((inferred is not None) == (bool(a.get("encrypted")) and not a.get("decrypted")),
                       "%s %s: inferred %s on an alert encrypted=%s" % (
                           name, c["id"], inferred, a.get("encrypted")))
                 check(inferred in (None, "close_notify", "fatal", "unknown"),

@@ -5,7 +5,8 @@ generated from tshark's decryption), `decrypted: true`, and the connection says 
 decrypted. Without --keylog nothing is decrypted and no connection has a `decryption` member;
 with a key log that lacks a connection's secrets, that connection says so. close_notify.<side>
 is "yes" exactly when tshark saw that side send close_notify. Bad key-log lines
-are reported on stderr and never fatal; a key log that cannot be read is an input error (2)."""
+are reported on stderr and never fatal; a key log that cannot be read is an input error (2).
+A pcapng whose secrets were injected (samples/alerts/abort-tls13-dsb.pcapng) needs no --keylog."""
 import json
 import os
 import subprocess
@@ -66,6 +67,15 @@ def main():
                 if tc.get("version") and enc:
                     check(name + ": decryption stated", dec.get("state") == "partial" and
                           "authenticated" in dec.get("why", ""), json.dumps(dec))
+        # Secrets embedded in the capture (editcap --inject-secrets): decrypted without --keylog.
+        run, doc = report(["-r", os.path.join(ALERTS, "abort-tls13-dsb.pcapng")], tmp, "dsb")
+        want = [(a["from"], a["level"], a["description"])
+                for c in truth["abort-tls13.pcap"]["connections"] for a in c["alerts"]]
+        got = [] if doc is None else [(a["from"], a.get("level"), a.get("description"))
+                                      for c in doc["connections"]
+                                      for a in (c.get("tls") or {}).get("alerts", [])]
+        check("pcapng secrets block: alerts decrypted without --keylog", got == want,
+              "got %s want %s" % (got, want))
         # Without a key log: no decryption, nothing stated.
         run, doc = report(["-r", os.path.join(ALERTS, "abort-tls12.pcap")], tmp, "nokeys")
         check("no key log: no decryption member",
