@@ -59,6 +59,7 @@ struct run {
     int64_t packets;
     int64_t wall_start_us;
     bool limit_reached;
+    int64_t keylog_read_us; /* monotonic time the key logs were last read (live) */
 };
 
 /* Limits are checked per packet so that -c and an offline --duration stop at the same packet
@@ -124,6 +125,29 @@ static bool wait_readable(struct cap_source *src)
     return poll(&pfd, 1, 200) > 0;
 }
 
+/* Live, a key log grows while the capture runs (SSLKEYLOGFILE is appended as clients
+ * connect): it is read again once a second, from where the last read stopped, so a connection
+ * finds keys that arrived before it ended (its alert records wait with it, a few per side). A
+ * file that is gone for a moment (rotated) is tried again at the next second. */
+static void refresh_keylogs(struct run *r)
+{
+    const struct cli_options *o = r->opt;
+    if (!r->live || !o->keylog || o->keylog_files->len == 0) {
+        return;
+    }
+    int64_t now = g_get_monotonic_time();
+    if (now - r->keylog_read_us < 1000000) {
+        return;
+    }
+    r->keylog_read_us = now;
+    for (guint i = 0; i < o->keylog_files->len; i++) {
+        GError *e = NULL;
+        if (!tls_keylog_load_file(o->keylog, g_ptr_array_index(o->keylog_files, i), &e)) {
+            g_clear_error(&e);
+        }
+    }
+}
+
 static void read_loop(struct run *r, bool *out_read_error, GError **error)
 {
     const struct cli_options *o = r->opt;
@@ -132,6 +156,7 @@ static void read_loop(struct run *r, bool *out_read_error, GError **error)
         if (g_stop_requested || r->limit_reached) {
             break;
         }
+        refresh_keylogs(r);
         if (r->live && !wait_readable(r->src)) {
             /* Live packets carry the system clock: on an idle link it stands in for the next
              * packet's time, so connections that ended are written out (their NDJSON lines

@@ -176,6 +176,69 @@ def ndjson_while_idle(tmp):
               c.get("end_reason"))
 
 
+def keylog_grows(tmp):
+    """Live with --keylog (issue 22): the key log is empty when tlsscope starts and the client
+    (Python ssl, keylog_filename) appends its secrets during the handshake; tlsscope reads the
+    file again as it grows, so the client's close_notify is decrypted (exact), not inferred."""
+    import ssl
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                    "/CN=tlsscope.test", "-days", "1", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    keylog = os.path.join(tmp, "live.keylog")
+    with open(keylog, "w") as f:
+        f.write("# written by the client during the run\n")
+    os.chmod(keylog, 0o644)  # read again after tlsscope dropped to nobody
+    port = free_port()
+    out = os.path.join(tmp, "live-keylog.json")
+    proc = subprocess.Popen([TLSSCOPE, "-i", "lo", "-q", "-o", out, "--keylog", keylog, "tcp",
+                             "port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    time.sleep(1.0)
+    srv_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    srv_ctx.load_cert_chain(cert, key)
+    lsock = socket.socket()
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("127.0.0.1", port))
+    lsock.listen(1)
+
+    def serve():
+        conn, _ = lsock.accept()
+        with srv_ctx.wrap_socket(conn, server_side=True) as s:
+            data = s.recv(100)
+            s.sendall(data)
+            try:
+                s.recv(100)  # the client's close_notify
+                s.unwrap()
+            except (ssl.SSLError, OSError):
+                pass
+    t = threading.Thread(target=serve)
+    t.start()
+    cli_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cli_ctx.check_hostname = False
+    cli_ctx.verify_mode = ssl.CERT_NONE
+    cli_ctx.keylog_filename = keylog
+    with socket.create_connection(("127.0.0.1", port)) as raw:
+        with cli_ctx.wrap_socket(raw, server_hostname="tlsscope.test") as s:
+            s.sendall(b"hello")
+            s.recv(100)
+            s.unwrap()
+    t.join(5)
+    lsock.close()
+    time.sleep(2.0)  # at least one more read of the key log
+    proc.send_signal(signal.SIGINT)
+    err, ended = wait_end(proc)
+    doc = json.load(open(out)) if ended and os.path.exists(out) else None
+    check("live --keylog: report written", doc is not None, err)
+    if not doc:
+        return
+    conns = [c for c in doc["connections"] if port in (c["client"]["port"], c["server"]["port"])]
+    alerts = [a for c in conns for a in (c.get("tls") or {}).get("alerts", []) if a["from"] == "client"]
+    check("live --keylog: the client's close_notify decrypted from keys written during the run",
+          any(a.get("decrypted") and a.get("description") == "close_notify" for a in alerts),
+          json.dumps(alerts))
+
+
 def main():
     if os.geteuid() != 0:
         print("live capture needs root: skipping")
@@ -189,6 +252,7 @@ def main():
     capture_run("SIGINT", tmp, extra=("-Z", "root"))
     second_signal_quits(tmp)
     ndjson_while_idle(tmp)
+    keylog_grows(tmp)
     print(f"{results['passed']} passed, {results['failed']} failed")
     sys.exit(1 if results["failed"] else 0)
 
