@@ -294,6 +294,13 @@ struct tls_summary {
      * starttls_offset is each direction's plaintext length, the stream offset where TLS began. */
     char starttls[16];
     char other_answer_head[32];
+    /* With a key log: per direction, records whose AEAD tag verified, and the first one that
+     * did not (auth_fail_len 0: none). A direction whose very first record fails is a key
+     * mismatch (decryption_why), not a failure. */
+    uint64_t records_verified[2];
+    uint64_t auth_fail_offset[2];
+    int64_t auth_fail_ts_us[2];
+    uint16_t auth_fail_len[2];
     uint64_t starttls_offset[2];
 };
 
@@ -320,6 +327,10 @@ enum tls_decryption_why {
     TLS_DECRYPT_WHY_NO_KEYS,      /* the key log has no secret for this connection */
     TLS_DECRYPT_WHY_ALERTS,       /* the alert records, all authenticated; no other record */
     TLS_DECRYPT_WHY_ALERT_FAILED, /* keys found, but an alert record did not authenticate */
+    TLS_DECRYPT_WHY_VERIFIED,     /* every record authenticated (alerts read) */
+    TLS_DECRYPT_WHY_AUTH_FAILED,  /* records authenticated until one did not */
+    TLS_DECRYPT_WHY_MISMATCH,     /* the first record did not authenticate: keys that do not fit */
+    TLS_DECRYPT_WHY_CHAIN_LOST,   /* authenticated until the record chain was lost (gap, desync) */
 };
 const char *tls_decryption_name(enum tls_decryption d);
 const char *tls_decryption_why_text(enum tls_decryption_why w);

@@ -610,8 +610,7 @@ static bool dec_count(struct tls_conn *c, enum cap_dir dir, const struct tls_rec
     if (rec->content_type == TLS_CT_CHANGE_CIPHER_SPEC) {
         return tls_dec_record(c, dir, rec, true);
     }
-    bool alert = rec->content_type == TLS_CT_ALERT;
-    return c->ds[dir].encrypted && tls_dec_record(c, dir, rec, false) && alert;
+    return c->ds[dir].encrypted && tls_dec_record(c, dir, rec, false);
 }
 
 static bool on_record(void *user, const struct tls_record_info *rec, bool oversized)
@@ -662,7 +661,7 @@ static bool on_record(void *user, const struct tls_record_info *rec, bool oversi
                  * (RFC 5746), its contents invisible. */
                 c->sum.renegotiation = true;
             }
-            return false;
+            return dec_body;
         }
         return !ds->hs_lost;
     case TLS_CT_APPLICATION_DATA:
@@ -689,7 +688,8 @@ static void on_body(void *user, const struct tls_record_info *rec, const uint8_t
     enum cap_dir dir = x->dir;
     if (rec->content_type == TLS_CT_APPLICATION_DATA ||
         (rec->content_type == TLS_CT_ALERT && (c->ds[dir].encrypted || rec->length != 2) &&
-         !c->tls13)) {
+         !c->tls13) ||
+        (rec->content_type == TLS_CT_HANDSHAKE && c->ds[dir].encrypted && !c->tls13)) {
         tls_dec_body(c, dir, rec, body, len); /* asked for by on_record: a key log is loaded */
         return;
     }
@@ -732,6 +732,9 @@ static void on_body_lost(void *user, const struct tls_record_info *rec)
 {
     const struct tls_dir_ctx *x = user;
     struct tls_conn *c = x->conn;
+    if (tls_dec_wanted(c)) {
+        tls_dec_stop(c, x->dir);
+    }
     if (rec->content_type == TLS_CT_HANDSHAKE) {
         /* Message boundaries are gone with the bytes; later records of this side could start
          * mid-message, so its plaintext handshake is no longer parsed. */
@@ -760,6 +763,9 @@ static void on_desync(void *user, const struct tls_desync *d)
 {
     const struct tls_dir_ctx *x = user;
     struct tls_conn *c = x->conn;
+    if (tls_dec_wanted(c)) {
+        tls_dec_stop(c, x->dir);
+    }
     if (!c->hs_complete) {
         /* Handshake message boundaries did not survive the break: stop parsing this side's
          * plaintext handshake rather than decode from the middle of a message. */

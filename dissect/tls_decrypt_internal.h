@@ -23,6 +23,9 @@ void tls_dec_body(struct tls_conn *c, enum cap_dir dir, const struct tls_record_
  * that authenticates exact (level and description read); sets sum.decryption. Before the
  * verdicts (tls_close.c). */
 void tls_dec_alerts(struct tls_conn *c);
+/* tls_dec_stop: the record chain of dir can no longer be followed (a desync, a lost body):
+ * its later records are not verified. */
+void tls_dec_stop(struct tls_conn *c, enum cap_dir dir);
 /* tls_dec_swap_dirs: the directions turned out the other way round (tls_conn_swap_dirs). */
 void tls_dec_swap_dirs(struct tls_conn *c);
 /* tls_dec_release: frees c's state (tls_conn_free). */

@@ -229,8 +229,7 @@ static void release_scan(struct tls_framer *f)
 
 void tls_framer_trim(struct tls_framer *f)
 {
-    if (f->state != TLS_FR_HEADER || f->hdr_have != 0 || f->desync_pending ||
-        f->replay_pending) {
+    if (f->state != TLS_FR_HEADER || f->hdr_have != 0 || f->desync_pending || f->replay_pending) {
         return;
     }
     rec_release(f);

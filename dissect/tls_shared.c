@@ -23,6 +23,7 @@ void tls_shared_set_keylog(struct tls_shared *s, struct tls_keylog *k)
     s->keylog = k;
     if (k && !s->dec_states) {
         s->dec_states = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+        s->dec_scratch = g_malloc(TLS_DEC_SCRATCH);
     }
 }
 
@@ -35,6 +36,7 @@ void tls_shared_free(struct tls_shared *s)
     if (s->dec_states) {
         g_hash_table_destroy(s->dec_states);
     }
+    g_free(s->dec_scratch);
     spare_list_cleanup(&s->conn_spares);
     spare_list_cleanup(&s->rec_spares);
     g_free(s);

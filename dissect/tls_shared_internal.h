@@ -10,6 +10,9 @@
 #include "dissect.h"
 #include "spare_list.h"
 
+/* The largest record plaintext (RFC 5246 §6.2.3: 2^14 + 2048 of ciphertext). */
+#define TLS_DEC_SCRATCH (16384 + 2048)
+
 struct tls_fp_memo;
 struct tls_fp_memo_stats {
     uint64_t hits, misses;
@@ -22,6 +25,7 @@ struct tls_shared {
     struct tls_fp_memo *fp_memo;
     struct tls_keylog *keylog; /* borrowed; NULL: no decryption */
     GHashTable *dec_states;    /* struct tls_conn * -> struct tls_dec *, with a key log only */
+    uint8_t *dec_scratch;      /* TLS_DEC_SCRATCH bytes: one record's plaintext, then dropped */
     struct spare_list conn_spares; /* blocks of sizeof(struct tls_conn) */
     struct spare_list rec_spares;  /* record buffers, TLS_REC_KEEP bytes each */
 };

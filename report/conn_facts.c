@@ -88,8 +88,8 @@ const char *rpt_alert_fatal_why(const struct cap_flow_summary *f, const struct t
         return NULL;
     }
     return a->verdict != TLS_AV_EXACT ? a->because
-           : a->decrypted           ? "fatal alert, decrypted with the key log"
-                                    : "plaintext fatal alert";
+           : a->decrypted             ? "fatal alert, decrypted with the key log"
+                                      : "plaintext fatal alert";
 }
 
 bool rpt_alert_is_fatal(const struct cap_flow_summary *f, const struct tls_summary *t,

@@ -355,6 +355,25 @@ void rpt_rule_fatal_alert(const struct rpt_facts *x, int dir, enum rpt_severity 
                           c && c->present ? "" : " (the certificate is encrypted in TLS 1.3)");
     }
     bool damaged = stream_causes(f, fl, t, a);
+    /* With keys, where the damage was done is known: a record of the peer's stream that failed
+     * authentication here was damaged before this point; if every record of both streams
+     * authenticated here, after it. */
+    if (t->auth_fail_len[recv] > 0 && t->auth_fail_ts_us[recv] <= a->ts_us) {
+        damaged = true;
+        rpt_finding_cause(f, RPT_C_CORRUPTED_BEFORE_CAPTURE, RPT_CONF_HIGH,
+                          "with the key log, the %s's record at offset %" G_GUINT64_FORMAT
+                          " did not authenticate at this capture point (its earlier records did): "
+                          "it was damaged before it got here",
+                          rpt_dir_name(recv), t->auth_fail_offset[recv]);
+    } else if (t->decryption == TLS_DECRYPT_FULL && alert_is_integrity(a)) {
+        damaged = true;
+        rpt_finding_cause(f, RPT_C_CORRUPTED_AFTER_CAPTURE, RPT_CONF_HIGH,
+                          "with the key log, all %" G_GUINT64_FORMAT " records of the %s's stream "
+                          "authenticated at this capture point: the bytes the %s rejected were "
+                          "damaged between here and the %s (a proxy, a device, or the %s itself)",
+                          t->records_verified[recv], rpt_dir_name(recv), rpt_dir_name(a->from),
+                          rpt_dir_name(a->from), rpt_dir_name(a->from));
+    }
     enum rpt_confidence corruption_conf = cert_13 ? RPT_CONF_LOW : RPT_CONF_MEDIUM;
 
     bool resumed = t->handshake == TLS_HS_RESUMED || t->resumption == TLS_RESUME_ACCEPTED;

@@ -78,6 +78,9 @@ void rpt_rule_path_change(const struct rpt_facts *x, int dir, enum rpt_severity 
 bool rpt_rule_truncated_applies(const struct rpt_facts *x, int dir);
 void rpt_rule_truncated(const struct rpt_facts *x, int dir, enum rpt_severity sev, GPtrArray *out);
 bool rpt_rule_oversized_applies(const struct rpt_facts *x, int dir);
+bool rpt_rule_auth_failed_applies(const struct rpt_facts *x, int dir);
+void rpt_rule_auth_failed(const struct rpt_facts *x, int dir, enum rpt_severity sev,
+                          GPtrArray *out);
 void rpt_rule_oversized(const struct rpt_facts *x, int dir, enum rpt_severity sev, GPtrArray *out);
 bool rpt_rule_not_tls_applies(const struct rpt_facts *x, int dir);
 bool rpt_rule_not_tls_plaintext(const struct rpt_facts *x, int dir);

@@ -197,6 +197,45 @@ void rpt_rule_truncated(const struct rpt_facts *x, int dir, enum rpt_severity se
     g_ptr_array_add(out, f);
 }
 
+bool rpt_rule_auth_failed_applies(const struct rpt_facts *x, int dir)
+{
+    return x->is_tls && x->t->auth_fail_len[dir] > 0;
+}
+
+/* With keys: the first record of a direction whose tag did not verify. The capture point saw
+ * it damaged, so the damage was done before it (by the sender, its NIC, or the path between
+ * them); records before it authenticated, so the keys fit. */
+void rpt_rule_auth_failed(const struct rpt_facts *x, int dir, enum rpt_severity sev, GPtrArray *out)
+{
+    const struct cap_flow_summary *fl = x->fl;
+    const struct tls_summary *t = x->t;
+    const char *side = rpt_dir_name(dir);
+    char tsb[32];
+    char *sum = g_strdup_printf(
+        "The %s's record at stream offset %" G_GUINT64_FORMAT " (%u bytes, %s) did not "
+        "authenticate with the key log's keys, after %" G_GUINT64_FORMAT " record%s that did: its "
+        "bytes were already damaged at this capture point.",
+        side, t->auth_fail_offset[dir], t->auth_fail_len[dir],
+        rpt_format_ts(t->auth_fail_ts_us[dir], tsb, sizeof(tsb)), t->records_verified[dir],
+        t->records_verified[dir] == 1 ? "" : "s");
+    struct rpt_finding *f =
+        rpt_finding_new(RPT_K_RECORD_AUTH_FAILED, sev, fl->id, t->auth_fail_ts_us[dir], sum);
+    rpt_finding_evidence(f,
+                         (struct rpt_pin){.side = rpt_side(dir),
+                                          .has_offset = true,
+                                          .offset = t->auth_fail_offset[dir],
+                                          .has_length = true,
+                                          .length = (uint64_t)t->auth_fail_len[dir] + 5,
+                                          .ts_us = t->auth_fail_ts_us[dir]},
+                         "record whose authentication tag did not verify");
+    rpt_finding_cause(f, RPT_C_CORRUPTED_BEFORE_CAPTURE, RPT_CONF_HIGH,
+                      "the %s's earlier records authenticated with the same keys, so this one was "
+                      "damaged on its way from the %s to the capture point (the sender, its NIC, "
+                      "or a device between them)",
+                      side, side);
+    g_ptr_array_add(out, f);
+}
+
 bool rpt_rule_oversized_applies(const struct rpt_facts *x, int dir)
 {
     return x->t && x->t->dir[dir].oversized_records > 0;

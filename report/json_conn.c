@@ -421,6 +421,11 @@ static void tls_member(struct rpt_jw *b, const struct tls_summary *t, bool with_
         rpt_jw_begin_object(b);
         rpt_jb_known(b, "state", tls_decryption_name(t->decryption));
         rpt_jb_known(b, "why", tls_decryption_why_text(t->decryption_why));
+        rpt_jw_set_member_name(b, "records_verified");
+        rpt_jw_begin_object(b);
+        rpt_jb_uint(b, "client", t->records_verified[CAP_DIR_CLIENT]);
+        rpt_jb_uint(b, "server", t->records_verified[CAP_DIR_SERVER]);
+        rpt_jw_end_object(b);
         rpt_jw_end_object(b);
     } else {
         rpt_jb_null(b, "decryption");

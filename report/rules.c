@@ -24,6 +24,8 @@ static const struct rpt_rule connection_rules[] = {
      rpt_rule_truncated},
     {RPT_K_OVERSIZED_RECORD, RPT_PER_DIRECTION, RPT_SEV_WARNING, NULL, 0,
      rpt_rule_oversized_applies, rpt_rule_oversized},
+    {RPT_K_RECORD_AUTH_FAILED, RPT_PER_DIRECTION, RPT_SEV_ERROR, NULL, 0,
+     rpt_rule_auth_failed_applies, rpt_rule_auth_failed},
     /* A ClientHello answered in another protocol failed (an error); a client speaking plaintext
      * to a TLS port (HTTP to 443) is a classic misconfiguration, a warning, not trivia. */
     {RPT_K_NOT_TLS, RPT_PER_CONNECTION, RPT_SEV_ERROR, rpt_rule_not_tls_plaintext, RPT_SEV_WARNING,

@@ -2,7 +2,10 @@
 with (samples/alerts/keys/), every alert record of every connection is decrypted: exact, with
 the level and description that tshark read with the same key log (samples/alerts/truth.json is
 generated from tshark's decryption), `decrypted: true`, and the connection says how far it was
-decrypted. Without --keylog nothing is decrypted and no connection has a `decryption` member;
+decrypted, every record's tag is checked (tls.decryption full; where the relay damaged a record
+before the capture point, partial with a record_auth_failed finding on that record, and the
+fatal alert's top cause says the damage came before this capture point; on the relay's server
+leg every record verifies and the cause says after it). Without --keylog nothing is decrypted and no connection has a `decryption` member;
 with a key log that lacks a connection's secrets, that connection says so. close_notify.<side>
 is "yes" exactly when tshark saw that side send close_notify. Bad key-log lines
 are reported on stderr and never fatal; a key log that cannot be read is an input error (2).
@@ -17,6 +20,8 @@ TLSSCOPE, SRC = sys.argv[1], sys.argv[2]
 ALERTS = os.path.join(SRC, "samples/alerts")
 results = {"passed": 0, "failed": 0}
 LEVEL = {1: "warning", 2: "fatal"}
+DAMAGED_BEFORE_CAPTURE = {"abort-tls12.pcap", "abort-tls13.pcap", "retrans-altered-first.pcap"}
+RELAYED_FATAL = {"abort-tls12-serverleg.pcap", "abort-tls13-serverleg.pcap"}
 
 
 def check(name, ok, detail=""):
@@ -62,11 +67,31 @@ def main():
                     check("%s: close_notify.%s as decrypted" % (name, side),
                           yes == bool(tc["close_notify"][side]),
                           "got %s" % tls.get("close_notify"))
-                enc = any(a["encrypted"] for a in tc["alerts"])
                 dec = tls.get("decryption") or {}
-                if tc.get("version") and enc:
-                    check(name + ": decryption stated", dec.get("state") == "partial" and
-                          "authenticated" in dec.get("why", ""), json.dumps(dec))
+                if not tc.get("version"):
+                    continue
+                # By construction: the relay damaged a server record before the client leg's
+                # capture point (and the edit altered the first copy the client kept); every
+                # other capture carries each record intact.
+                damaged = cap in DAMAGED_BEFORE_CAPTURE
+                check(name + ": decryption stated",
+                      dec.get("state") == ("partial" if damaged else "full"), json.dumps(dec))
+                fails = [f for f in doc["findings"] if f["kind"] == "record_auth_failed" and
+                         f["connection"] == c["id"]]
+                check(name + ": record_auth_failed exactly on the damaged capture",
+                      len(fails) == (1 if damaged else 0), [f["summary"] for f in fails])
+                fatal = [f for f in doc["findings"] if f["kind"] == "fatal_alert" and
+                         f["connection"] == c["id"]]
+                if damaged:
+                    check(name + ": the server record is the one that failed",
+                          fails and fails[0]["evidence"][0]["direction"] == "server")
+                    check(name + ": fatal alert ranks the damage before the capture point",
+                          fatal and fatal[0]["probable_causes"][0]["cause"] == "corrupted_before_capture",
+                          fatal and fatal[0]["probable_causes"])
+                elif cap in RELAYED_FATAL:
+                    check(name + ": relayed fatal alert: damage after the capture point",
+                          fatal and fatal[0]["probable_causes"][0]["cause"] == "corrupted_after_capture",
+                          fatal and fatal[0]["probable_causes"])
         # Secrets embedded in the capture (editcap --inject-secrets): decrypted without --keylog.
         run, doc = report(["-r", os.path.join(ALERTS, "abort-tls13-dsb.pcapng")], tmp, "dsb")
         want = [(a["from"], a["level"], a["description"])
