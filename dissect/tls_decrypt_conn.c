@@ -339,10 +339,13 @@ void tls_dec_alerts(struct tls_conn *c)
     }
     (void)opened;
     bool mismatch = false, auth_failed = false, lost = false, any = false;
+    any = s->records_verified[0] > 0 || s->records_verified[1] > 0;
     for (int dir = 0; dir < 2; dir++) {
-        any |= s->records_verified[dir] > 0;
-        if (d->failed[dir] && s->records_verified[dir] == 0) {
-            mismatch = true; /* not a damaged record: keys that do not fit this connection */
+        /* No record of either side authenticated: keys that do not fit this connection, not
+         * a damaged record. When the other side's did, the keys fit and this first record (a
+         * Finished, say) was damaged. */
+        if (d->failed[dir] && !any) {
+            mismatch = true;
             s->auth_fail_len[dir] = 0;
         }
         auth_failed |= s->auth_fail_len[dir] > 0;
@@ -427,7 +430,7 @@ const char *tls_decryption_why_text(enum tls_decryption_why w)
         return "records authenticated until one did not (see record_auth_failed)";
     case TLS_DECRYPT_WHY_MISMATCH:
         return "keys found, but no record authenticated with them: keys of another connection "
-               "or another run";
+               "or run, or every record checked was damaged (too few records to tell)";
     case TLS_DECRYPT_WHY_CHAIN_LOST:
         return "records authenticated until the record chain was lost (a gap or a framing "
                "break); the rest could not be checked";
