@@ -101,6 +101,31 @@ def main():
                                       for a in (c.get("tls") or {}).get("alerts", [])]
         check("pcapng secrets block: alerts decrypted without --keylog", got == want,
               "got %s want %s" % (got, want))
+        # samples/*.pcap with their key logs (samples/keys): a record fails authentication only
+        # where the capture's fault damaged one before the capture point: tls12-dropped-444's
+        # client leg lost 444 bytes of a server record (samples/README.md). Elsewhere every
+        # record verifies, and tls12-flipped-finished's client leg, which carries the original
+        # bytes the proxy then flipped, ranks the damage after the capture point.
+        for k in sorted(os.listdir(os.path.join(SRC, "samples/keys"))):
+            cap = os.path.join(SRC, "samples", k[:-len(".keylog")] + ".pcap")
+            if not k.endswith(".keylog") or not os.path.exists(cap):
+                continue
+            name = os.path.basename(cap)
+            run, doc = report(["-r", cap, "--keylog", os.path.join(SRC, "samples/keys", k)],
+                              tmp, "s-" + name)
+            if doc is None:
+                check(name + ": runs", False, run.stderr)
+                continue
+            fails = [f for f in doc["findings"] if f["kind"] == "record_auth_failed"]
+            check(name + ": record_auth_failed only where a record was damaged before capture",
+                  len(fails) == (1 if name == "tls12-dropped-444.pcap" else 0),
+                  [f["summary"][:80] for f in fails])
+            if name == "tls12-flipped-finished.pcap":
+                c1 = [f for f in doc["findings"] if f["kind"] == "fatal_alert" and
+                      f["connection"] == "C1"]
+                check(name + ": client leg: damage after the capture point",
+                      c1 and c1[0]["probable_causes"][0]["cause"] == "corrupted_after_capture",
+                      c1 and c1[0]["probable_causes"])
         # Without a key log: no decryption, nothing stated.
         run, doc = report(["-r", os.path.join(ALERTS, "abort-tls12.pcap")], tmp, "nokeys")
         check("no key log: no decryption member",
