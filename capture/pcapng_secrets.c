@@ -82,6 +82,48 @@ bool cap_pcapng_secrets_mem(const uint8_t *bytes, size_t len, cap_secrets_fn fn,
     return found > 0;
 }
 
+/* Reads the file's blocks up to the first one that is neither a section or interface header
+ * nor a secrets block, whole, into head: only the head of the file, never its packets. */
+static void read_head(FILE *f, GByteArray *head)
+{
+    bool swap = false;
+    uint8_t h[12];
+    while (head->len < MAX_BLOCK && fread(h, 1, 8, f) == 8) {
+        uint32_t type = get32(h, false);
+        if (head->len == 0) {
+            if (type != BT_SHB || fread(h + 8, 1, 4, f) != 4) {
+                return; /* not pcapng */
+            }
+            swap = get32(h + 8, false) != BOM;
+        }
+        type = get32(h, swap);
+        uint32_t total = get32(h + 4, swap);
+        if (type != BT_SHB && type != BT_IDB && type != BT_DSB && type != 0x00000004u &&
+            type != 0x00000005u) {
+            return;
+        }
+        size_t have = head->len == 0 ? 12 : 8;
+        if (total < 12 || total % 4 != 0 || total > MAX_BLOCK - head->len) {
+            return;
+        }
+        if (type == BT_SHB && head->len > 0) {
+            /* A new section: its byte order is read again by the walk; stop here for
+             * simplicity if it differs, as editcap writes one section. */
+            if (fread(h + 8, 1, 4, f) != 4) {
+                return;
+            }
+            have = 12;
+        }
+        g_byte_array_append(head, h, (guint)have);
+        size_t old = head->len;
+        g_byte_array_set_size(head, (guint)(old + total - have));
+        if (fread(head->data + old, 1, total - have, f) != total - have) {
+            g_byte_array_set_size(head, (guint)old);
+            return;
+        }
+    }
+}
+
 bool cap_pcapng_secrets(const char *path, cap_secrets_fn fn, void *user, GError **error)
 {
     FILE *f = fopen(path, "rb");
@@ -90,17 +132,8 @@ bool cap_pcapng_secrets(const char *path, cap_secrets_fn fn, void *user, GError 
                     g_strerror(errno));
         return false;
     }
-    /* Only the head of the file is read: a section header, interface descriptions and the
-     * secrets blocks before the first packet, within a bound. */
     GByteArray *head = g_byte_array_new();
-    uint8_t buf[65536];
-    size_t n;
-    while (head->len < MAX_BLOCK + 65536 && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
-        g_byte_array_append(head, buf, (guint)n);
-        if (head->len >= 4 && get32(head->data, false) != BT_SHB) {
-            break; /* not pcapng: nothing to find */
-        }
-    }
+    read_head(f, head);
     fclose(f);
     cap_pcapng_secrets_mem(head->data, head->len, fn, user);
     g_byte_array_free(head, TRUE);
