@@ -107,8 +107,8 @@ static void read_head(FILE *f, GByteArray *head)
             return;
         }
         if (type == BT_SHB && head->len > 0) {
-            /* A new section: its byte order is read again by the walk; stop here for
-             * simplicity if it differs, as editcap writes one section. */
+            /* A new section of the same byte order (one of the other order does not read as
+             * a header block above, and the head ends there; editcap writes one section). */
             if (fread(h + 8, 1, 4, f) != 4) {
                 return;
             }

@@ -320,7 +320,7 @@ void tls_dec_alerts(struct tls_conn *c)
         return;
     }
     const struct dir_keys *dk = d->dk;
-    unsigned opened = 0, failed = 0;
+    unsigned failed = 0;
     for (uint32_t i = 0; i < MIN(s->num_alerts, (uint32_t)TLS_MAX_ALERTS); i++) {
         struct tls_alert *a = &s->alerts[i];
         if (!a->encrypted) {
@@ -332,12 +332,10 @@ void tls_dec_alerts(struct tls_conn *c)
             a->decrypted = true;
             a->level = level;
             a->description = desc;
-            opened++;
         } else {
             failed++;
         }
     }
-    (void)opened;
     bool mismatch = false, auth_failed = false, lost = false, any = false;
     any = s->records_verified[0] > 0 || s->records_verified[1] > 0;
     for (int dir = 0; dir < 2; dir++) {
